@@ -1,0 +1,108 @@
+// Runs the bundled action exactly as a GitHub runner does: a node subprocess of
+// dist/index.js with INPUT_* (defaults from action.yml filled in), GITHUB_* variables, an
+// event payload file, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files to read back.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const actionYml = parse(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8'))
+
+/** A push payload shaped like GitHub's (the fields actions read). */
+export function pushPayload({ ref, before, after, forced = false, repository = 'octo-org/estate', message = 'change' }) {
+  const zero = /^0+$/.test(before)
+  return {
+    ref,
+    before,
+    after,
+    created: zero,
+    deleted: false,
+    forced,
+    base_ref: null,
+    compare: `https://github.com/${repository}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
+    commits: [{ id: after, message, distinct: true, author: { name: 'Octo Cat', email: 'octocat@example.com' } }],
+    head_commit: { id: after, message, tree_id: after },
+    repository: { full_name: repository, name: repository.split('/')[1], default_branch: 'main', owner: { login: repository.split('/')[0] } },
+    pusher: { name: 'octocat' },
+    sender: { login: 'octocat' }
+  }
+}
+
+/** Parse a GITHUB_OUTPUT file (`name<<delimiter` blocks, as @actions/core writes them). */
+export function parseOutputs(text) {
+  const outputs = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^<=]+)<<(.+)$/.exec(lines[i])
+    if (heredoc) {
+      const [, name, delimiter] = heredoc
+      const value = []
+      while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i])
+      outputs[name] = value.join('\n')
+    } else if (lines[i].includes('=')) {
+      const at = lines[i].indexOf('=')
+      outputs[lines[i].slice(0, at)] = lines[i].slice(at + 1)
+    }
+  }
+  return outputs
+}
+
+/**
+ * Run the action. `inputs` use action.yml names; `event` is { name, payload }; `sha` and
+ * `ref` are GITHUB_SHA and GITHUB_REF. Resolves with exit code, logs, outputs and summary.
+ */
+export async function runAction({ workspace, inputs = {}, event = { name: 'push', payload: {} }, sha, ref = 'refs/heads/main', env = {}, timeoutMs = 120_000 }) {
+  const temp = mkdtempSync(path.join(tmpdir(), 'apd-runner-'))
+  const eventPath = path.join(temp, 'event.json')
+  const outputPath = path.join(temp, 'output')
+  const summaryPath = path.join(temp, 'summary.md')
+  writeFileSync(eventPath, JSON.stringify(event.payload))
+  writeFileSync(outputPath, '')
+  writeFileSync(summaryPath, '')
+
+  const runnerEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: event.name,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_SHA: sha,
+    GITHUB_REF: ref,
+    GITHUB_REF_NAME: ref.replace(/^refs\/(heads|tags)\//, ''),
+    GITHUB_REF_TYPE: ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_REPOSITORY: 'octo-org/estate',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    RUNNER_TEMP: temp,
+    RUNNER_OS: 'Linux'
+  }
+  for (const [name, spec] of Object.entries(actionYml.inputs)) {
+    const value = name in inputs ? inputs[name] : name === 'github-token' ? 'ghs_runnerTokenForTests0000000000000000' : (spec.default ?? '')
+    runnerEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value)
+  }
+  Object.assign(runnerEnv, env)
+
+  const child = spawn(process.execPath, [path.join(repoRoot, actionYml.runs.main)], { cwd: workspace, env: runnerEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk))
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const exitCode = await new Promise(resolve => child.on('close', code => resolve(code ?? -1)))
+  clearTimeout(timer)
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
+    summary: readFileSync(summaryPath, 'utf8')
+  }
+}

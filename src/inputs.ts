@@ -1,0 +1,105 @@
+import * as core from '@actions/core'
+import { InputError } from './errors.js'
+import { PART_NAMES, type PartName } from './parts.js'
+
+export const PARTS_SELECTIONS = ['auto', 'backend', 'frontend', 'all'] as const
+export type PartsSelection = (typeof PARTS_SELECTIONS)[number]
+
+export const AUTH_MODES = ['auto', 'oidc', 'azure-cli', 'client-secret'] as const
+export type AuthMode = (typeof AUTH_MODES)[number]
+
+/** Every `with:` value, typed and validated. Built once by `getInputs()`; nothing else reads inputs. */
+export interface ActionInputs {
+  /** Empty: resolve from the branch map in the config. */
+  environment?: string
+  configPath: string
+  parts: PartsSelection
+  /** An explicit commit SHA to compare against; undefined for `auto`. */
+  baseline?: string
+  dryRun: boolean
+  githubToken?: string
+  clientId?: string
+  tenantId?: string
+  subscriptionId?: string
+  clientSecret?: string
+  auth: AuthMode
+}
+
+const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
+
+export function isCommitSha(value: string): boolean {
+  return COMMIT_SHA.test(value)
+}
+
+function optional(name: string): string | undefined {
+  const value = core.getInput(name)
+  return value === '' ? undefined : value
+}
+
+function oneOf<T extends string>(name: string, accepted: readonly T[], fallback: T): T {
+  const value = core.getInput(name) || fallback
+  if ((accepted as readonly string[]).includes(value)) return value as T
+  throw new InputError(
+    `input '${name}' is ${JSON.stringify(value)}, which is not one of: ${accepted.join(', ')}.`,
+    `Set '${name}:' in the workflow step to one of ${accepted.map(a => `'${a}'`).join(', ')}.`
+  )
+}
+
+function booleanInput(name: string): boolean {
+  const value = core.getInput(name)
+  if (value === '') return false
+  if (/^(true|True|TRUE)$/.test(value)) return true
+  if (/^(false|False|FALSE)$/.test(value)) return false
+  throw new InputError(
+    `input '${name}' is ${JSON.stringify(value)}, which is not a boolean.`,
+    `Set '${name}:' to true or false.`
+  )
+}
+
+/** Secrets are masked before anything else can print them. */
+function secretInput(name: string): string | undefined {
+  const value = optional(name)
+  if (value) core.setSecret(value)
+  return value
+}
+
+export function getInputs(): ActionInputs {
+  const githubToken = secretInput('github-token')
+  const clientSecret = secretInput('client-secret')
+
+  const parts = oneOf('parts', PARTS_SELECTIONS, 'auto')
+  const auth = oneOf('auth', AUTH_MODES, 'auto')
+
+  const rawBaseline = core.getInput('baseline', { trimWhitespace: false }).trim()
+  let baseline: string | undefined
+  if (rawBaseline !== '' && rawBaseline !== 'auto') {
+    baseline = rawBaseline.toLowerCase()
+    if (!isCommitSha(baseline)) {
+      throw new InputError(
+        `input 'baseline' is ${JSON.stringify(rawBaseline)}, which is not a full commit SHA.`,
+        "Give the 40-character SHA of the commit to compare against (for example ${{ github.event.before }}), or 'auto' to compare against what is deployed."
+      )
+    }
+  }
+
+  return {
+    environment: optional('environment'),
+    configPath: core.getInput('config') || '.github/azure-deploy.yml',
+    parts,
+    baseline,
+    dryRun: booleanInput('dry-run'),
+    githubToken,
+    clientId: optional('client-id'),
+    tenantId: optional('tenant-id'),
+    subscriptionId: optional('subscription-id'),
+    clientSecret,
+    auth
+  }
+}
+
+/** The parts an explicit `parts:` input forces, or undefined for `auto`. */
+export function forcedParts(selection: PartsSelection): readonly PartName[] | undefined {
+  if (selection === 'auto') return undefined
+  if (selection === 'all') return PART_NAMES
+  return [selection]
+}

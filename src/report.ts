@@ -1,0 +1,55 @@
+import * as core from '@actions/core'
+import type { DeployPlan } from './plan.js'
+import { PART_NAMES } from './parts.js'
+
+/** How the run ended: `planned` for a dry run, `skipped` when nothing changed. */
+export type DeployResult = 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'planned'
+
+/** Set every output the plan determines; parts that are not configured read as unchanged. */
+export function writePlanOutputs(plan: DeployPlan): void {
+  core.setOutput('environment', plan.environment)
+  core.setOutput('changed', JSON.stringify(plan.parts.filter(p => p.deploy).map(p => p.part)))
+  for (const name of PART_NAMES) {
+    const part = plan.parts.find(p => p.part === name)
+    core.setOutput(`${name}-changed`, String(part?.deploy ?? false))
+    core.setOutput(`${name}-base`, part?.change.base ?? '')
+    core.setOutput(`${name}-reason`, part?.change.reason ?? 'not-configured')
+  }
+  core.setOutput('plan', JSON.stringify(plan))
+}
+
+export function writeResult(result: DeployResult): void {
+  core.setOutput('result', result)
+}
+
+function escapeHtml(untrusted: string): string {
+  return untrusted.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+}
+
+/** The job summary: one table per part, then the result. */
+export async function writeSummary(plan: DeployPlan, result: DeployResult): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const summary = core.summary.addHeading(`azure-push-deploy: ${escapeHtml(plan.environment)} — ${result}`, 2)
+  summary.addRaw(`<p>Commit <code>${plan.commit}</code>; environment from ${plan.environmentSource}.</p>`, true)
+  for (const part of plan.parts) {
+    const { change } = part
+    summary.addHeading(`${part.part}: ${part.deploy ? (plan.dryRun ? 'would deploy' : 'deploy') : 'unchanged'}`, 3)
+    summary.addTable([
+      [
+        { data: 'changed', header: true },
+        { data: 'base', header: true },
+        { data: 'reason', header: true },
+        { data: 'changed files', header: true },
+        { data: 'examples', header: true }
+      ],
+      [
+        change.changed ? 'yes' : 'no',
+        change.base ? `<code>${change.base.slice(0, 12)}</code>` : '—',
+        `${change.reason}: ${escapeHtml(change.detail)}`,
+        String(change.fileCount),
+        change.examples.length === 0 ? '—' : change.examples.map(p => `<code>${escapeHtml(p)}</code>`).join('<br>') + (change.fileCount > change.examples.length ? '<br>…' : '')
+      ]
+    ])
+  }
+  await summary.write()
+}
