@@ -33991,7 +33991,8 @@ function compilePathFilter(patterns) {
     const rules = patterns.map(pattern => {
         const exclude = pattern.startsWith('!');
         const body = exclude ? pattern.slice(1) : pattern;
-        return { exclude, test: picomatch_default()(body, { dot: true }) };
+        // `s`: a file name may hold a newline, and `**` must still cross it.
+        return { exclude, test: picomatch_default()(body, { dot: true, flags: 's' }) };
     });
     const startIncluded = rules[0].exclude;
     return filePath => {
@@ -34118,7 +34119,7 @@ function parseNameStatus(output) {
         if (letter === 'R' || letter === 'C') {
             const from = fields[++i];
             const to = fields[++i];
-            if (from === undefined || to === undefined)
+            if (!from || !to)
                 throw new Error(`truncated ${letter} record in git diff output`);
             if (letter === 'R')
                 changes.push({ status: 'D', path: from });
@@ -34126,7 +34127,7 @@ function parseNameStatus(output) {
         }
         else {
             const filePath = fields[++i];
-            if (filePath === undefined)
+            if (!filePath)
                 throw new Error(`truncated ${letter} record in git diff output`);
             changes.push({ status: letter, path: filePath });
         }
@@ -43870,7 +43871,7 @@ const configSchema = strictObject({
         }
     }
     for (const envName of Object.keys(config.parts.frontend?.['build-env'] ?? {})) {
-        if (!config.environments[envName]) {
+        if (!Object.hasOwn(config.environments, envName)) {
             ctx.addIssue({
                 code: 'custom',
                 path: ['parts', 'frontend', 'build-env', envName],
@@ -43898,8 +43899,8 @@ function parseConfig(text, configPath) {
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
         const problems = doc.errors.map(e => {
-            const pos = e.linePos?.[0];
-            return `line ${pos?.line ?? '?'}, column ${pos?.col ?? '?'}: ${e.message.split('\n')[0]}`;
+            const { line, col } = lineCounter.linePos(e.pos[0]);
+            return `line ${line}, column ${col}: ${e.message.split('\n')[0]}`;
         });
         throw new ConfigError(`${configPath} is not valid YAML:\n  ${problems.join('\n  ')}`, 'Fix the YAML syntax at the line shown (indentation and quoting are the usual causes).');
     }
@@ -43910,13 +43911,30 @@ function parseConfig(text, configPath) {
     const result = configSchema.safeParse(raw);
     if (result.success)
         return result.data;
+    // The line of the deepest node along the path: the key itself for a map entry (not its
+    // value, which may start on the next line), the item for a list entry.
     const lineOf = (segments) => {
-        for (let n = segments.length; n >= 0; n--) {
-            const node = doc.getIn(segments.slice(0, n), true);
-            if (node?.range)
-                return lineCounter.linePos(node.range[0]).line;
+        let node = doc.contents;
+        let offset;
+        for (const segment of segments) {
+            if ((0,dist/* isMap */.jh)(node)) {
+                const pair = node.items.find(item => (0,dist/* isScalar */.jn)(item.key) && item.key.value === segment);
+                if (!pair)
+                    break;
+                offset = pair.key.range?.[0] ?? offset;
+                node = pair.value;
+            }
+            else if ((0,dist/* isSeq */.oP)(node) && typeof segment === 'number') {
+                const item = node.items[segment];
+                if (!(0,dist/* isNode */.Ll)(item))
+                    break;
+                offset = item.range?.[0] ?? offset;
+                node = item;
+            }
+            else
+                break;
         }
-        return undefined;
+        return offset === undefined ? undefined : lineCounter.linePos(offset).line;
     };
     const valueAt = (segments) => segments.reduce((node, key) => (node !== null && typeof node === 'object' ? node[key] : undefined), raw);
     const problems = result.error.issues.map(issue => {
@@ -43982,7 +44000,7 @@ function resolveEnvironment(config, requested, ref) {
     })
         .join('; ');
     if (requested) {
-        const settings = config.environments[requested];
+        const settings = Object.hasOwn(config.environments, requested) ? config.environments[requested] : undefined;
         if (!settings) {
             throw new ConfigError(`environment ${JSON.stringify(requested)} is not defined in the config. Known environments: ${listing}.`, `Set 'environment:' to one of ${names.join(', ')}, or add environments.${requested} to the config.`);
         }
@@ -43990,9 +44008,9 @@ function resolveEnvironment(config, requested, ref) {
     }
     for (const name of names) {
         const settings = config.environments[name];
-        if (ref.branch && settings.branches.some(g => picomatch_default().isMatch(ref.branch, g, { dot: true })))
+        if (ref.branch && settings.branches.some(g => picomatch_default().isMatch(ref.branch, g, { dot: true, flags: 's' })))
             return { name, source: 'branch', settings };
-        if (ref.tag && settings.tags.some(g => picomatch_default().isMatch(ref.tag, g, { dot: true })))
+        if (ref.tag && settings.tags.some(g => picomatch_default().isMatch(ref.tag, g, { dot: true, flags: 's' })))
             return { name, source: 'tag', settings };
     }
     const pushed = ref.branch ? `branch ${JSON.stringify(ref.branch)}` : ref.tag ? `tag ${JSON.stringify(ref.tag)}` : 'this run (no branch or tag)';
@@ -44000,6 +44018,7 @@ function resolveEnvironment(config, requested, ref) {
 }
 
 ;// CONCATENATED MODULE: ./src/plan.ts
+
 
 const EXAMPLE_COUNT = 5;
 function summarise(change) {
@@ -44056,7 +44075,7 @@ function buildPlan(request) {
             install: part.install,
             build: part.build,
             output: part.output,
-            buildEnv: part['build-env'][environment.name] ?? {},
+            buildEnv: Object.hasOwn(part['build-env'], environment.name) ? part['build-env'][environment.name] : {},
             storageAccount: settings['storage-account'],
             container: settings.container,
             archiveContainer: settings['archive-container'],
@@ -44080,10 +44099,7 @@ function partsToDeploy(plan) {
 function formatPlan(plan) {
     const lines = [`Plan for environment ${plan.environment} (from ${plan.environmentSource}) at ${plan.commit}${plan.dryRun ? ' — dry run, nothing will change' : ''}`];
     for (const part of plan.parts) {
-        const { change } = part;
-        const compared = change.reason === 'input' || change.reason === 'deployed' || change.reason === 'before';
-        const files = compared ? `${change.fileCount} changed file${change.fileCount === 1 ? '' : 's'}` : 'no diff';
-        lines.push(`${part.part}: ${part.deploy ? 'DEPLOY' : 'skip'} — ${change.reason}${change.base ? ` ${change.base.slice(0, 12)}` : ''}, ${files}: ${change.detail}`);
+        lines.push(`${part.part}: ${part.deploy ? 'DEPLOY' : 'skip'} (${part.change.reason}) — ${part.change.detail}`);
         if (!part.deploy)
             continue;
         if (part.part === 'backend') {
@@ -44095,7 +44111,7 @@ function formatPlan(plan) {
             lines.push(`  verify  ${part.health.path} answers with ${plan.commit.slice(0, 12)}${part.health.versionHeader ? ` in header ${part.health.versionHeader}` : ' in its body'}, ${part.health.consecutive}× within ${part.health.timeoutSeconds}s`);
         }
         else {
-            lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${part.output}`);
+            lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${external_node_path_default().posix.join(part.workingDirectory, part.output)}`);
             lines.push(`  upload  ${part.storageAccount}/${part.container} (release archive in ${part.archiveContainer})`);
             if (part.cdn)
                 lines.push(`  purge   ${part.cdn.kind} ${part.cdn.profile}/${part.cdn.endpoint}${part.cdn.domains?.length ? ` with ${part.cdn.domains.join(', ')}` : ''}`);
@@ -47114,11 +47130,11 @@ __webpack_unused_export__ = Alias.Alias;
 __webpack_unused_export__ = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
-__webpack_unused_export__ = identity.isNode;
+exports.jh = identity.isMap;
+exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
-__webpack_unused_export__ = identity.isSeq;
+exports.jn = identity.isScalar;
+exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
 __webpack_unused_export__ = YAMLMap.YAMLMap;

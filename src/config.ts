@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { LineCounter, parseDocument } from 'yaml'
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Scalar } from 'yaml'
 import picomatch from 'picomatch'
 import * as z from 'zod'
 import { ConfigError } from './errors.js'
@@ -158,7 +158,7 @@ const configSchema = z
       }
     }
     for (const envName of Object.keys(config.parts.frontend?.['build-env'] ?? {})) {
-      if (!config.environments[envName]) {
+      if (!Object.hasOwn(config.environments, envName)) {
         ctx.addIssue({
           code: 'custom',
           path: ['parts', 'frontend', 'build-env', envName],
@@ -197,8 +197,8 @@ export function parseConfig(text: string, configPath: string): DeployConfig {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
     const problems = doc.errors.map(e => {
-      const pos = e.linePos?.[0]
-      return `line ${pos?.line ?? '?'}, column ${pos?.col ?? '?'}: ${e.message.split('\n')[0]}`
+      const { line, col } = lineCounter.linePos(e.pos[0])
+      return `line ${line}, column ${col}: ${e.message.split('\n')[0]}`
     })
     throw new ConfigError(`${configPath} is not valid YAML:\n  ${problems.join('\n  ')}`, 'Fix the YAML syntax at the line shown (indentation and quoting are the usual causes).')
   }
@@ -209,12 +209,25 @@ export function parseConfig(text: string, configPath: string): DeployConfig {
   const result = configSchema.safeParse(raw)
   if (result.success) return result.data
 
+  // The line of the deepest node along the path: the key itself for a map entry (not its
+  // value, which may start on the next line), the item for a list entry.
   const lineOf = (segments: readonly PropertyKey[]): number | undefined => {
-    for (let n = segments.length; n >= 0; n--) {
-      const node = doc.getIn(segments.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined
-      if (node?.range) return lineCounter.linePos(node.range[0]).line
+    let node: unknown = doc.contents
+    let offset: number | undefined
+    for (const segment of segments) {
+      if (isMap(node)) {
+        const pair = node.items.find(item => isScalar(item.key) && item.key.value === segment)
+        if (!pair) break
+        offset = (pair.key as Scalar).range?.[0] ?? offset
+        node = pair.value
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item: unknown = node.items[segment]
+        if (!isNode(item)) break
+        offset = item.range?.[0] ?? offset
+        node = item
+      } else break
     }
-    return undefined
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line
   }
   const valueAt = (segments: readonly PropertyKey[]): unknown =>
     segments.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), raw)
@@ -301,7 +314,7 @@ export function resolveEnvironment(config: DeployConfig, requested: string | und
     })
     .join('; ')
   if (requested) {
-    const settings = config.environments[requested]
+    const settings = Object.hasOwn(config.environments, requested) ? config.environments[requested] : undefined
     if (!settings) {
       throw new ConfigError(`environment ${JSON.stringify(requested)} is not defined in the config. Known environments: ${listing}.`, `Set 'environment:' to one of ${names.join(', ')}, or add environments.${requested} to the config.`)
     }
@@ -309,8 +322,8 @@ export function resolveEnvironment(config: DeployConfig, requested: string | und
   }
   for (const name of names) {
     const settings = config.environments[name]!
-    if (ref.branch && settings.branches.some(g => picomatch.isMatch(ref.branch!, g, { dot: true }))) return { name, source: 'branch', settings }
-    if (ref.tag && settings.tags.some(g => picomatch.isMatch(ref.tag!, g, { dot: true }))) return { name, source: 'tag', settings }
+    if (ref.branch && settings.branches.some(g => picomatch.isMatch(ref.branch!, g, { dot: true, flags: 's' }))) return { name, source: 'branch', settings }
+    if (ref.tag && settings.tags.some(g => picomatch.isMatch(ref.tag!, g, { dot: true, flags: 's' }))) return { name, source: 'tag', settings }
   }
   const pushed = ref.branch ? `branch ${JSON.stringify(ref.branch)}` : ref.tag ? `tag ${JSON.stringify(ref.tag)}` : 'this run (no branch or tag)'
   throw new ConfigError(

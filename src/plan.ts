@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { DeployConfig, ResolvedEnvironment } from './config.js'
 import type { ChangeReason, PartChange } from './changes/index.js'
 import { DeployError } from './errors.js'
@@ -140,7 +141,7 @@ export function buildPlan(request: PlanRequest): DeployPlan {
       install: part.install,
       build: part.build,
       output: part.output,
-      buildEnv: part['build-env'][environment.name] ?? {},
+      buildEnv: Object.hasOwn(part['build-env'], environment.name) ? part['build-env'][environment.name]! : {},
       storageAccount: settings['storage-account'],
       container: settings.container,
       archiveContainer: settings['archive-container'],
@@ -175,7 +176,7 @@ export function formatPlan(plan: DeployPlan): string {
       for (const target of part.targets) lines.push(`    - ${target.app}${target.slot ? `/${target.slot}` : ''} (resource group ${target.resourceGroup})`)
       lines.push(`  verify  ${part.health.path} answers with ${plan.commit.slice(0, 12)}${part.health.versionHeader ? ` in header ${part.health.versionHeader}` : ' in its body'}, ${part.health.consecutive}× within ${part.health.timeoutSeconds}s`)
     } else {
-      lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${part.output}`)
+      lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${path.posix.join(part.workingDirectory, part.output)}`)
       lines.push(`  upload  ${part.storageAccount}/${part.container} (release archive in ${part.archiveContainer})`)
       if (part.cdn) lines.push(`  purge   ${part.cdn.kind} ${part.cdn.profile}/${part.cdn.endpoint}${part.cdn.domains?.length ? ` with ${part.cdn.domains.join(', ')}` : ''}`)
       if (part.siteUrl) lines.push(`  site    ${part.siteUrl}`)

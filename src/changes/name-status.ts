@@ -19,12 +19,12 @@ export function parseNameStatus(output: string): FileChange[] {
     if (letter === 'R' || letter === 'C') {
       const from = fields[++i]
       const to = fields[++i]
-      if (from === undefined || to === undefined) throw new Error(`truncated ${letter} record in git diff output`)
+      if (!from || !to) throw new Error(`truncated ${letter} record in git diff output`)
       if (letter === 'R') changes.push({ status: 'D', path: from })
       changes.push({ status: 'A', path: to })
     } else {
       const filePath = fields[++i]
-      if (filePath === undefined) throw new Error(`truncated ${letter} record in git diff output`)
+      if (!filePath) throw new Error(`truncated ${letter} record in git diff output`)
       changes.push({ status: letter, path: filePath })
     }
   }

@@ -13,7 +13,8 @@ export function compilePathFilter(patterns: readonly string[]): PathFilter {
   const rules = patterns.map(pattern => {
     const exclude = pattern.startsWith('!')
     const body = exclude ? pattern.slice(1) : pattern
-    return { exclude, test: picomatch(body, { dot: true }) }
+    // `s`: a file name may hold a newline, and `**` must still cross it.
+    return { exclude, test: picomatch(body, { dot: true, flags: 's' }) }
   })
   const startIncluded = rules[0]!.exclude
   return filePath => {
