@@ -2,7 +2,7 @@
 // dist/index.js with INPUT_* (defaults from action.yml filled in), GITHUB_* variables, an
 // event payload file, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files to read back.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,6 +33,7 @@ export function pushPayload({ ref, before, after, forced = false, repository = '
 
 /** Parse a GITHUB_OUTPUT file (`name<<delimiter` blocks, as @actions/core writes them). */
 export function parseOutputs(text) {
+  /** @type {Record<string, string>} */
   const outputs = {}
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
@@ -51,11 +52,11 @@ export function parseOutputs(text) {
 }
 
 /**
- * Run the action. `inputs` use action.yml names; `event` is { name, payload }; `sha` and
- * `ref` are GITHUB_SHA and GITHUB_REF. Resolves with exit code, logs, outputs and summary.
+ * What a runner sets up before it starts the action: event payload, GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files in `temp` (a folder the caller owns), and the environment.
+ * Returns the command to spawn and where to read the outputs back.
  */
-export async function runAction({ workspace, inputs = {}, event = { name: 'push', payload: {} }, sha, ref = 'refs/heads/main', env = {}, timeoutMs = 120_000 }) {
-  const temp = mkdtempSync(path.join(tmpdir(), 'apd-runner-'))
+export function prepareAction({ workspace, temp, inputs = {}, event = { name: 'push', payload: {} }, sha, ref = 'refs/heads/main', env = {} }) {
   const eventPath = path.join(temp, 'event.json')
   const outputPath = path.join(temp, 'output')
   const summaryPath = path.join(temp, 'summary.md')
@@ -90,19 +91,88 @@ export async function runAction({ workspace, inputs = {}, event = { name: 'push'
   }
   Object.assign(runnerEnv, env)
 
-  const child = spawn(process.execPath, [path.join(repoRoot, actionYml.runs.main)], { cwd: workspace, env: runnerEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  return {
+    command: process.execPath,
+    args: [path.join(repoRoot, actionYml.runs.main)],
+    options: { cwd: workspace, env: runnerEnv },
+    outputPath,
+    summaryPath
+  }
+}
+
+/**
+ * @typedef {{ exitCode: number, stdout: string, stderr: string, outputs: Record<string, string>, summary: string }} ActionRun
+ * @typedef {{ workspace: string, sha: string, ref?: string, inputs?: Record<string, string>, event?: { name: string, payload: object }, env?: Record<string, string> }} RunnerOptions
+ */
+
+/**
+ * The environment a runner gives a JavaScript action: INPUT_* (action.yml defaults filled
+ * in), GITHUB_* variables, and fresh event, output and summary files.
+ * @param {RunnerOptions} options
+ */
+export function runnerEnvironment({ workspace, inputs = {}, event = { name: 'push', payload: {} }, sha, ref = 'refs/heads/main', env = {} }) {
+  const temp = mkdtempSync(path.join(tmpdir(), 'apd-runner-'))
+  const eventPath = path.join(temp, 'event.json')
+  const outputPath = path.join(temp, 'output')
+  const summaryPath = path.join(temp, 'summary.md')
+  writeFileSync(eventPath, JSON.stringify(event.payload))
+  writeFileSync(outputPath, '')
+  writeFileSync(summaryPath, '')
+
+  /** @type {Record<string, string>} */
+  const runnerEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? temp,
+    ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: event.name,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_SHA: sha,
+    GITHUB_REF: ref,
+    GITHUB_REF_NAME: ref.replace(/^refs\/(heads|tags)\//, ''),
+    GITHUB_REF_TYPE: ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_REPOSITORY: 'octo-org/estate',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    RUNNER_TEMP: temp,
+    RUNNER_OS: 'Linux'
+  }
+  for (const [name, spec] of Object.entries(actionYml.inputs)) {
+    const value = name in inputs ? inputs[name] : name === 'github-token' ? RUNNER_TOKEN : (spec.default ?? '')
+    runnerEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value)
+  }
+  Object.assign(runnerEnv, env)
+  return {
+    env: runnerEnv,
+    /** What the action wrote: outputs and job summary. */
+    results: () => ({ outputs: parseOutputs(readFileSync(outputPath, 'utf8')), summary: readFileSync(summaryPath, 'utf8') }),
+    dispose: () => rmSync(temp, { recursive: true, force: true })
+  }
+}
+
+/** The workflow token the runner would pass as `github-token`'s default; tests scan logs for it. */
+export const RUNNER_TOKEN = 'ghs_runnerTokenForTests0000000000000000'
+
+/**
+ * Run the bundled action in a subprocess. Resolves with exit code, logs, outputs and summary.
+ * @param {RunnerOptions & { timeoutMs?: number }} options
+ * @returns {Promise<ActionRun>}
+ */
+export async function runAction(options) {
+  const { env, results, dispose } = runnerEnvironment(options)
+  const child = spawn(process.execPath, [path.join(repoRoot, actionYml.runs.main)], { cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk))
   child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk))
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
   const exitCode = await new Promise(resolve => child.on('close', code => resolve(code ?? -1)))
   clearTimeout(timer)
-  return {
-    exitCode,
-    stdout,
-    stderr,
-    outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
-    summary: readFileSync(summaryPath, 'utf8')
-  }
+  const written = results()
+  dispose()
+  return { exitCode: /** @type {number} */ (exitCode), stdout, stderr, ...written }
 }

@@ -60,6 +60,10 @@ export function createEstate({ files = {}, from, prefix = 'apd-' } = {}) {
     head() {
       return git(work, ['rev-parse', 'HEAD'])
     },
+    /** Any other git command in the working clone (merge, mv, …). */
+    git(args) {
+      return git(work, args)
+    },
     branch(name, startPoint = 'HEAD') {
       git(work, ['checkout', '--quiet', '-B', name, startPoint])
     },

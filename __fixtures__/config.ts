@@ -1,0 +1,61 @@
+/** Config text shared by the config and plan tests. */
+
+/** One string per line, so a test can read line numbers off the array index (+1). */
+export function yamlLines(...lines: string[]): string {
+  return `${lines.join('\n')}\n`
+}
+
+/** Every part and most keys set; defaults left out where the tests check them. */
+export const FULL_CONFIG = yamlLines(
+  'version: 1',
+  'shared:',
+  '  paths: [package-lock.json]',
+  'parts:',
+  '  backend:',
+  "    paths: [backend/**, '!**/*.md']",
+  '    context: backend',
+  '    registry: myregistry.azurecr.io',
+  '    repository: team/api',
+  '  frontend:',
+  '    paths: [frontend/**]',
+  '    working-directory: frontend',
+  '    build-env:',
+  '      production: { API_URL: https://api.example.com }',
+  '      staging: { API_URL: https://api.staging.example.com }',
+  'environments:',
+  '  production:',
+  '    branches: [main]',
+  "    tags: ['v*']",
+  '    backend:',
+  '      strategy: slot-swap',
+  '      targets:',
+  '        - subscription: 11111111-2222-3333-4444-555555555555',
+  '          resource-group: rg-prod-eu',
+  '          app: api-prod-eu',
+  '          slot: staging',
+  '        - resource-group: rg-prod-us',
+  '          app: api-prod-us',
+  '          slot: staging',
+  '    frontend:',
+  '      storage-account: siteprod',
+  '      site-url: https://www.example.com',
+  '      frontdoor:',
+  '        resource-group: rg-edge',
+  '        profile: fd-prod',
+  '        endpoint: www',
+  '        domains: [www.example.com, example.com]',
+  '  staging:',
+  "    branches: ['release/*', develop]",
+  "    tags: ['rc-*']",
+  '    backend:',
+  '      targets:',
+  '        - resource-group: rg-staging',
+  '          app: api-staging',
+  '    frontend:',
+  '      storage-account: sitestaging',
+  '      cdn:',
+  '        subscription: 99999999-8888-7777-6666-555555555555',
+  '        resource-group: rg-edge-staging',
+  '        profile: cdn-staging',
+  '        endpoint: staging-site'
+)

@@ -1,0 +1,199 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
+import { InputError } from '../src/errors.js'
+import { forcedParts, getInputs, isCommitSha, type ActionInputs } from '../src/inputs.js'
+
+type Inputs = Record<string, string>
+
+let savedEnv: NodeJS.ProcessEnv
+
+beforeEach(() => {
+  savedEnv = { ...process.env }
+  for (const key of Object.keys(process.env)) {
+    if (key.startsWith('INPUT_')) delete process.env[key]
+  }
+})
+
+afterEach(() => {
+  process.env = savedEnv
+})
+
+/** Set `with:` values the way the runner does: INPUT_ + upper-cased name, spaces as underscores. */
+function setInputs(inputs: Inputs): void {
+  for (const [name, value] of Object.entries(inputs)) {
+    process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+}
+
+/** Run `work` with stdout captured, so workflow commands such as ::add-mask:: can be read. */
+function withStdout<T>(work: () => T): { outcome: { value: T } | { error: unknown }; stdout: string } {
+  const written: string[] = []
+  const originalWrite = process.stdout.write
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+    return true
+  }) as typeof process.stdout.write
+  try {
+    return { outcome: { value: work() }, stdout: written.join('') }
+  } catch (error) {
+    return { outcome: { error }, stdout: written.join('') }
+  } finally {
+    process.stdout.write = originalWrite
+  }
+}
+
+function inputErrorFor(inputs: Inputs): InputError {
+  setInputs(inputs)
+  try {
+    getInputs()
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return error as InputError
+  }
+  throw new Error('expected an InputError, but getInputs() returned')
+}
+
+const UPPER_SHA = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01'
+
+describe('getInputs', () => {
+  test('defaults when no input is set', () => {
+    const defaults: ActionInputs = {
+      environment: undefined,
+      configPath: '.github/azure-deploy.yml',
+      parts: 'auto',
+      baseline: undefined,
+      dryRun: false,
+      githubToken: undefined,
+      clientId: undefined,
+      tenantId: undefined,
+      subscriptionId: undefined,
+      clientSecret: undefined,
+      auth: 'auto'
+    }
+    expect(getInputs()).toEqual(defaults)
+  })
+
+  test('reads every input by its action.yml name', () => {
+    setInputs({
+      environment: 'staging',
+      config: 'deploy/azure.yml',
+      parts: 'frontend',
+      baseline: '0123456789abcdef0123456789abcdef01234567',
+      'dry-run': 'true',
+      'github-token': 'ghs_token',
+      'client-id': 'client-guid',
+      'tenant-id': 'tenant-guid',
+      'subscription-id': 'subscription-guid',
+      'client-secret': 'the-secret',
+      auth: 'client-secret'
+    })
+    const { outcome } = withStdout(() => getInputs())
+    expect(outcome).toEqual({
+      value: {
+        environment: 'staging',
+        configPath: 'deploy/azure.yml',
+        parts: 'frontend',
+        baseline: '0123456789abcdef0123456789abcdef01234567',
+        dryRun: true,
+        githubToken: 'ghs_token',
+        clientId: 'client-guid',
+        tenantId: 'tenant-guid',
+        subscriptionId: 'subscription-guid',
+        clientSecret: 'the-secret',
+        auth: 'client-secret'
+      }
+    })
+  })
+
+  test.each<[string, Inputs, Partial<ActionInputs>]>([
+    ['baseline auto means "decide from what is deployed"', { baseline: 'auto' }, { baseline: undefined }],
+    ['an upper-case 40-hex SHA is lower-cased', { baseline: UPPER_SHA }, { baseline: UPPER_SHA.toLowerCase() }],
+    ['a SHA-256 commit id is accepted', { baseline: 'a'.repeat(64) }, { baseline: 'a'.repeat(64) }],
+    ['whitespace around the baseline is ignored', { baseline: `  ${UPPER_SHA}\n` }, { baseline: UPPER_SHA.toLowerCase() }],
+    ['parts all', { parts: 'all' }, { parts: 'all' }],
+    ['parts is trimmed', { parts: ' backend ' }, { parts: 'backend' }],
+    ['dry-run True', { 'dry-run': 'True' }, { dryRun: true }],
+    ['dry-run FALSE', { 'dry-run': 'FALSE' }, { dryRun: false }],
+    ['auth oidc', { auth: 'oidc' }, { auth: 'oidc' }],
+    ['auth azure-cli', { auth: 'azure-cli' }, { auth: 'azure-cli' }],
+    ['an empty environment resolves from the branch map', { environment: '' }, { environment: undefined }],
+    ['an empty config falls back to the default path', { config: '' }, { configPath: '.github/azure-deploy.yml' }]
+  ])('%s', (_name, inputs, expected) => {
+    setInputs(inputs)
+    expect(getInputs()).toMatchObject(expected)
+  })
+
+  test.each<[string, Inputs, string, string]>([
+    [
+      'a misspelt parts value',
+      { parts: 'fronted' },
+      `input 'parts' is "fronted", which is not one of: auto, backend, frontend, all.`,
+      `Set 'parts:' in the workflow step to one of 'auto', 'backend', 'frontend', 'all'.`
+    ],
+    ['parts is case-sensitive', { parts: 'Backend' }, `input 'parts' is "Backend", which is not one of: auto, backend, frontend, all.`, "Set 'parts:'"],
+    ['a branch name as baseline', { baseline: 'main' }, `input 'baseline' is "main", which is not a full commit SHA.`, 'Give the 40-character SHA'],
+    ['a short SHA as baseline', { baseline: 'abc123' }, `input 'baseline' is "abc123", which is not a full commit SHA.`, "or 'auto' to compare against what is deployed"],
+    ['a 39-character SHA as baseline', { baseline: 'a'.repeat(39) }, `input 'baseline' is "${'a'.repeat(39)}", which is not a full commit SHA.`, 'Give the 40-character SHA'],
+    ['a ref expression as baseline', { baseline: 'HEAD~1' }, `input 'baseline' is "HEAD~1", which is not a full commit SHA.`, 'github.event.before'],
+    ['dry-run yes', { 'dry-run': 'yes' }, `input 'dry-run' is "yes", which is not a boolean.`, "Set 'dry-run:' to true or false."],
+    ['dry-run 1', { 'dry-run': '1' }, `input 'dry-run' is "1", which is not a boolean.`, "Set 'dry-run:' to true or false."],
+    [
+      'an unknown auth mode',
+      { auth: 'password' },
+      `input 'auth' is "password", which is not one of: auto, oidc, azure-cli, client-secret.`,
+      `Set 'auth:' in the workflow step to one of 'auto', 'oidc', 'azure-cli', 'client-secret'.`
+    ]
+  ])('%s is rejected', (_name, inputs, message, hint) => {
+    const error = inputErrorFor(inputs)
+    expect(error.message).toBe(message)
+    expect(error.hint).toContain(hint)
+  })
+
+  describe('secrets', () => {
+    test('the github token and client secret are masked', () => {
+      setInputs({ 'github-token': 'ghs_0123456789secret', 'client-secret': 'Azure~Client.Secret_42' })
+      const { outcome, stdout } = withStdout(() => getInputs())
+
+      expect(outcome).toMatchObject({ value: { githubToken: 'ghs_0123456789secret', clientSecret: 'Azure~Client.Secret_42' } })
+      expect(stdout.split(/\r?\n/)).toEqual(expect.arrayContaining(['::add-mask::ghs_0123456789secret', '::add-mask::Azure~Client.Secret_42']))
+    })
+
+    test('secrets are masked even when another input is rejected', () => {
+      setInputs({ 'github-token': 'ghs_masked_first', 'client-secret': 'secret-masked-first', parts: 'everything' })
+      const { outcome, stdout } = withStdout(() => getInputs())
+
+      expect(outcome).toEqual({ error: expect.any(InputError) })
+      expect(stdout).toContain('::add-mask::ghs_masked_first')
+      expect(stdout).toContain('::add-mask::secret-masked-first')
+    })
+
+    test('nothing is masked when no secret is given', () => {
+      setInputs({ 'client-id': 'not-a-secret', 'subscription-id': 'also-not-a-secret' })
+      const { stdout } = withStdout(() => getInputs())
+      expect(stdout).not.toContain('::add-mask::')
+    })
+  })
+})
+
+describe('isCommitSha', () => {
+  test.each([
+    ['0123456789abcdef0123456789abcdef01234567', true],
+    ['f'.repeat(64), true],
+    [UPPER_SHA, false],
+    ['0123456', false],
+    ['g'.repeat(40), false],
+    ['', false]
+  ])('%j → %s', (value, expected) => {
+    expect(isCommitSha(value)).toBe(expected)
+  })
+})
+
+describe('forcedParts', () => {
+  test.each([
+    ['auto', undefined],
+    ['backend', ['backend']],
+    ['frontend', ['frontend']],
+    ['all', ['backend', 'frontend']]
+  ] as const)('%s → %j', (selection, expected) => {
+    expect(forcedParts(selection)).toEqual(expected)
+  })
+})
