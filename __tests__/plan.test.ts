@@ -230,7 +230,7 @@ describe('formatPlan', () => {
     expect(lines).toContain('    - api-prod-eu/staging (resource group rg-prod-eu)')
     expect(lines).toContain('    - api-prod-us/staging (resource group rg-prod-us)')
     expect(lines).toContain(`  verify  / answers with ${COMMIT.slice(0, 12)} in its body, 3× within 300s`)
-    expect(lines).toContain('  build   npm ci && npm run build in frontend → build')
+    expect(lines).toContain('  build   npm ci && npm run build in frontend → frontend/build')
     expect(lines).toContain('  upload  siteprod/$web (release archive in deployments)')
     expect(lines).toContain('  purge   frontdoor fd-prod/www with www.example.com, example.com')
     expect(lines).toContain('  site    https://www.example.com')
