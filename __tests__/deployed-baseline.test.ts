@@ -123,6 +123,16 @@ describe('baseline from what is deployed', () => {
     expect(outputs['frontend-base']).toBe(gone)
   })
 
+  test('parts deployed at different commits: each base is fetched into the shallow clone', async () => {
+    const { estate, deployed, failed, head, before } = historyWithFailedDeploy()
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { outputs } = await runInProcess(estate, head, before, { backend: provider(deployed), frontend: provider(failed) }, { 'dry-run': 'true' })
+      expect([outputs['backend-reason'], outputs['backend-base']]).toEqual(['deployed', deployed])
+      expect([outputs['frontend-reason'], outputs['frontend-base']]).toEqual(['deployed', failed])
+      expect(JSON.parse(outputs.changed!)).toEqual(['backend'])
+    }
+  })
+
   test('the baseline input wins over what is deployed', async () => {
     const { estate, head, before, failed } = historyWithFailedDeploy()
     let asked = false

@@ -34017,15 +34017,6 @@ function compilePathFilter(patterns) {
 async function detectChanges(request) {
     const { git, logger } = request;
     const shared = compilePathFilter(request.sharedPaths);
-    // Parts decide in parallel and often share a base: fetch and diff each base once
-    // (two fetches into one shallow clone at once would fight over its lock).
-    const fetches = new Map();
-    const diffs = new Map();
-    const once = (cache, key, work) => {
-        const cached = cache.get(key) ?? work();
-        cache.set(key, cached);
-        return cached;
-    };
     const decide = async (part) => {
         const paths = request.parts[part];
         if (!paths)
@@ -34056,18 +34047,19 @@ async function detectChanges(request) {
         if (baseline.sha === request.head) {
             return { part, changed: false, base: baseline.sha, reason: baseline.reason, detail: `${request.head.slice(0, 7)} is already the ${describe(baseline.reason)}`, files: [] };
         }
-        if (!(await once(fetches, baseline.sha, () => git.ensureCommit(baseline.sha)))) {
+        const availability = await git.ensureCommit(baseline.sha);
+        if (!availability.available) {
             return {
                 part,
                 changed: true,
                 base: baseline.sha,
                 reason: 'baseline-unavailable',
-                detail: `the ${describe(baseline.reason)} ${baseline.sha.slice(0, 7)} could not be fetched from the remote (force-pushed away or garbage-collected): deploying`,
+                detail: `the ${describe(baseline.reason)} ${baseline.sha.slice(0, 7)} could not be fetched from the remote (${availability.reason}): deploying`,
                 files: []
             };
         }
         const own = compilePathFilter(paths);
-        const files = (await once(diffs, baseline.sha, () => git.changedFiles(baseline.sha, request.head))).filter(change => own(change.path) || shared(change.path)).map(change => change.path);
+        const files = (await git.changedFiles(baseline.sha, request.head)).filter(change => own(change.path) || shared(change.path)).map(change => change.path);
         const unique = [...new Set(files)];
         return {
             part,
@@ -34146,20 +34138,44 @@ function createGitRepository(runner, workspace, remote = 'origin') {
         env: { GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C' }
     });
     const hasCommit = async (sha) => (await git(['cat-file', '-e', `${sha}^{commit}`])).exitCode === 0;
+    const fetchCommit = async (sha) => {
+        if (await hasCommit(sha))
+            return { available: true };
+        const fetched = await git(['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--depth=1', remote, sha]);
+        if (fetched.exitCode === 0 && (await hasCommit(sha)))
+            return { available: true };
+        const message = fetched.stderr.trim().split('\n').pop() || `git fetch exited ${fetched.exitCode}`;
+        return { available: false, reason: message };
+    };
+    // Fetches run one at a time (two into one shallow clone fight over its shallow.lock) and
+    // each SHA is fetched once however many parts ask for it.
+    const fetches = new Map();
+    let queue = Promise.resolve();
+    const diffs = new Map();
     return {
         hasCommit,
-        async ensureCommit(sha) {
-            if (await hasCommit(sha))
-                return true;
-            const fetched = await git(['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--depth=1', remote, sha]);
-            return fetched.exitCode === 0 && (await hasCommit(sha));
-        },
-        async changedFiles(base, head) {
-            const result = await git(['diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', '--ignore-submodules=none', base, head, '--']);
-            if (result.exitCode !== 0) {
-                throw new DeployError(`git diff ${base} ${head} failed: ${result.stderr.trim()}`, 'Make sure actions/checkout runs before this step, in the same workspace.');
+        ensureCommit(sha) {
+            let fetch = fetches.get(sha);
+            if (!fetch) {
+                fetch = queue.then(() => fetchCommit(sha));
+                queue = fetch;
+                fetches.set(sha, fetch);
             }
-            return parseNameStatus(result.stdout);
+            return fetch;
+        },
+        changedFiles(base, head) {
+            const key = `${base}..${head}`;
+            let diff = diffs.get(key);
+            if (!diff) {
+                diff = git(['diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', '--ignore-submodules=none', base, head, '--']).then(result => {
+                    if (result.exitCode !== 0) {
+                        throw new DeployError(`git diff ${base} ${head} failed: ${result.stderr.trim()}`, 'Make sure actions/checkout runs before this step, in the same workspace.');
+                    }
+                    return parseNameStatus(result.stdout);
+                });
+                diffs.set(key, diff);
+            }
+            return diff;
         }
     };
 }

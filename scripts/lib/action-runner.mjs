@@ -11,6 +11,12 @@ import { parse } from 'yaml'
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const actionYml = parse(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8'))
 
+/** How a runner starts the action: node on action.yml's `runs.main`. */
+export const actionCommand = { command: process.execPath, args: [path.join(repoRoot, actionYml.runs.main)] }
+
+/** The workflow token the runner would pass as `github-token`'s default; tests scan logs for it. */
+export const RUNNER_TOKEN = 'ghs_runnerTokenForTests0000000000000000'
+
 /** A push payload shaped like GitHub's (the fields actions read). */
 export function pushPayload({ ref, before, after, forced = false, repository = 'octo-org/estate', message = 'change' }) {
   const zero = /^0+$/.test(before)
@@ -49,55 +55,6 @@ export function parseOutputs(text) {
     }
   }
   return outputs
-}
-
-/**
- * What a runner sets up before it starts the action: event payload, GITHUB_OUTPUT and
- * GITHUB_STEP_SUMMARY files in `temp` (a folder the caller owns), and the environment.
- * Returns the command to spawn and where to read the outputs back.
- */
-export function prepareAction({ workspace, temp, inputs = {}, event = { name: 'push', payload: {} }, sha, ref = 'refs/heads/main', env = {} }) {
-  const eventPath = path.join(temp, 'event.json')
-  const outputPath = path.join(temp, 'output')
-  const summaryPath = path.join(temp, 'summary.md')
-  writeFileSync(eventPath, JSON.stringify(event.payload))
-  writeFileSync(outputPath, '')
-  writeFileSync(summaryPath, '')
-
-  const runnerEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
-    CI: 'true',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: event.name,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_SHA: sha,
-    GITHUB_REF: ref,
-    GITHUB_REF_NAME: ref.replace(/^refs\/(heads|tags)\//, ''),
-    GITHUB_REF_TYPE: ref.startsWith('refs/tags/') ? 'tag' : 'branch',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_REPOSITORY: 'octo-org/estate',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: '4242',
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    RUNNER_TEMP: temp,
-    RUNNER_OS: 'Linux'
-  }
-  for (const [name, spec] of Object.entries(actionYml.inputs)) {
-    const value = name in inputs ? inputs[name] : name === 'github-token' ? 'ghs_runnerTokenForTests0000000000000000' : (spec.default ?? '')
-    runnerEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(value)
-  }
-  Object.assign(runnerEnv, env)
-
-  return {
-    command: process.execPath,
-    args: [path.join(repoRoot, actionYml.runs.main)],
-    options: { cwd: workspace, env: runnerEnv },
-    outputPath,
-    summaryPath
-  }
 }
 
 /**
@@ -154,8 +111,6 @@ export function runnerEnvironment({ workspace, inputs = {}, event = { name: 'pus
   }
 }
 
-/** The workflow token the runner would pass as `github-token`'s default; tests scan logs for it. */
-export const RUNNER_TOKEN = 'ghs_runnerTokenForTests0000000000000000'
 
 /**
  * Run the bundled action in a subprocess. Resolves with exit code, logs, outputs and summary.
@@ -164,7 +119,7 @@ export const RUNNER_TOKEN = 'ghs_runnerTokenForTests0000000000000000'
  */
 export async function runAction(options) {
   const { env, results, dispose } = runnerEnvironment(options)
-  const child = spawn(process.execPath, [path.join(repoRoot, actionYml.runs.main)], { cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(actionCommand.command, actionCommand.args, { cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk))

@@ -3,7 +3,6 @@ import { quote, type Logger } from '../logger.js'
 import { PART_NAMES, type PartName } from '../parts.js'
 import { chooseBaseline, type ChangeReason, type DeployedShaProviders } from './baseline.js'
 import type { GitRepository } from './git.js'
-import type { FileChange } from './name-status.js'
 import { compilePathFilter } from './path-filter.js'
 
 /** What change detection decided for one part. */
@@ -38,16 +37,6 @@ export interface DetectRequest {
 export async function detectChanges(request: DetectRequest): Promise<PartChange[]> {
   const { git, logger } = request
   const shared = compilePathFilter(request.sharedPaths)
-  // Parts decide in parallel and often share a base: fetch and diff each base once
-  // (two fetches into one shallow clone at once would fight over its lock).
-  const fetches = new Map<string, Promise<boolean>>()
-  const diffs = new Map<string, Promise<FileChange[]>>()
-  const once = <T>(cache: Map<string, Promise<T>>, key: string, work: () => Promise<T>) => {
-    const cached = cache.get(key) ?? work()
-    cache.set(key, cached)
-    return cached
-  }
-
   const decide = async (part: PartName): Promise<PartChange | undefined> => {
     const paths = request.parts[part]
     if (!paths) return undefined
@@ -76,18 +65,19 @@ export async function detectChanges(request: DetectRequest): Promise<PartChange[
     if (baseline.sha === request.head) {
       return { part, changed: false, base: baseline.sha, reason: baseline.reason, detail: `${request.head.slice(0, 7)} is already the ${describe(baseline.reason)}`, files: [] }
     }
-    if (!(await once(fetches, baseline.sha, () => git.ensureCommit(baseline.sha!)))) {
+    const availability = await git.ensureCommit(baseline.sha)
+    if (!availability.available) {
       return {
         part,
         changed: true,
         base: baseline.sha,
         reason: 'baseline-unavailable',
-        detail: `the ${describe(baseline.reason)} ${baseline.sha.slice(0, 7)} could not be fetched from the remote (force-pushed away or garbage-collected): deploying`,
+        detail: `the ${describe(baseline.reason)} ${baseline.sha.slice(0, 7)} could not be fetched from the remote (${availability.reason}): deploying`,
         files: []
       }
     }
     const own = compilePathFilter(paths)
-    const files = (await once(diffs, baseline.sha, () => git.changedFiles(baseline.sha!, request.head))).filter(change => own(change.path) || shared(change.path)).map(change => change.path)
+    const files = (await git.changedFiles(baseline.sha, request.head)).filter(change => own(change.path) || shared(change.path)).map(change => change.path)
     const unique = [...new Set(files)]
     return {
       part,

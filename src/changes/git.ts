@@ -2,11 +2,14 @@ import { DeployError } from '../errors.js'
 import type { CommandRunner } from '../command-runner.js'
 import { parseNameStatus, type FileChange } from './name-status.js'
 
+/** Whether a commit is available locally, and why not when it is not. */
+export type CommitAvailability = { available: true } | { available: false; reason: string }
+
 /** The few git operations change detection needs, always on explicit commit SHAs. */
 export interface GitRepository {
   hasCommit(sha: string): Promise<boolean>
-  /** Make `sha` available locally, fetching it shallowly by SHA if the clone lacks it. False when the remote cannot provide it. */
-  ensureCommit(sha: string): Promise<boolean>
+  /** Make `sha` available locally, fetching it shallowly by SHA if the clone lacks it. */
+  ensureCommit(sha: string): Promise<CommitAvailability>
   /** Files that differ between two commits, tree to tree. */
   changedFiles(base: string, head: string): Promise<FileChange[]>
 }
@@ -22,19 +25,44 @@ export function createGitRepository(runner: CommandRunner, workspace: string, re
 
   const hasCommit = async (sha: string) => (await git(['cat-file', '-e', `${sha}^{commit}`])).exitCode === 0
 
+  const fetchCommit = async (sha: string): Promise<CommitAvailability> => {
+    if (await hasCommit(sha)) return { available: true }
+    const fetched = await git(['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--depth=1', remote, sha])
+    if (fetched.exitCode === 0 && (await hasCommit(sha))) return { available: true }
+    const message = fetched.stderr.trim().split('\n').pop() || `git fetch exited ${fetched.exitCode}`
+    return { available: false, reason: message }
+  }
+
+  // Fetches run one at a time (two into one shallow clone fight over its shallow.lock) and
+  // each SHA is fetched once however many parts ask for it.
+  const fetches = new Map<string, Promise<CommitAvailability>>()
+  let queue: Promise<unknown> = Promise.resolve()
+  const diffs = new Map<string, Promise<FileChange[]>>()
+
   return {
     hasCommit,
-    async ensureCommit(sha) {
-      if (await hasCommit(sha)) return true
-      const fetched = await git(['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--depth=1', remote, sha])
-      return fetched.exitCode === 0 && (await hasCommit(sha))
-    },
-    async changedFiles(base, head) {
-      const result = await git(['diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', '--ignore-submodules=none', base, head, '--'])
-      if (result.exitCode !== 0) {
-        throw new DeployError(`git diff ${base} ${head} failed: ${result.stderr.trim()}`, 'Make sure actions/checkout runs before this step, in the same workspace.')
+    ensureCommit(sha) {
+      let fetch = fetches.get(sha)
+      if (!fetch) {
+        fetch = queue.then(() => fetchCommit(sha))
+        queue = fetch
+        fetches.set(sha, fetch)
       }
-      return parseNameStatus(result.stdout)
+      return fetch
+    },
+    changedFiles(base, head) {
+      const key = `${base}..${head}`
+      let diff = diffs.get(key)
+      if (!diff) {
+        diff = git(['diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', '--ignore-submodules=none', base, head, '--']).then(result => {
+          if (result.exitCode !== 0) {
+            throw new DeployError(`git diff ${base} ${head} failed: ${result.stderr.trim()}`, 'Make sure actions/checkout runs before this step, in the same workspace.')
+          }
+          return parseNameStatus(result.stdout)
+        })
+        diffs.set(key, diff)
+      }
+      return diff
     }
   }
 }

@@ -1,0 +1,342 @@
+// npm run bench: performance figures of the real code on real git repositories.
+//   changeDetection: detectChanges (git diff + glob matching) on a 50,000-file repository
+//                    where a push changed 5,000 files, in a depth-1 checkout.
+//   coldStart:       spawn of dist/index.js (as the runner starts it) to its first stdout byte,
+//                    next to a bare `node -e` as the floor.
+// Progress goes to stderr; one JSON object goes to stdout at the end.
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { pathToFileURL } from 'node:url'
+import { actionCommand, pushPayload, repoRoot, runnerEnvironment } from './lib/action-runner.mjs'
+import { createEstate, git } from './lib/git-fixture.mjs'
+
+const started = performance.now()
+const progress = message => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)} s]: ${message}\n`)
+const round = ms => Math.round(ms * 10) / 10
+const median = values => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+const CONFIG_PATH = '.github/azure-deploy.yml'
+const PARTS = { backend: ['backend/**', '!**/*.md'], frontend: ['frontend/**', '!**/*.md'] }
+const SHARED = ['shared/**', CONFIG_PATH]
+
+// The 50,000-file tree: folder, file count, extension. The config file is the last one.
+const TREE = [
+  ['backend/app', 18_000, 'py'],
+  ['backend/notes', 2_000, 'md'],
+  ['frontend/src', 17_000, 'tsx'],
+  ['frontend/notes', 1_000, 'md'],
+  ['docs', 6_000, 'md'],
+  ['shared', 500, 'json'],
+  ['tools', 2_500, 'sh'],
+  ['infra', 2_999, 'bicep']
+]
+const TREE_FILES = TREE.reduce((sum, [, count]) => sum + count, 1)
+
+// The second commit: 5,000 changes spread over each folder (every step-th file), and the
+// parts each folder counts for. Markdown under backend/ and frontend/ is excluded by '!**/*.md'.
+const CHANGES = [
+  { folder: 'backend/app', modify: 1_700, remove: 100, add: 100, parts: ['backend'] },
+  { folder: 'backend/notes', modify: 100, parts: [] },
+  { folder: 'frontend/src', modify: 1_600, remove: 50, add: 50, parts: ['frontend'] },
+  { folder: 'frontend/notes', modify: 100, parts: [] },
+  { folder: 'docs', modify: 1_150, parts: [] },
+  { folder: 'shared', modify: 50, parts: ['backend', 'frontend'] }
+]
+
+const fileName = (folder, index, ext) => `${folder}/d${Math.floor(index / 100)}/f${index}.${ext}`
+
+/** A fast-import commit on refs/heads/main: `files` maps path to content, or null to delete. */
+function fastImportCommit(message, parent, files) {
+  const lines = [
+    'commit refs/heads/main',
+    'author Octo Cat <octocat@example.com> 1700000000 +0000',
+    'committer Octo Cat <octocat@example.com> 1700000000 +0000',
+    `data ${Buffer.byteLength(message)}`,
+    message
+  ]
+  if (parent) lines.push(`from ${parent}`)
+  for (const [file, content] of files) {
+    if (content === null) lines.push(`D ${file}`)
+    else lines.push(`M 100644 inline ${file}`, `data ${Buffer.byteLength(content)}`, content)
+  }
+  return `${lines.join('\n')}\n\n`
+}
+
+function initialFiles() {
+  const files = []
+  for (const [folder, count, ext] of TREE) {
+    for (let i = 0; i < count; i++) {
+      const file = fileName(folder, i, ext)
+      files.push([file, `${file} v1\n`])
+    }
+  }
+  files.push([CONFIG_PATH, 'version: 1\n'])
+  return files
+}
+
+/** The second commit's files, and the paths each part must report. */
+function changedFiles() {
+  const files = []
+  const expected = { backend: [], frontend: [] }
+  for (const { folder, modify, remove = 0, add = 0, parts } of CHANGES) {
+    const [, count, ext] = TREE.find(([name]) => name === folder)
+    const step = Math.floor(count / modify)
+    const touched = []
+    for (let i = 0; i < modify; i++) {
+      const file = fileName(folder, i * step, ext)
+      files.push([file, `${file} v2\n`])
+      touched.push(file)
+    }
+    for (let i = 0; i < remove; i++) {
+      const file = fileName(folder, i * step + 1, ext)
+      files.push([file, null])
+      touched.push(file)
+    }
+    for (let i = 0; i < add; i++) {
+      const file = fileName(folder, count + i, ext)
+      files.push([file, `${file} new\n`])
+      touched.push(file)
+    }
+    for (const part of parts) expected[part].push(...touched)
+  }
+  return { files, expected }
+}
+
+/**
+ * Compile src/ with the project's compiler options into build/bench, so the bench runs the
+ * real source. Only src/ is compiled: a type error in a test file must not stop the bench.
+ */
+async function buildSource() {
+  const buildDir = path.join(repoRoot, 'build')
+  const outDir = path.join(buildDir, 'bench')
+  const project = path.join(buildDir, 'tsconfig.bench.json')
+  rmSync(outDir, { recursive: true, force: true })
+  mkdirSync(buildDir, { recursive: true })
+  writeFileSync(project, JSON.stringify({ extends: '../tsconfig.json', include: ['../src'], compilerOptions: { noEmit: false, outDir: 'bench' } }))
+  progress('compiling src/ with tsc into build/bench')
+  const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc')
+  execFileSync(process.execPath, [tsc, '-p', project], { cwd: repoRoot, stdio: ['ignore', 2, 2] })
+  const load = file => import(pathToFileURL(path.join(outDir, file)).href)
+  const [changes, commandRunner] = await Promise.all([load('src/changes/index.js'), load('src/command-runner.js')])
+  return { ...changes, ...commandRunner }
+}
+
+const silentLogger = { info() {}, warning() {}, debug() {}, group: (_name, work) => work() }
+
+/**
+ * Wraps a GitRepository to time the fetch and the diff inside one detectChanges call. Parts
+ * share a base, so several calls may wait on one fetch or diff: each span is the wall time
+ * from the first call's start to the last call's end, never a sum of overlapping waits.
+ */
+function timedGit(inner) {
+  const spans = { ensureCommitMs: 0, diffMs: 0, diffEntries: 0 }
+  const windows = {}
+  const time = async (span, work) => {
+    const start = performance.now()
+    try {
+      return await work()
+    } finally {
+      const window = (windows[span] ??= { start, end: start })
+      window.start = Math.min(window.start, start)
+      window.end = Math.max(window.end, performance.now())
+      spans[span] = window.end - window.start
+    }
+  }
+  return {
+    spans,
+    git: {
+      hasCommit: sha => inner.hasCommit(sha),
+      ensureCommit: sha => time('ensureCommitMs', () => inner.ensureCommit(sha)),
+      changedFiles: (base, head) =>
+        time('diffMs', async () => {
+          const changes = await inner.changedFiles(base, head)
+          spans.diffEntries = changes.length
+          return changes
+        })
+    }
+  }
+}
+
+async function benchChangeDetection(src) {
+  const estate = createEstate({ prefix: 'apd-bench-' })
+  try {
+    const setupStart = performance.now()
+    progress(`generating ${TREE_FILES} files with git fast-import, pushing them to origin`)
+    git(estate.work, ['fast-import', '--quiet'], { input: fastImportCommit('initial', undefined, initialFiles()) })
+    estate.push('main')
+    const base = estate.head()
+    const { files, expected } = changedFiles()
+    progress(`second commit: ${files.length} changed files, pushing it`)
+    git(estate.work, ['fast-import', '--quiet'], { input: fastImportCommit('change', base, files) })
+    estate.push('main')
+    const head = estate.head()
+    const treeFiles = git(estate.origin, ['ls-tree', '-r', '--name-only', '-z', base]).split('\0').filter(Boolean).length
+    if (treeFiles !== TREE_FILES) throw new Error(`generated ${treeFiles} files, expected ${TREE_FILES}`)
+    progress('depth-1 checkout of the head, as actions/checkout makes it')
+    const workspace = estate.checkout(head)
+    const setupMs = performance.now() - setupStart
+
+    const detect = async () => {
+      const { git: repository, spans } = timedGit(src.createGitRepository(src.createCommandRunner(), workspace))
+      const start = performance.now()
+      const changes = await src.detectChanges({ parts: PARTS, sharedPaths: SHARED, head, eventBase: base, providers: {}, git: repository, logger: silentLogger })
+      const totalMs = performance.now() - start
+      checkMatches(changes, expected, base, spans.diffEntries, files.length)
+      return { totalMs, ...spans }
+    }
+
+    const probe = src.createGitRepository(src.createCommandRunner(), workspace)
+    if (await probe.hasCommit(base)) throw new Error('the depth-1 checkout already holds the base commit: the cold run would not fetch')
+    progress('cold run (fetches the base commit)')
+    const cold = await detect()
+    const warm = []
+    for (let i = 1; i <= 5; i++) {
+      warm.push(await detect())
+      progress(`warm run ${i}/5: ${round(warm.at(-1).totalMs)} ms`)
+    }
+    const valueMs = median(warm.map(run => run.totalMs))
+    return {
+      value_ms: round(valueMs),
+      target_ms: 1000,
+      met: valueMs < 1000,
+      measures: 'detectChanges, diff + match, base already fetched: median of 5 fresh calls',
+      runs_ms: warm.map(run => round(run.totalMs)),
+      diff_ms: round(median(warm.map(run => run.diffMs))),
+      match_and_overhead_ms: round(median(warm.map(run => run.totalMs - run.diffMs - run.ensureCommitMs))),
+      cold: {
+        total_ms: round(cold.totalMs),
+        fetch_ms: round(cold.ensureCommitMs),
+        diff_and_match_ms: round(cold.totalMs - cold.ensureCommitMs)
+      },
+      repository: { files: TREE_FILES, changed_files: files.length, diff_entries: cold.diffEntries },
+      matched: { backend: expected.backend.length, frontend: expected.frontend.length },
+      setup_ms: round(setupMs)
+    }
+  } finally {
+    estate.dispose()
+  }
+}
+
+/** Throw unless each part reports exactly the paths the second commit changed for it. */
+function checkMatches(changes, expected, base, diffEntries, changed) {
+  if (diffEntries !== changed) throw new Error(`git diff reported ${diffEntries} changes, expected ${changed}`)
+  for (const part of Object.keys(PARTS)) {
+    const change = changes.find(c => c.part === part)
+    if (!change || !change.changed || change.reason !== 'before' || change.base !== base) {
+      throw new Error(`${part}: unexpected decision ${JSON.stringify(change && { ...change, files: change.files.length })}`)
+    }
+    const got = [...change.files].sort().join('\n')
+    const want = [...expected[part]].sort().join('\n')
+    if (got !== want) throw new Error(`${part}: matched ${change.files.length} files, expected ${expected[part].length}`)
+  }
+}
+
+/** Spawn a command and time spawn → first stdout byte, and spawn → exit. */
+async function timeFirstOutput(command, args, options) {
+  const start = performance.now()
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+  let firstMs
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', chunk => {
+    firstMs ??= performance.now() - start
+    stdout += chunk
+  })
+  child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk))
+  const exitCode = await new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', code => resolve(code ?? -1))
+  })
+  if (firstMs === undefined) throw new Error(`${command} ${args.join(' ')} wrote nothing to stdout (exit ${exitCode}): ${stderr}`)
+  return { firstMs, exitMs: performance.now() - start, exitCode, stdout, stderr }
+}
+
+const COLD_START_CONFIG = `version: 1
+shared:
+  paths: ['shared/**']
+parts:
+  backend:
+    paths: ['backend/**', '!**/*.md']
+    registry: example.azurecr.io
+    repository: api
+  frontend:
+    paths: ['frontend/**']
+environments:
+  production:
+    branches: [main]
+    backend:
+      targets:
+        - resource-group: rg-prod
+          app: app-prod-1
+    frontend:
+      storage-account: stprod
+`
+
+async function benchColdStart() {
+  progress('cold start: small estate, dry run of a push')
+  const estate = createEstate({
+    prefix: 'apd-bench-',
+    files: { [CONFIG_PATH]: COLD_START_CONFIG, 'backend/app.py': 'print(1)\n', 'frontend/index.html': '<p>1</p>\n', 'README.md': '# estate\n' }
+  })
+  try {
+    estate.push('main')
+    const before = estate.head()
+    const after = estate.commit({ 'backend/app.py': 'print(2)\n' })
+    estate.push('main')
+    const workspace = estate.checkout(after)
+    const event = { name: 'push', payload: pushPayload({ ref: 'refs/heads/main', before, after }) }
+
+    const runAction = async () => {
+      const runner = runnerEnvironment({ workspace, inputs: { 'dry-run': 'true', 'subscription-id': '00000000-0000-0000-0000-000000000000' }, event, sha: after })
+      const run = await timeFirstOutput(actionCommand.command, actionCommand.args, { cwd: workspace, env: runner.env })
+      const { result } = runner.results().outputs
+      runner.dispose()
+      if (run.exitCode !== 0 || result !== 'planned') throw new Error(`dist/index.js exited ${run.exitCode} with result ${result}:\n${run.stdout}${run.stderr}`)
+      return run
+    }
+    const runFloor = () => timeFirstOutput(process.execPath, ['-e', 'console.log(1)'], { cwd: workspace, env: { PATH: process.env.PATH, HOME: process.env.HOME } })
+
+    // One discarded run of each warms the page cache (and fetches the base into the workspace);
+    // then the two alternate so that machine noise falls on both alike.
+    await runAction()
+    await runFloor()
+    const action = []
+    const floor = []
+    for (let i = 1; i <= 10; i++) {
+      floor.push(await runFloor())
+      action.push(await runAction())
+      progress(`cold start ${i}/10: action ${round(action.at(-1).firstMs)} ms, node -e ${round(floor.at(-1).firstMs)} ms`)
+    }
+    const valueMs = median(action.map(run => run.firstMs))
+    const floorMs = median(floor.map(run => run.firstMs))
+    return {
+      value_ms: round(valueMs),
+      target_ms: 300,
+      met: valueMs < 300,
+      measures: 'spawn of node dist/index.js (dry run, push event) to its first stdout byte: median of 10',
+      runs_ms: action.map(run => round(run.firstMs)),
+      floor_ms: round(floorMs),
+      floor_runs_ms: floor.map(run => round(run.firstMs)),
+      over_floor_ms: round(valueMs - floorMs),
+      run_to_exit_ms: round(median(action.map(run => run.exitMs)))
+    }
+  } finally {
+    estate.dispose()
+  }
+}
+
+const loadBefore = loadavg()
+const src = await buildSource()
+const changeDetection = await benchChangeDetection(src)
+const coldStart = await benchColdStart()
+progress(`done in ${round((performance.now() - started) / 1000)} s`)
+// Figures from a busy machine are noisy: the load average says how busy it was.
+const machine = { node: process.version, cpus: availableParallelism(), load_average: { before: loadBefore.map(round), after: loadavg().map(round) } }
+process.stdout.write(`${JSON.stringify({ machine, changeDetection, coldStart }, null, 2)}\n`)
