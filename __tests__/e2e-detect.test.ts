@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { createEstate, ZERO_SHA } from '../scripts/lib/git-fixture.mjs'
-import { pushPayload, runAction } from '../scripts/lib/action-runner.mjs'
+import { pushPayload, runAction as runBundledAction, RUNNER_TOKEN } from '../scripts/lib/action-runner.mjs'
 import { ESTATE_FILES, SUBSCRIPTION } from './estate-config.js'
 
 type Estate = ReturnType<typeof createEstate>
@@ -17,6 +17,26 @@ interface Scenario {
   backend: { base: string; reason: string }
   frontend: { base: string; reason: string }
   environment?: string
+}
+
+const CLIENT_SECRET = 'client~Secret.ForTests-0123456789'
+
+/**
+ * Every run of the bundled action here also passes a client secret, and its captured logs
+ * logs, outputs and summary are scanned: a secret may appear only in its ::add-mask:: command.
+ */
+async function runAction(options: Parameters<typeof runBundledAction>[0]) {
+  const run = await runBundledAction({ ...options, inputs: { 'client-secret': CLIENT_SECRET, ...options.inputs } })
+  const logs = `${run.stdout}\n${run.stderr}`
+    .split('\n')
+    .filter(line => !line.startsWith('::add-mask::'))
+    .join('\n')
+  for (const secret of [RUNNER_TOKEN, CLIENT_SECRET]) {
+    expect(logs).not.toContain(secret)
+    expect(JSON.stringify(run.outputs) + run.summary).not.toContain(secret)
+    expect(run.stdout).toContain(`::add-mask::${secret}`)
+  }
+  return run
 }
 
 const estates: Estate[] = []
