@@ -5,19 +5,11 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { loadConfig, parseConfig, resolveEnvironment, type DeployConfig } from '../src/config.js'
 import { ConfigError } from '../src/errors.js'
 import { FULL_CONFIG, yamlLines } from '../__fixtures__/config.js'
+import { thrownBy } from '../__fixtures__/errors.js'
 
 const CONFIG_PATH = '.github/azure-deploy.yml'
 
-/** Run `work`, and return the ConfigError it throws (failing the test if it throws anything else). */
-function configErrorFrom(work: () => unknown): ConfigError {
-  try {
-    work()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return error as ConfigError
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown')
-}
+const configErrorFrom = (work: () => unknown) => thrownBy(ConfigError, work)
 
 describe('parseConfig', () => {
   test('a full config parses, with defaults filled in', () => {

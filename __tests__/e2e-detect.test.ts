@@ -60,42 +60,45 @@ function pushed(estate: Estate, changes: Record<string, string | null>, { branch
   return { sha, ref, event: { name: 'push', payload: pushPayload({ ref, before, after: sha, forced: force, message }) } }
 }
 
+const BEFORE = { base: 'before', reason: 'before' }
+const NO_BASELINE = { base: '', reason: 'no-baseline' }
+
 const scenarios: Record<string, Scenario> = {
   'backend only': {
     push: e => pushed(e, { 'backend/app.py': 'print("v2")\n' }),
     changed: ['backend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'frontend only': {
     push: e => pushed(e, { 'frontend/src/App.jsx': 'export default () => "v2"\n' }),
     changed: ['frontend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'both parts': {
     push: e => pushed(e, { 'backend/app.py': 'print("v2")\n', 'frontend/src/App.jsx': 'x\n' }),
     changed: ['backend', 'frontend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'docs only, with !**/*.md excluded': {
     push: e => pushed(e, { 'backend/README.md': '# API v2\n', 'frontend/NOTES.md': 'n\n', 'docs/guide.md': '# v2\n' }),
     changed: [],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'a shared path: the config file itself': {
     push: e => pushed(e, { '.github/azure-deploy.yml': `${ESTATE_FILES['.github/azure-deploy.yml']}# tuned\n` }),
     changed: ['backend', 'frontend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'a shared path from shared.paths (package-lock.json)': {
     push: e => pushed(e, { 'package-lock.json': '{"lockfileVersion":3}\n' }),
     changed: ['backend', 'frontend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'first push of a new branch (before is all zeros)': {
     push: e => {
@@ -103,8 +106,8 @@ const scenarios: Record<string, Scenario> = {
       return pushed(e, { 'frontend/src/Login.jsx': 'login\n' }, { branch: 'feature/login' })
     },
     changed: ['backend', 'frontend'],
-    backend: { base: '', reason: 'no-baseline' },
-    frontend: { base: '', reason: 'no-baseline' },
+    backend: NO_BASELINE,
+    frontend: NO_BASELINE,
     environment: 'dev'
   },
   'force push that drops a commit which touched the frontend': {
@@ -115,8 +118,8 @@ const scenarios: Record<string, Scenario> = {
       return pushed(e, { 'backend/app.py': 'print("rewritten")\n' }, { force: true })
     },
     changed: ['backend', 'frontend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'a merge commit brings in a branch that changed the frontend': {
     push: e => {
@@ -132,8 +135,8 @@ const scenarios: Record<string, Scenario> = {
       return { sha, ref: 'refs/heads/main', event: { name: 'push', payload: pushPayload({ ref: 'refs/heads/main', before, after: sha, message: 'Merge feature/ui' }) } }
     },
     changed: ['frontend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'a tag push (new tag: before is all zeros; environment from tags)': {
     push: e => {
@@ -144,8 +147,8 @@ const scenarios: Record<string, Scenario> = {
       return { sha, ref, event: { name: 'push', payload: pushPayload({ ref, before: ZERO_SHA, after: sha }) } }
     },
     changed: ['backend', 'frontend'],
-    backend: { base: '', reason: 'no-baseline' },
-    frontend: { base: '', reason: 'no-baseline' },
+    backend: NO_BASELINE,
+    frontend: NO_BASELINE,
     environment: 'prod'
   },
   'workflow_dispatch (no before)': {
@@ -155,8 +158,8 @@ const scenarios: Record<string, Scenario> = {
       return { sha, ref: 'refs/heads/main', event: { name: 'workflow_dispatch', payload: { ref: 'refs/heads/main', inputs: {}, repository: { full_name: 'octo-org/estate' }, sender: { login: 'octocat' } } } }
     },
     changed: ['backend', 'frontend'],
-    backend: { base: '', reason: 'no-baseline' },
-    frontend: { base: '', reason: 'no-baseline' }
+    backend: NO_BASELINE,
+    frontend: NO_BASELINE
   },
   'schedule (no before)': {
     push: e => {
@@ -164,8 +167,8 @@ const scenarios: Record<string, Scenario> = {
       return { sha, ref: 'refs/heads/main', event: { name: 'schedule', payload: { schedule: '0 3 * * *', repository: { full_name: 'octo-org/estate' } } } }
     },
     changed: ['backend', 'frontend'],
-    backend: { base: '', reason: 'no-baseline' },
-    frontend: { base: '', reason: 'no-baseline' }
+    backend: NO_BASELINE,
+    frontend: NO_BASELINE
   },
   'a rename from frontend/ to backend/': {
     push: e => {
@@ -173,14 +176,14 @@ const scenarios: Record<string, Scenario> = {
       return pushed(e, {}, { message: 'move' })
     },
     changed: ['backend', 'frontend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'file names with a space and with Hangul': {
     push: e => pushed(e, { 'frontend/src/my page.jsx': 'space\n', 'backend/한글 모듈.py': 'hangul\n' }),
     changed: ['backend', 'frontend'],
-    backend: { base: 'before', reason: 'before' },
-    frontend: { base: 'before', reason: 'before' }
+    backend: BEFORE,
+    frontend: BEFORE
   },
   'a baseline input older than before': {
     push: e => {

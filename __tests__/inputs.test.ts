@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError } from '../src/errors.js'
 import { forcedParts, getInputs, isCommitSha, type ActionInputs } from '../src/inputs.js'
+import { thrownBy } from '../__fixtures__/errors.js'
 
 type Inputs = Record<string, string>
 
@@ -43,13 +44,7 @@ function withStdout<T>(work: () => T): { outcome: { value: T } | { error: unknow
 
 function inputErrorFor(inputs: Inputs): InputError {
   setInputs(inputs)
-  try {
-    getInputs()
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError)
-    return error as InputError
-  }
-  throw new Error('expected an InputError, but getInputs() returned')
+  return thrownBy(InputError, getInputs)
 }
 
 const UPPER_SHA = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01'

@@ -4,6 +4,7 @@ import { parseConfig, resolveEnvironment, type DeployConfig } from '../src/confi
 import { DeployError } from '../src/errors.js'
 import { buildPlan, formatPlan, partsToDeploy, type BackendPlan, type DeployPlan, type FrontendPlan, type PlanRequest } from '../src/plan.js'
 import { FULL_CONFIG, yamlLines } from '../__fixtures__/config.js'
+import { thrownBy } from '../__fixtures__/errors.js'
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567'
 const BASE = 'fedcba9876543210fedcba9876543210fedcba98'
@@ -55,15 +56,7 @@ function frontendOf(deployPlan: DeployPlan): FrontendPlan {
   return frontend
 }
 
-function deployErrorFrom(work: () => unknown): DeployError {
-  try {
-    work()
-  } catch (error) {
-    expect(error).toBeInstanceOf(DeployError)
-    return error as DeployError
-  }
-  throw new Error('expected a DeployError, but nothing was thrown')
-}
+const deployErrorFrom = (work: () => unknown) => thrownBy(DeployError, work)
 
 describe('buildPlan', () => {
   test('the backend plan carries image, build, strategy, targets and health', () => {
