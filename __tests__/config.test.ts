@@ -106,7 +106,7 @@ describe('parseConfig', () => {
     [
       'an unknown top-level key',
       yamlLines(...BACKEND_PART, ...PRODUCTION_BACKEND, 'deploy: true'),
-      { key: 'deploy', line: 12, fix: 'unknown key; top-level keys are version, shared, parts, environments', hint: FIX_KEYS }
+      { key: 'deploy', line: 12, fix: 'unknown key; top-level keys are version, cloud, shared, parts, environments', hint: FIX_KEYS }
     ],
     [
       'an unknown part',

@@ -35,11 +35,11 @@ function collectingLogger() {
   return { logger, lines }
 }
 
-const provider = (sha: string | undefined | Error): DeployedShaProvider => ({
+const provider = (deployed: string | string[] | undefined | Error, unknown: string[] = []): DeployedShaProvider => ({
   source: 'test targets',
-  deployedSha: async () => {
-    if (sha instanceof Error) throw sha
-    return sha
+  deployedCommits: async () => {
+    if (deployed instanceof Error) throw deployed
+    return { commits: deployed === undefined ? [] : [deployed].flat(), unknown }
   }
 })
 
@@ -93,7 +93,8 @@ describe('baseline from what is deployed', () => {
 
   test('what is deployed is already the head: nothing to do, result skipped', async () => {
     const { estate, head, before } = historyWithFailedDeploy()
-    const { outputs } = await runInProcess(estate, head, before, { backend: provider(head), frontend: provider(head) })
+    const signIn = { auth: 'client-secret', 'client-id': 'c0ffee00-0000-4000-8000-000000000001', 'tenant-id': 'c0ffee00-0000-4000-8000-000000000002', 'client-secret': 'not-used-here' }
+    const { outputs } = await runInProcess(estate, head, before, { backend: provider(head), frontend: provider(head) }, signIn)
     expect(outputs.changed).toBe('[]')
     expect(outputs.result).toBe('skipped')
     expect(outputs['backend-reason']).toBe('deployed')
@@ -133,10 +134,25 @@ describe('baseline from what is deployed', () => {
     }
   })
 
+  test('targets that run different commits: the part differs if it differs from any; the base is the oldest', async () => {
+    const { estate, deployed, failed, head, before } = historyWithFailedDeploy()
+    // backend: one target on the head, one on the first commit: the older one still needs the backend change
+    const { outputs } = await runInProcess(estate, head, before, { backend: provider([head, deployed]), frontend: provider([failed, head]) }, { 'dry-run': 'true' })
+    expect([outputs['backend-changed'], outputs['backend-reason'], outputs['backend-base']]).toEqual(['true', 'deployed', deployed])
+    // frontend: both commits already hold the head's frontend
+    expect([outputs['frontend-changed'], outputs['frontend-reason'], outputs['frontend-base']]).toEqual(['false', 'deployed', failed])
+  })
+
+  test('a target that runs nothing this action deployed: the part is deployed', async () => {
+    const { estate, head, before } = historyWithFailedDeploy()
+    const { outputs } = await runInProcess(estate, head, before, { frontend: provider([head], ['webprod/$web']) }, { 'dry-run': 'true' })
+    expect([outputs['frontend-changed'], outputs['frontend-reason'], outputs['frontend-base']]).toEqual(['true', 'not-deployed', ''])
+  })
+
   test('the baseline input wins over what is deployed', async () => {
     const { estate, head, before, failed } = historyWithFailedDeploy()
     let asked = false
-    const watching: DeployedShaProvider = { source: 'test targets', deployedSha: async () => ((asked = true), head) }
+    const watching: DeployedShaProvider = { source: 'test targets', deployedCommits: async () => ((asked = true), { commits: [head], unknown: [] }) }
     const { outputs } = await runInProcess(estate, head, before, { frontend: watching }, { 'dry-run': 'true', baseline: failed })
     expect(outputs['frontend-reason']).toBe('input')
     expect(outputs['frontend-base']).toBe(failed)

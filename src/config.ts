@@ -103,9 +103,23 @@ const environment = z.strictObject({
   frontend: frontendEnvironment.optional()
 })
 
+const customCloud = z.strictObject({
+  name: z.string().optional(),
+  'authority-host': httpsUrl,
+  'resource-manager': httpsUrl,
+  'resource-manager-audience': httpsUrl.optional(),
+  'storage-suffix': z.string({ error: 'must be a host suffix such as core.windows.net' }).regex(/^[a-z0-9.-]+(?::\d+)?$/i, 'must be a host suffix such as core.windows.net'),
+  'oidc-audience': z.string().min(1).optional()
+})
+
+const cloud = z.union([z.enum(['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud']), customCloud], {
+  error: 'must be AzureCloud, AzureUSGovernment, AzureChinaCloud, or a custom cloud { authority-host, resource-manager, storage-suffix }'
+})
+
 const configSchema = z
   .strictObject({
     version: z.literal(1, { error: 'must be 1' }).default(1),
+    cloud: cloud.default('AzureCloud'),
     shared: z.strictObject({ paths: z.array(glob, { error: 'must be a list of glob strings' }).default([]) }).default({ paths: [] }),
     parts: z
       .strictObject({ backend: backendPart.optional(), frontend: frontendPart.optional() }, { error: 'must map part names (backend, frontend) to their settings' })
@@ -252,7 +266,8 @@ export function parseConfig(text: string, configPath: string): DeployConfig {
 function knownKeysHint(parentPath: readonly PropertyKey[]): string {
   const parent = keyPath(parentPath.filter(s => typeof s !== 'number'))
   const known: Record<string, string> = {
-    '': 'top-level keys are version, shared, parts, environments',
+    '': 'top-level keys are version, cloud, shared, parts, environments',
+    cloud: 'custom cloud keys are name, authority-host, resource-manager, resource-manager-audience, storage-suffix, oidc-audience',
     parts: 'parts are backend and frontend',
     'parts.backend': 'backend keys are paths, context, file, registry, repository, build-args, cache, health',
     'parts.backend.health': 'health keys are path, version-header, timeout, consecutive',

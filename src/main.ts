@@ -1,22 +1,36 @@
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import path from 'node:path'
 import * as core from '@actions/core'
+import type { AzureClients } from './azure/clients.js'
+import { resolveCloud } from './azure/cloud.js'
+import { chooseSignIn, type SignInOffers } from './azure/sign-in.js'
+import { createWebAppReader, webAppDeployedCommits } from './backend/web-app-state.js'
 import { createGitRepository, detectChanges, type DeployedShaProviders } from './changes/index.js'
 import { createCommandRunner, type CommandRunner } from './command-runner.js'
 import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnvironment } from './config.js'
 import { DeployError, describeFailure } from './errors.js'
-import { forcedParts, getInputs } from './inputs.js'
+import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
 import type { Logger } from './logger.js'
-import { buildPlan, formatPlan, partsToDeploy } from './plan.js'
+import { buildPlan, formatPlan, partsToDeploy, webAppTargets } from './plan.js'
 import { writePlanOutputs, writeResult, writeSummary } from './report.js'
 import { readRunContext } from './run-context.js'
 
+type Env = Readonly<Record<string, string | undefined>>
+
 /** The side effects `run()` goes through. `run()` builds the real ones; tests pass their own. */
 export interface Dependencies {
-  env: Readonly<Record<string, string | undefined>>
+  env: Env
   runner: CommandRunner
   logger: Logger
-  /** Readers of what each part has deployed on the chosen environment. */
-  deployedShaProviders(config: LoadedConfig, environment: ResolvedEnvironment): DeployedShaProviders
+  /** A GitHub OIDC token for an audience (`core.getIDToken` on a runner). */
+  getIdToken(audience: string): Promise<string>
+  /** Readers of what each part has deployed; by default they ask Azure. */
+  deployedShaProviders?(config: LoadedConfig, environment: ResolvedEnvironment, azure: AzureAccess): DeployedShaProviders
 }
+
+/** Azure, signed in — or why not, when a dry run goes on without it. */
+export type AzureAccess = { clients: AzureClients } | { unavailable: DeployError }
 
 const coreLogger: Logger = {
   info: message => core.info(message),
@@ -26,7 +40,45 @@ const coreLogger: Logger = {
 }
 
 function realDependencies(): Dependencies {
-  return { env: process.env, runner: createCommandRunner(), logger: coreLogger, deployedShaProviders: () => ({}) }
+  return { env: process.env, runner: createCommandRunner(), logger: coreLogger, getIdToken: audience => core.getIDToken(audience) }
+}
+
+function signInOffers(env: Env): SignInOffers {
+  const azureConfigDir = env.AZURE_CONFIG_DIR || path.join(env.HOME || homedir(), '.azure')
+  return {
+    oidc: Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN),
+    azureCliSession: existsSync(path.join(azureConfigDir, 'azureProfile.json'))
+  }
+}
+
+/**
+ * Choose how to sign in and build the ARM clients. A dry run can go on without Azure; a
+ * deploy cannot. The Azure SDKs load only here, so a run's first lines print at once.
+ */
+async function connectAzure(inputs: ActionInputs, loaded: LoadedConfig, deps: Dependencies): Promise<AzureAccess> {
+  const cloud = resolveCloud(loaded.config.cloud)
+  let method
+  try {
+    method = chooseSignIn(inputs, signInOffers(deps.env))
+  } catch (error) {
+    if (!inputs.dryRun || !(error instanceof DeployError)) throw error
+    return { unavailable: error }
+  }
+  const [{ createCredential }, { createAzureClients }] = await Promise.all([import('./azure/credentials.js'), import('./azure/clients.js')])
+  const credential = createCredential(method, cloud, { getIdToken: deps.getIdToken, setSecret: core.setSecret })
+  deps.logger.info(`Azure: ${cloud.name} (${cloud.resourceManager}), signing in with ${method.kind}${'clientId' in method ? ` as ${method.clientId}` : ''}`)
+  return { clients: createAzureClients(credential, cloud) }
+}
+
+/** What is deployed, read from the environment's targets. */
+function azureDeployedShaProviders(loaded: LoadedConfig, environment: ResolvedEnvironment, azure: AzureAccess, subscriptionId?: string): DeployedShaProviders {
+  const providers: DeployedShaProviders = {}
+  if (!('clients' in azure)) return providers
+  const backend = loaded.config.parts.backend
+  if (backend && environment.settings.backend) {
+    providers.backend = webAppDeployedCommits(webAppTargets(environment, subscriptionId), backend, createWebAppReader(azure.clients))
+  }
+  return providers
 }
 
 /** inputs → config → changes → plan → execute → report. */
@@ -45,6 +97,12 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     if (!(await git.hasCommit(context.sha))) {
       throw new DeployError(`the workspace ${context.workspace} is not a git checkout of ${context.sha}.`, 'Add `- uses: actions/checkout@v5` before this step (any fetch-depth works: missing commits are fetched by SHA).')
     }
+    const azure = await connectAzure(inputs, loaded, deps)
+    if ('unavailable' in azure) {
+      logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. ${describeFailure(azure.unavailable)}`)
+    }
+    const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : azureDeployedShaProviders(loaded, environment, azure, inputs.subscriptionId)
+
     const { config } = loaded
     const changes = await logger.group('Detect changes', () =>
       detectChanges({
@@ -54,7 +112,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
         baselineInput: inputs.baseline,
         forced: forcedParts(inputs.parts),
         eventBase: context.eventBase,
-        providers: deps.deployedShaProviders(loaded, environment),
+        providers,
         git,
         logger
       })

@@ -119,11 +119,9 @@ export function buildPlan(request: PlanRequest): DeployPlan {
       context: part.context,
       dockerfile: part.file,
       strategy: settings.strategy,
-      targets: settings.targets.map((target, index) => ({
-        subscription: subscriptionFor(target.subscription, `environments.${environment.name}.backend.targets[${index}]`, change.changed),
-        resourceGroup: target['resource-group'],
-        app: target.app,
-        slot: target.slot
+      targets: webAppTargets(environment, request.subscriptionId).map((target, index) => ({
+        ...target,
+        subscription: subscriptionFor(target.subscription || undefined, `environments.${environment.name}.backend.targets[${index}]`, change.changed)
       })),
       health: { path: part.health.path, versionHeader: part.health['version-header'], timeoutSeconds: part.health.timeout, consecutive: part.health.consecutive }
     }
@@ -157,6 +155,16 @@ export function buildPlan(request: PlanRequest): DeployPlan {
       }
     }
   }
+}
+
+/** The environment's Web Apps and slots; `subscription` is '' where neither the target nor the input names one. */
+export function webAppTargets(environment: ResolvedEnvironment, defaultSubscription?: string): WebAppTarget[] {
+  return (environment.settings.backend?.targets ?? []).map(target => ({
+    subscription: target.subscription ?? defaultSubscription ?? '',
+    resourceGroup: target['resource-group'],
+    app: target.app,
+    slot: target.slot
+  }))
 }
 
 export function partsToDeploy(plan: DeployPlan): PartName[] {

@@ -46,6 +46,9 @@ export function createEstate({ files = {}, from, prefix = 'apd-' } = {}) {
   writeFiles(work, files)
 
   let checkouts = 0
+  // Commits a minute apart, as in real history (and the same SHAs on every run).
+  let clock = Date.parse('2026-01-05T09:00:00Z') / 1000
+  const nextDate = () => `${(clock += 60)} +0000`
   const estate = {
     root,
     origin,
@@ -54,7 +57,8 @@ export function createEstate({ files = {}, from, prefix = 'apd-' } = {}) {
     commit(changes = {}, message = 'change') {
       writeFiles(work, changes)
       git(work, ['add', '--all'])
-      git(work, ['commit', '--quiet', '--allow-empty', '-m', message])
+      const date = nextDate()
+      git(work, ['commit', '--quiet', '--allow-empty', '-m', message], { env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } })
       return estate.head()
     },
     head() {

@@ -6,31 +6,38 @@ import type { PartName } from '../parts.js'
  * - `deployed`: the commit its targets record as deployed;
  * - `before`: the event's previous commit (`before` of a push, base of a pull request);
  * - `no-baseline`: nothing to compare with, so the part counts as changed;
+ * - `not-deployed`: a target runs nothing this action deployed, so the part counts as changed;
  * - `baseline-unavailable`: the chosen base could not be fetched, so the part counts as changed;
  * - `forced-by-input` / `excluded-by-input`: the `parts` input decided;
  * - `not-configured`: the config has no such part.
  */
-export type ChangeReason = 'input' | 'deployed' | 'before' | 'no-baseline' | 'baseline-unavailable' | 'forced-by-input' | 'excluded-by-input' | 'not-configured'
+export type ChangeReason = 'input' | 'deployed' | 'before' | 'no-baseline' | 'not-deployed' | 'baseline-unavailable' | 'forced-by-input' | 'excluded-by-input' | 'not-configured'
 
-/** Reads the commit that is live on an environment's targets for one part. */
+/** What a part's targets say is deployed on them. */
+export interface DeployedCommits {
+  /** The commit each target that runs a build of ours was built from (duplicates allowed). */
+  commits: string[]
+  /** Targets that run something with no commit of ours (a first deploy, a manual change), by name. */
+  unknown: string[]
+}
+
+/** Reads what is live on an environment's targets for one part. */
 export interface DeployedShaProvider {
-  /** Where the SHA comes from, for the log ("image tag on 2 Web Apps"). */
+  /** Where the commits come from, for the log ("image tags of 2 Web Apps"). */
   readonly source: string
-  /** The deployed commit (the oldest when targets disagree); undefined when none of ours is deployed. */
-  deployedSha(): Promise<string | undefined>
+  deployedCommits(): Promise<DeployedCommits>
 }
 
 export type DeployedShaProviders = Partial<Record<PartName, DeployedShaProvider>>
 
-export interface Baseline {
-  sha?: string
-  reason: Extract<ChangeReason, 'input' | 'deployed' | 'before' | 'no-baseline'>
-}
+/** The commits to compare with: one, or one per distinct deployed commit when targets disagree. */
+export type Baseline = { shas: string[]; reason: 'input' | 'deployed' | 'before' } | { shas: []; reason: 'no-baseline' }
 
 /** The first of: the input, what is deployed, the event's previous commit; else nothing. */
-export function chooseBaseline(candidates: { input?: string; deployed?: string; eventBase?: string }): Baseline {
-  if (candidates.input) return { sha: candidates.input, reason: 'input' }
-  if (candidates.deployed) return { sha: candidates.deployed, reason: 'deployed' }
-  if (candidates.eventBase) return { sha: candidates.eventBase, reason: 'before' }
-  return { reason: 'no-baseline' }
+export function chooseBaseline(candidates: { input?: string; deployed?: readonly string[]; eventBase?: string }): Baseline {
+  if (candidates.input) return { shas: [candidates.input], reason: 'input' }
+  const deployed = [...new Set(candidates.deployed ?? [])]
+  if (deployed.length > 0) return { shas: deployed, reason: 'deployed' }
+  if (candidates.eventBase) return { shas: [candidates.eventBase], reason: 'before' }
+  return { shas: [], reason: 'no-baseline' }
 }

@@ -1,15 +1,15 @@
 import { isCommitSha } from '../inputs.js'
 import { quote, type Logger } from '../logger.js'
 import { PART_NAMES, type PartName } from '../parts.js'
-import { chooseBaseline, type ChangeReason, type DeployedShaProviders } from './baseline.js'
+import { chooseBaseline, type ChangeReason, type DeployedShaProvider, type DeployedShaProviders } from './baseline.js'
 import type { GitRepository } from './git.js'
-import { compilePathFilter } from './path-filter.js'
+import { compilePathFilter, type PathFilter } from './path-filter.js'
 
 /** What change detection decided for one part. */
 export interface PartChange {
   part: PartName
   changed: boolean
-  /** The commit compared against, when there was one. */
+  /** The commit compared against (the oldest, when targets run different ones). */
   base?: string
   reason: ChangeReason
   /** One sentence a person can read in the log and the summary. */
@@ -33,10 +33,26 @@ export interface DetectRequest {
   logger: Logger
 }
 
+type Deployed = { commits: string[] } | { notDeployed: string[] } | undefined
+
 /** Decide, per part, whether it differs from what is deployed now. */
 export async function detectChanges(request: DetectRequest): Promise<PartChange[]> {
   const { git, logger } = request
   const shared = compilePathFilter(request.sharedPaths)
+
+  const readDeployed = async (part: PartName, provider: DeployedShaProvider): Promise<Deployed> => {
+    try {
+      const state = await provider.deployedCommits()
+      if (state.unknown.length > 0) return { notDeployed: state.unknown }
+      const commits = state.commits.map(sha => sha.toLowerCase()).filter(isCommitSha)
+      if (commits.length === 0) logger.info(`${part}: no deployed commit found on ${provider.source}`)
+      return { commits }
+    } catch (error) {
+      logger.warning(`${part}: could not read what is deployed on ${provider.source} (${(error as Error).message}); comparing with the event's previous commit instead`)
+      return undefined
+    }
+  }
+
   const decide = async (part: PartName): Promise<PartChange | undefined> => {
     const paths = request.parts[part]
     if (!paths) return undefined
@@ -46,47 +62,39 @@ export async function detectChanges(request: DetectRequest): Promise<PartChange[
         : { part, changed: false, reason: 'excluded-by-input', detail: `the parts input leaves ${part} out`, files: [] }
     }
 
-    let deployed: string | undefined
     const provider = request.providers[part]
-    if (!request.baselineInput && provider) {
-      try {
-        const sha = (await provider.deployedSha())?.toLowerCase()
-        if (sha && isCommitSha(sha)) deployed = sha
-        else logger.info(`${part}: no deployed commit found on ${provider.source}`)
-      } catch (error) {
-        logger.warning(`${part}: could not read the deployed commit from ${provider.source} (${(error as Error).message}); falling back to the event's previous commit`)
-      }
+    const deployed = !request.baselineInput && provider ? await readDeployed(part, provider) : undefined
+    if (deployed && 'notDeployed' in deployed) {
+      return { part, changed: true, reason: 'not-deployed', detail: `${deployed.notDeployed.join(', ')} run${deployed.notDeployed.length === 1 ? 's' : ''} nothing this action deployed: deploying`, files: [] }
     }
 
-    const baseline = chooseBaseline({ input: request.baselineInput, deployed, eventBase: request.eventBase })
-    if (!baseline.sha) {
+    const baseline = chooseBaseline({ input: request.baselineInput, deployed: deployed?.commits, eventBase: request.eventBase })
+    if (baseline.reason === 'no-baseline') {
       return { part, changed: true, reason: 'no-baseline', detail: 'nothing to compare with (no baseline input, nothing deployed, no previous commit in the event): deploying', files: [] }
     }
-    if (baseline.sha === request.head) {
-      return { part, changed: false, base: baseline.sha, reason: baseline.reason, detail: `${request.head.slice(0, 7)} is already the ${describe(baseline.reason)}`, files: [] }
-    }
-    const availability = await git.ensureCommit(baseline.sha)
-    if (!availability.available) {
-      return {
-        part,
-        changed: true,
-        base: baseline.sha,
-        reason: 'baseline-unavailable',
-        detail: `the ${describe(baseline.reason)} ${baseline.sha.slice(0, 7)} could not be fetched from the remote (${availability.reason}): deploying`,
-        files: []
+    return compare(part, compilePathFilter(paths), baseline.shas, baseline.reason)
+  }
+
+  /** Diff every base against the head; the part changed if it differs from any of them. */
+  const compare = async (part: PartName, own: PathFilter, bases: string[], reason: 'input' | 'deployed' | 'before'): Promise<PartChange> => {
+    const what = describe(reason)
+    for (const base of bases) {
+      const availability = await git.ensureCommit(base)
+      if (!availability.available) {
+        return { part, changed: true, base, reason: 'baseline-unavailable', detail: `the ${what} ${base.slice(0, 7)} could not be fetched from the remote (${availability.reason}): deploying`, files: [] }
       }
     }
-    const own = compilePathFilter(paths)
-    const files = (await git.changedFiles(baseline.sha, request.head)).filter(change => own(change.path) || shared(change.path)).map(change => change.path)
-    const unique = [...new Set(files)]
-    return {
-      part,
-      changed: unique.length > 0,
-      base: baseline.sha,
-      reason: baseline.reason,
-      detail: `${unique.length} changed file${unique.length === 1 ? '' : 's'} since the ${describe(baseline.reason)} ${baseline.sha.slice(0, 7)}`,
-      files: unique
+    const files = new Set<string>()
+    for (const base of bases) {
+      if (base === request.head) continue
+      for (const change of await git.changedFiles(base, request.head)) {
+        if (own(change.path) || shared(change.path)) files.add(change.path)
+      }
     }
+    const base = bases.length === 1 ? bases[0]! : await git.oldestCommit(bases)
+    const since = bases.length === 1 ? `the ${what} ${base.slice(0, 7)}` : `the ${bases.length} commits its targets run (${bases.map(b => b.slice(0, 7)).join(', ')})`
+    const detail = files.size === 0 && bases.every(b => b === request.head) ? `${request.head.slice(0, 7)} is already the ${what}` : `${files.size} changed file${files.size === 1 ? '' : 's'} since ${since}`
+    return { part, changed: files.size > 0, base, reason, detail, files: [...files] }
   }
 
   const decisions = await Promise.all(PART_NAMES.map(decide))
@@ -99,7 +107,7 @@ export async function detectChanges(request: DetectRequest): Promise<PartChange[
   return changes
 }
 
-function describe(reason: ChangeReason): string {
+function describe(reason: 'input' | 'deployed' | 'before'): string {
   switch (reason) {
     case 'input':
       return 'baseline input'
@@ -107,7 +115,5 @@ function describe(reason: ChangeReason): string {
       return 'deployed commit'
     case 'before':
       return "event's previous commit"
-    default:
-      return 'baseline'
   }
 }

@@ -12,6 +12,8 @@ export interface GitRepository {
   ensureCommit(sha: string): Promise<CommitAvailability>
   /** Files that differ between two commits, tree to tree. */
   changedFiles(base: string, head: string): Promise<FileChange[]>
+  /** Of commits already available, the one committed first. */
+  oldestCommit(shas: readonly string[]): Promise<string>
 }
 
 export function createGitRepository(runner: CommandRunner, workspace: string, remote = 'origin'): GitRepository {
@@ -63,6 +65,15 @@ export function createGitRepository(runner: CommandRunner, workspace: string, re
         diffs.set(key, diff)
       }
       return diff
+    },
+    async oldestCommit(shas) {
+      const result = await git(['show', '--no-patch', '--format=%ct %H', ...shas, '--'])
+      const dated = result.stdout
+        .split('\n')
+        .map(line => line.split(' '))
+        .filter((fields): fields is [string, string] => fields.length === 2)
+        .sort((a, b) => Number(a[0]) - Number(b[0]))
+      return dated[0]?.[1] ?? shas[0]!
     }
   }
 }

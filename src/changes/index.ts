@@ -1,4 +1,4 @@
-export { chooseBaseline, type Baseline, type ChangeReason, type DeployedShaProvider, type DeployedShaProviders } from './baseline.js'
+export { chooseBaseline, type Baseline, type ChangeReason, type DeployedCommits, type DeployedShaProvider, type DeployedShaProviders } from './baseline.js'
 export { detectChanges, type DetectRequest, type PartChange } from './detect.js'
 export { createGitRepository, type CommitAvailability, type GitRepository } from './git.js'
 export { parseNameStatus, type FileChange } from './name-status.js'

@@ -1,0 +1,86 @@
+import { AzureCliCredential, ClientAssertionCredential, ClientSecretCredential } from '@azure/identity'
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth'
+import { DeployError } from '../errors.js'
+import type { CloudEndpoints } from './cloud.js'
+import type { SignInMethod } from './sign-in.js'
+
+export interface CredentialDeps {
+  /** A GitHub OIDC token for the audience (`core.getIDToken` on a runner). */
+  getIdToken(audience: string): Promise<string>
+  /** Masks a value in the log (`core.setSecret`). */
+  setSecret(value: string): void
+}
+
+/** A credential for the chosen method and cloud, masking every assertion and token it sees. */
+export function createCredential(method: SignInMethod, cloud: CloudEndpoints, deps: CredentialDeps): TokenCredential {
+  const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: !cloud.knownAuthority }
+  let lastAssertion: string | undefined
+  let inner: TokenCredential
+  switch (method.kind) {
+    case 'oidc':
+      // Called whenever MSAL needs a new access token, so a long deploy gets a fresh assertion.
+      inner = new ClientAssertionCredential(
+        method.tenantId,
+        method.clientId,
+        async () => {
+          const assertion = await deps.getIdToken(cloud.oidcAudience)
+          deps.setSecret(assertion)
+          lastAssertion = assertion
+          return assertion
+        },
+        options
+      )
+      break
+    case 'client-secret':
+      deps.setSecret(method.clientSecret)
+      inner = new ClientSecretCredential(method.tenantId, method.clientId, method.clientSecret, options)
+      break
+    case 'azure-cli':
+      inner = new AzureCliCredential({ tenantId: method.tenantId })
+      break
+  }
+  return {
+    async getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
+      let token: AccessToken | null
+      try {
+        token = await inner.getToken(scopes, getTokenOptions)
+      } catch (error) {
+        throw explainSignInFailure(error, method, cloud, lastAssertion)
+      }
+      if (token) deps.setSecret(token.token)
+      return token
+    }
+  }
+}
+
+/** The `sub` claim of a JWT, read without verifying it: only to tell the user what to register. */
+function subjectOf(jwt: string | undefined): string | undefined {
+  const payload = jwt?.split('.')[1]
+  if (!payload) return undefined
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }
+    return typeof claims.sub === 'string' ? claims.sub : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Turn Entra ID's AADSTS codes into what to change. */
+export function explainSignInFailure(error: unknown, method: SignInMethod, cloud: CloudEndpoints, assertion?: string): DeployError {
+  const text = error instanceof Error ? error.message : String(error)
+  const code = /AADSTS(\d+)/.exec(text)?.[1]
+  const firstLine = text.split(/\r?\n/)[0] ?? text
+  const app = 'clientId' in method ? `app ${method.clientId} in tenant ${method.tenantId}` : 'the signed-in identity'
+  const subject = subjectOf(assertion)
+  const hints: Record<string, string> = {
+    '70021': `Entra ID found no federated credential on ${app} that matches this run${subject ? ` (subject ${subject})` : ''}: add one with issuer https://token.actions.githubusercontent.com${subject ? ` and subject ${subject}` : ''}.`,
+    '700213': `Entra ID found no federated credential on ${app} that matches this run${subject ? ` (subject ${subject})` : ''}: add one with that subject.`,
+    '700016': `Check 'client-id' and 'tenant-id': Entra ID does not know ${app}.`,
+    '7000215': "The client secret is wrong or expired: create a new one and update the secret passed as 'client-secret' (or switch to OIDC).",
+    '700024': 'The GitHub OIDC token had expired when Entra ID checked it: re-run the job; if it recurs, check the runner clock.',
+    '700212': `The federated credential's audience must be ${cloud.oidcAudience}.`,
+    '700211': 'The federated credential\'s issuer must be https://token.actions.githubusercontent.com (or your GitHub Enterprise issuer).'
+  }
+  const hint = (code && hints[code]) ?? (method.kind === 'azure-cli' ? 'Run azure/login in an earlier step of the same job, then retry.' : `Check the sign-in settings of ${app} in Entra ID.`)
+  return new DeployError(`signing in to Azure (${method.kind}, ${cloud.name}) failed: ${firstLine}`, hint)
+}
