@@ -1,0 +1,329 @@
+/**
+ * The Azure stand-in: one loopback HTTPS server that plays Entra ID, GitHub's OIDC token
+ * service and Azure Resource Manager (Microsoft.Web, Microsoft.Cdn) for the real @azure/* SDKs,
+ * plus one HTTPS listener per Web App slot that serves what the slot runs. See README.md.
+ *
+ *   const standin = await startAzureStandin({ containers: 'none' })
+ *   standin.registerApplication({ clientId, federatedCredentials: [{ subject: 'repo:octo-org/estate:environment:prod' }] })
+ *   await standin.addWebApp({ subscription, resourceGroup: 'rg', name: 'app', slots: ['staging'], image: 'registry/app:v1' })
+ *   ... drive it with the SDKs, pointed at standin.cloud ...
+ *   await standin.close()
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createArmAuth } from './arm-auth.mjs'
+import { createCdn } from './cdn.mjs'
+import { createEntra } from './entra.mjs'
+import { createFaults } from './faults.mjs'
+import { createGithubOidc } from './github-oidc.mjs'
+import { armError, createRouter, createTlsMaterial, HttpError, listenHttps, parseBody, parseQuery, readBody, sendReply } from './https-server.mjs'
+import { createLongRunningOperations } from './long-running.mjs'
+import { createSimulatedContainerHost } from './simulated-containers.mjs'
+import { createWebApps } from './web-apps.mjs'
+
+const DEFAULT_TENANT_ID = '7d3e2f1a-0c4b-4a5d-9e6f-1a2b3c4d5e6f'
+/** The audience ARM tokens must carry; deliberately not the endpoint URL, as on Azure. */
+const RESOURCE_MANAGER_AUDIENCE = 'https://management.azure-standin.test'
+const LOCATION = 'westeurope'
+const LOCATION_NAME = 'West Europe'
+
+/**
+ * @typedef {import('./site-runtime.mjs').ContainerHost} ContainerHost
+ *
+ * @typedef {object} CallRecord one request to the stand-in's main server
+ * @property {string} method
+ * @property {string} path
+ * @property {Record<string, string>} query
+ * @property {string | undefined} apiVersion
+ * @property {number} status 0 while the request is still being answered
+ * @property {string} [principal] the caller: ARM's authenticated app id, the token endpoint's client_id
+ * @property {string} at ISO time the request arrived
+ * @property {number} [durationMs]
+ * @property {'fail' | 'delay'} [fault] when an injected fault answered or delayed it
+ *
+ * @typedef {object} StandinOptions
+ * @property {'auto' | 'none' | ContainerHost} [containers] `auto`: real Docker when an engine answers, else simulated; `none`: simulated
+ * @property {string} [tenantId]
+ * @property {string} [repository] the GitHub repository of the OIDC tokens, `owner/name`
+ * @property {number} [pollRetryAfterSeconds] `Retry-After` of long-running operations (default 1)
+ * @property {number} [simulatedStartDelayMs] how long a simulated container takes to answer (default 150)
+ */
+
+/**
+ * A decoded URL path; a malformed escape is left as it is rather than failing the request.
+ * @param {string} pathname
+ */
+function safeDecode(pathname) {
+  try {
+    return decodeURIComponent(pathname)
+  } catch {
+    return pathname
+  }
+}
+
+/**
+ * Starts the stand-in.
+ * @param {StandinOptions} [options]
+ */
+export async function startAzureStandin({ containers = 'auto', tenantId = DEFAULT_TENANT_ID, repository = 'octo-org/estate', pollRetryAfterSeconds = 1, simulatedStartDelayMs = 150 } = {}) {
+  const tls = await createTlsMaterial()
+  const directory = mkdtempSync(path.join(tmpdir(), 'azure-standin-'))
+  const caCertPath = path.join(directory, 'ca.pem')
+  writeFileSync(caCertPath, tls.caCertPem)
+
+  const router = createRouter()
+  const faults = createFaults()
+  /** @type {CallRecord[]} */
+  const calls = []
+  const now = () => Math.floor(Date.now() / 1000)
+  let swapDurationMs = 300
+  let purgeDurationMs = 200
+  let containerStartLimitMs = 30_000
+
+  /** @type {Awaited<ReturnType<typeof createArmAuth>> | undefined} */
+  let armAuth
+  const listener = await listenHttps(tls, (incoming, outgoing) => {
+    void handle(incoming, outgoing)
+  })
+  const url = listener.url
+
+  /**
+   * Every request: fault injection first, then ARM's authentication and api-version rules,
+   * then the route. Each is recorded in `calls`.
+   * @param {import('node:http').IncomingMessage} incoming
+   * @param {import('node:http').ServerResponse} outgoing
+   */
+  async function handle(incoming, outgoing) {
+    const started = Date.now()
+    const requestUrl = new URL(incoming.url ?? '/', url)
+    const decoded = safeDecode(requestUrl.pathname)
+    const requestPath = decoded.length > 1 ? decoded.replace(/\/+$/, '') : decoded
+    const method = (incoming.method ?? 'GET').toUpperCase()
+    const { query, apiVersion } = parseQuery(requestUrl)
+    /** @type {CallRecord} */
+    const call = { method, path: requestPath, query, apiVersion, status: 0, at: new Date(started).toISOString() }
+    calls.push(call)
+    const isArm = /^\/subscriptions\//i.test(requestPath)
+    /** @type {import('./https-server.mjs').Reply} */
+    let reply
+    try {
+      const text = await readBody(incoming)
+      const fault = faults.take(method, requestPath)
+      if (fault !== undefined) {
+        call.fault = fault.kind
+        if (fault.delayMs > 0) await sleep(fault.delayMs)
+      }
+      if (fault?.kind === 'fail') {
+        reply = faults.replyFor(fault, requestPath)
+      } else {
+        if (isArm) {
+          // ARM authenticates first, then insists on an api-version.
+          call.principal = await /** @type {NonNullable<typeof armAuth>} */ (armAuth).authenticate(incoming.headers)
+          if (apiVersion === undefined || apiVersion === '') {
+            throw armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.')
+          }
+          if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion)) {
+            throw armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are dates such as '2025-05-01'.`)
+          }
+        }
+        const body = parseBody(text, incoming.headers['content-type'])
+        if (/\/oauth2\/v2\.0\/token$/i.test(requestPath) && body && typeof body === 'object' && 'client_id' in body) {
+          call.principal = String(body.client_id)
+        }
+        const matched = router.match(method, requestPath)
+        if (matched === undefined) {
+          throw isArm
+            ? armError(404, 'InvalidResourceType', `The resource type of '${requestPath}' could not be found for api version '${apiVersion}' (not modelled by the Azure stand-in).`)
+            : new HttpError(404, { error: 'not_found', error_description: `The Azure stand-in serves nothing at ${method} ${requestPath}.` })
+        }
+        if ('allowed' in matched) {
+          throw armError(405, 'HttpMethodNotAllowed', `The requested resource does not support http method '${method}'.`, { Allow: matched.allowed.join(', ') })
+        }
+        reply = await matched.handler({ method, path: requestPath, query, apiVersion, headers: incoming.headers, body, principal: call.principal }, matched.params)
+      }
+    } catch (error) {
+      if (error instanceof HttpError) {
+        reply = error.toReply()
+      } else {
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+        reply = { status: 500, body: { error: { code: 'InternalServerError', message: `The Azure stand-in failed: ${message}` } } }
+      }
+    }
+    if (isArm) {
+      // ARM's tracing headers; a client's own correlation and request ids are echoed.
+      const requestId = randomUUID()
+      const clientRequestId = incoming.headers['x-ms-client-request-id']
+      reply.headers = {
+        'x-ms-request-id': requestId,
+        'x-ms-correlation-request-id': String(incoming.headers['x-ms-correlation-request-id'] ?? requestId),
+        'x-ms-routing-request-id': `WESTEUROPE:${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}Z:${requestId}`,
+        ...(clientRequestId === undefined ? {} : { 'x-ms-client-request-id': String(clientRequestId) }),
+        ...reply.headers
+      }
+    }
+    call.status = reply.status
+    call.durationMs = Date.now() - started
+    sendReply(outgoing, reply)
+  }
+
+  const cloud = {
+    authorityHost: url,
+    resourceManager: url,
+    resourceManagerAudience: RESOURCE_MANAGER_AUDIENCE,
+    // Storage is Azurite's part; the stand-in only issues tokens for https://storage.azure.com.
+    storageSuffix: 'core.azure-standin.test'
+  }
+  const githubOidc = await createGithubOidc({ baseUrl: url, repository, now })
+  const entra = await createEntra({
+    baseUrl: url,
+    tenantId,
+    trustedIssuers: new Map([[githubOidc.issuer, githubOidc.keySet]]),
+    defaultIssuer: githubOidc.issuer,
+    resources: () => [cloud.resourceManagerAudience, 'https://storage.azure.com', 'https://containerregistry.azure.net'],
+    now
+  })
+  armAuth = createArmAuth({ entra, audiences: () => [cloud.resourceManagerAudience], authorityHost: url, now })
+  const operations = createLongRunningOperations({ baseUrl: url, location: LOCATION, retryAfterSeconds: () => pollRetryAfterSeconds })
+
+  /** @type {Set<string>} */
+  const knownGroups = new Set()
+  const groups = {
+    /**
+     * @param {string} subscription
+     * @param {string} [resourceGroup]
+     */
+    has: (subscription, resourceGroup) => knownGroups.has(`${subscription}/${resourceGroup ?? ''}`.toLowerCase()),
+    /**
+     * @param {string} subscription
+     * @param {string} resourceGroup
+     */
+    add(subscription, resourceGroup) {
+      knownGroups.add(`${subscription}/`.toLowerCase())
+      knownGroups.add(`${subscription}/${resourceGroup}`.toLowerCase())
+    }
+  }
+
+  /** @type {{ host: ContainerHost, mode: 'docker' | 'simulated' | 'provided', reason?: string }} */
+  const containerRuntime = await (async () => {
+    const simulated = () => createSimulatedContainerHost({ startDelayMs: () => simulatedStartDelayMs })
+    if (containers === 'none') return { host: simulated(), mode: 'simulated', reason: "containers: 'none'" }
+    if (containers !== 'auto') return { host: containers, mode: 'provided' }
+    const { createContainerHost, detectDocker } = await import('./containers.mjs')
+    const docker = await detectDocker()
+    return docker.available ? { host: createContainerHost(), mode: 'docker' } : { host: simulated(), mode: 'simulated', reason: docker.reason }
+  })()
+
+  const webApps = createWebApps({
+    baseUrl: url,
+    tls,
+    host: containerRuntime.host,
+    operations,
+    groups,
+    locationName: LOCATION_NAME,
+    swapDurationMs: () => swapDurationMs,
+    startLimitMs: () => containerStartLimitMs
+  })
+  const cdn = createCdn({ operations, groups, purgeDurationMs: () => purgeDurationMs })
+
+  githubOidc.addRoutes(router)
+  entra.addRoutes(router)
+  operations.addRoutes(router)
+  webApps.addRoutes(router)
+  cdn.addRoutes(router)
+
+  return {
+    /** `https://127.0.0.1:<port>` */
+    url,
+    /** PEM file of the CA that signed every certificate of the stand-in (for NODE_EXTRA_CA_CERTS). */
+    caCertPath,
+    /** The same CA, as PEM text (for `tls.setDefaultCACertificates`). */
+    caCertPem: tls.caCertPem,
+    tenantId,
+    /** The custom-cloud endpoints a client points at the stand-in. */
+    cloud,
+    /** ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN of a job with `id-token: write`. */
+    githubOidc: { requestUrl: githubOidc.requestUrl, requestToken: githubOidc.requestToken, issuer: githubOidc.issuer },
+    /** Whether Web Apps run real Docker containers or simulated ones, and why. */
+    containers: { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null },
+    /** Every request to the main server, in arrival order (Entra, GitHub OIDC, ARM). */
+    calls,
+    faults: {
+      /** @param {import('./faults.mjs').FailRule} rule */
+      fail: rule => faults.fail(rule),
+      /** @param {import('./faults.mjs').DelayRule} rule */
+      delay: rule => faults.delay(rule),
+      clear: () => faults.clear(),
+      pending: () => faults.pending()
+    },
+    /**
+     * An Entra app registration (service principal) in the tenant.
+     * @param {import('./entra.mjs').Application} application
+     */
+    registerApplication: application => entra.registerApplication(application),
+    /**
+     * Claims of the GitHub OIDC tokens issued from now on, e.g. `{ sub: 'repo:o/r:environment:prod' }`
+     * or `{ exp: <past Unix seconds> }`.
+     * @param {import('./github-oidc.mjs').OidcClaims} claims
+     */
+    setOidcClaims: claims => githubOidc.setClaims(claims),
+    /**
+     * A Linux container Web App; resolves once its initial image serves.
+     * @param {{ subscription: string, resourceGroup: string, name: string, slots?: string[], image?: string, healthCheckPath?: string }} app
+     */
+    addWebApp: app => webApps.add(app),
+    /**
+     * A classic Azure CDN endpoint.
+     * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string }} endpoint
+     */
+    addCdnEndpoint: endpoint => cdn.addCdnEndpoint(endpoint),
+    /**
+     * An Azure Front Door Standard/Premium endpoint with its profile's custom domains.
+     * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string, domains?: string[] }} endpoint
+     */
+    addFrontDoorEndpoint: endpoint => cdn.addFrontDoorEndpoint(endpoint),
+    /**
+     * The next image set on (or restart of) that site or slot never becomes healthy.
+     * @param {{ subscription?: string, resourceGroup: string, name: string, slot?: string }} target
+     */
+    failContainerStart: target => webApps.failContainerStart(target),
+    /** @param {number} ms how long a slot swap runs before it completes */
+    setSwapDuration: ms => {
+      swapDurationMs = ms
+    },
+    /** @param {number} ms how long a CDN or Front Door purge runs */
+    setPurgeDuration: ms => {
+      purgeDurationMs = ms
+    },
+    /** @param {number} ms how long a new container may take to become healthy (an app setting WEBSITES_CONTAINER_START_TIME_LIMIT wins) */
+    setContainerStartLimit: ms => {
+      containerStartLimitMs = ms
+    },
+    /** @param {number} seconds lifetime of the access tokens Entra issues from now on */
+    setAccessTokenLifetime: seconds => entra.setAccessTokenLifetime(seconds),
+    /** Sites and slots (what each is configured with and serves), swaps, purges, operations, as plain data. */
+    state() {
+      const { sites, swaps } = webApps.state()
+      return {
+        url,
+        tenantId,
+        containers: { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null },
+        sites,
+        swaps,
+        purges: cdn.state().purges,
+        operations: operations.list().map(({ id, kind, status, startTime, endTime, error }) => ({ id, kind, status, startTime, endTime: endTime ?? null, error: error ?? null })),
+        faults: faults.pending()
+      }
+    },
+    /** Stops the server, every site listener and every container. */
+    async close() {
+      operations.stop()
+      await webApps.close()
+      await containerRuntime.host.stopAll()
+      await listener.close()
+      rmSync(directory, { recursive: true, force: true })
+    }
+  }
+}
