@@ -91,13 +91,11 @@ describe('baseline from what is deployed', () => {
     expect(outputs['frontend-reason']).toBe('before')
   })
 
-  test('what is deployed is already the head: nothing to do, result skipped', async () => {
+  test('what is deployed is already the head: nothing changed', async () => {
     const { estate, head, before } = historyWithFailedDeploy()
-    const signIn = { auth: 'client-secret', 'client-id': 'c0ffee00-0000-4000-8000-000000000001', 'tenant-id': 'c0ffee00-0000-4000-8000-000000000002', 'client-secret': 'not-used-here' }
-    const { outputs } = await runInProcess(estate, head, before, { backend: provider(head), frontend: provider(head) }, signIn)
+    const { outputs } = await runInProcess(estate, head, before, { backend: provider(head), frontend: provider(head) }, { 'dry-run': 'true' })
     expect(outputs.changed).toBe('[]')
-    expect(outputs.result).toBe('skipped')
-    expect(outputs['backend-reason']).toBe('deployed')
+    expect([outputs['backend-reason'], outputs['backend-base']]).toEqual(['deployed', head])
     expect(process.exitCode).toBeUndefined()
   })
 

@@ -72,8 +72,9 @@ function stableGuid(name) {
  * @param {string} options.defaultIssuer issuer of federated credentials registered without one
  * @param {() => string[]} options.resources application ID URIs a token can be asked for
  * @param {() => number} options.now Unix seconds
+ * @param {(token: string) => void} [options.onIssued] told of every access token issued
  */
-export async function createEntra({ baseUrl, tenantId, trustedIssuers, defaultIssuer, resources, now }) {
+export async function createEntra({ baseUrl, tenantId, trustedIssuers, defaultIssuer, resources, now, onIssued = () => {} }) {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
   const publicJwk = await exportJWK(publicKey)
   const kid = await calculateJwkThumbprint(publicJwk)
@@ -336,6 +337,7 @@ export async function createEntra({ baseUrl, tenantId, trustedIssuers, defaultIs
       .setNotBefore(issuedAt)
       .setExpirationTime(issuedAt + accessTokenLifetimeSeconds)
       .sign(privateKey)
+    onIssued(accessToken)
     return {
       status: 200,
       headers: { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache', 'x-ms-request-id': randomUUID() },

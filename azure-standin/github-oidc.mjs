@@ -21,9 +21,9 @@ const TOKEN_LIFETIME_SECONDS = 300
  */
 
 /**
- * @param {{ baseUrl: string, repository: string, now: () => number }} options
+ * @param {{ baseUrl: string, repository: string, now: () => number, onIssued?: (token: string) => void }} options
  */
-export async function createGithubOidc({ baseUrl, repository, now }) {
+export async function createGithubOidc({ baseUrl, repository, now, onIssued = () => {} }) {
   const issuer = `${baseUrl}/github-oidc`
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
   const publicJwk = await exportJWK(publicKey)
@@ -78,7 +78,7 @@ export async function createGithubOidc({ baseUrl, repository, now }) {
     if (environment !== undefined && claims.environment === undefined) claims.environment = environment
     const { exp = iat + TOKEN_LIFETIME_SECONDS, nbf = iat, iat: issuedAt = iat } = overrides
     for (const key of ['exp', 'nbf', 'iat']) delete claims[key]
-    return new SignJWT({ ...claims, jti: randomUUID() })
+    const token = await new SignJWT({ ...claims, jti: randomUUID() })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid, x5t: kid })
       .setIssuer(issuer)
       .setAudience(audience)
@@ -86,6 +86,8 @@ export async function createGithubOidc({ baseUrl, repository, now }) {
       .setNotBefore(nbf)
       .setExpirationTime(exp)
       .sign(privateKey)
+    onIssued(token)
+    return token
   }
 
   return {

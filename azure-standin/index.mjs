@@ -176,8 +176,11 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     // Storage is Azurite's part; the stand-in only issues tokens for https://storage.azure.com.
     storageSuffix: 'core.azure-standin.test'
   }
-  const githubOidc = await createGithubOidc({ baseUrl: url, repository, now })
+  /** @type {string[]} every token the stand-in hands out, so tests can scan logs for them */
+  const issuedTokens = []
+  const githubOidc = await createGithubOidc({ baseUrl: url, repository, now, onIssued: token => issuedTokens.push(token) })
   const entra = await createEntra({
+    onIssued: token => issuedTokens.push(token),
     baseUrl: url,
     tenantId,
     trustedIssuers: new Map([[githubOidc.issuer, githubOidc.keySet]]),
@@ -263,6 +266,8 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
      * @param {import('./entra.mjs').Application} application
      */
     registerApplication: application => entra.registerApplication(application),
+    /** Every GitHub OIDC token and access token issued so far: none may appear in a log. */
+    issuedTokens: () => [...issuedTokens],
     /**
      * Claims of the GitHub OIDC tokens issued from now on, e.g. `{ sub: 'repo:o/r:environment:prod' }`
      * or `{ exp: <past Unix seconds> }`.
@@ -270,8 +275,9 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
      */
     setOidcClaims: claims => githubOidc.setClaims(claims),
     /**
-     * A Linux container Web App; resolves once its initial image serves.
-     * @param {{ subscription: string, resourceGroup: string, name: string, slots?: string[], image?: string, healthCheckPath?: string }} app
+     * A Linux container Web App; resolves once its initial image serves. `slotImages` gives a
+     * slot an image other than `image`.
+     * @param {{ subscription: string, resourceGroup: string, name: string, slots?: string[], image?: string, slotImages?: Record<string, string>, healthCheckPath?: string }} app
      */
     addWebApp: app => webApps.add(app),
     /**

@@ -458,9 +458,9 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
      * Adds a Linux container Web App with its slots; each slot starts as a copy of
      * production's configuration (as when a slot is created cloning production). Resolves
      * once the initial image serves (or failed to start).
-     * @param {{ subscription: string, resourceGroup: string, name: string, slots?: string[], image?: string, healthCheckPath?: string }} options
+     * @param {{ subscription: string, resourceGroup: string, name: string, slots?: string[], image?: string, slotImages?: Record<string, string>, healthCheckPath?: string }} options
      */
-    async add({ subscription, resourceGroup, name, slots = [], image, healthCheckPath }) {
+    async add({ subscription, resourceGroup, name, slots = [], image, slotImages = {}, healthCheckPath }) {
       const key = siteKey(subscription, resourceGroup, name)
       if (sites.has(key)) throw new Error(`Web App ${resourceGroup}/${name} already exists in the stand-in`)
       groups.add(subscription, resourceGroup)
@@ -471,8 +471,9 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
         const label = slotName === PRODUCTION ? name : `${name}/${slotName}`
         /** @type {Slot} */
         const slot = /** @type {Slot} */ ({ site, name: slotName, failNextStart: false, swapping: undefined })
+        const slotImage = slotImages[slotName] ?? image
         slot.content = {
-          siteConfig: { ...defaultSiteConfig(name), linuxFxVersion: image === undefined ? '' : `DOCKER|${image}`, healthCheckPath: healthCheckPath ?? null },
+          siteConfig: { ...defaultSiteConfig(name), linuxFxVersion: slotImage === undefined ? '' : `DOCKER|${slotImage}`, healthCheckPath: healthCheckPath ?? null },
           appSettings: {},
           runtime: createAppRuntime({ host, label }),
           restarts: 0

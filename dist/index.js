@@ -44496,6 +44496,16 @@ async function connectAzure(inputs, loaded, deps) {
     const [{ createCredential }, { createAzureClients }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(563), __nccwpck_require__.e(329)]).then(__nccwpck_require__.bind(__nccwpck_require__, 84329)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(616), __nccwpck_require__.e(139)]).then(__nccwpck_require__.bind(__nccwpck_require__, 23139))]);
     const credential = createCredential(method, cloud, { getIdToken: deps.getIdToken, setSecret: setSecret });
     deps.logger.info(`Azure: ${cloud.name} (${cloud.resourceManager}), signing in with ${method.kind}${'clientId' in method ? ` as ${method.clientId}` : ''}`);
+    // Sign in now: a wrong federated credential or secret should fail the step here, with
+    // Entra ID's reason, not as a puzzling error halfway through a deploy.
+    try {
+        await credential.getToken((0,azure_cloud/* resourceManagerScope */.M7)(cloud));
+    }
+    catch (error) {
+        if (!inputs.dryRun || !(error instanceof errors/* DeployError */.sH))
+            throw error;
+        return { unavailable: error };
+    }
     return { clients: createAzureClients(credential, cloud) };
 }
 /** What is deployed, read from the environment's targets. */
@@ -44505,7 +44515,10 @@ function azureDeployedShaProviders(loaded, environment, azure, subscriptionId) {
         return providers;
     const backend = loaded.config.parts.backend;
     if (backend && environment.settings.backend) {
-        providers.backend = webAppDeployedCommits(webAppTargets(environment, subscriptionId), backend, createWebAppReader(azure.clients));
+        // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
+        const swapped = environment.settings.backend.strategy === 'slot-swap';
+        const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target));
+        providers.backend = webAppDeployedCommits(live, backend, createWebAppReader(azure.clients));
     }
     return providers;
 }
@@ -44526,7 +44539,7 @@ async function run(overrides = {}) {
         }
         const azure = await connectAzure(inputs, loaded, deps);
         if ('unavailable' in azure) {
-            logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. ${(0,errors/* describeFailure */.Ic)(azure.unavailable)}`);
+            logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${(0,errors/* describeFailure */.Ic)(azure.unavailable)}`);
         }
         const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : azureDeployedShaProviders(loaded, environment, azure, inputs.subscriptionId);
         const { config } = loaded;

@@ -3,7 +3,7 @@ import { homedir } from 'node:os'
 import path from 'node:path'
 import * as core from '@actions/core'
 import type { AzureClients } from './azure/clients.js'
-import { resolveCloud } from './azure/cloud.js'
+import { resolveCloud, resourceManagerScope } from './azure/cloud.js'
 import { chooseSignIn, type SignInOffers } from './azure/sign-in.js'
 import { createWebAppReader, webAppDeployedCommits } from './backend/web-app-state.js'
 import { createGitRepository, detectChanges, type DeployedShaProviders } from './changes/index.js'
@@ -67,6 +67,14 @@ async function connectAzure(inputs: ActionInputs, loaded: LoadedConfig, deps: De
   const [{ createCredential }, { createAzureClients }] = await Promise.all([import('./azure/credentials.js'), import('./azure/clients.js')])
   const credential = createCredential(method, cloud, { getIdToken: deps.getIdToken, setSecret: core.setSecret })
   deps.logger.info(`Azure: ${cloud.name} (${cloud.resourceManager}), signing in with ${method.kind}${'clientId' in method ? ` as ${method.clientId}` : ''}`)
+  // Sign in now: a wrong federated credential or secret should fail the step here, with
+  // Entra ID's reason, not as a puzzling error halfway through a deploy.
+  try {
+    await credential.getToken(resourceManagerScope(cloud))
+  } catch (error) {
+    if (!inputs.dryRun || !(error instanceof DeployError)) throw error
+    return { unavailable: error }
+  }
   return { clients: createAzureClients(credential, cloud) }
 }
 
@@ -76,7 +84,10 @@ function azureDeployedShaProviders(loaded: LoadedConfig, environment: ResolvedEn
   if (!('clients' in azure)) return providers
   const backend = loaded.config.parts.backend
   if (backend && environment.settings.backend) {
-    providers.backend = webAppDeployedCommits(webAppTargets(environment, subscriptionId), backend, createWebAppReader(azure.clients))
+    // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
+    const swapped = environment.settings.backend.strategy === 'slot-swap'
+    const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target))
+    providers.backend = webAppDeployedCommits(live, backend, createWebAppReader(azure.clients))
   }
   return providers
 }
@@ -99,7 +110,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     }
     const azure = await connectAzure(inputs, loaded, deps)
     if ('unavailable' in azure) {
-      logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. ${describeFailure(azure.unavailable)}`)
+      logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${describeFailure(azure.unavailable)}`)
     }
     const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : azureDeployedShaProviders(loaded, environment, azure, inputs.subscriptionId)
 

@@ -75,6 +75,7 @@ export function explainSignInFailure(error: unknown, method: SignInMethod, cloud
   const hints: Record<string, string> = {
     '70021': `Entra ID found no federated credential on ${app} that matches this run${subject ? ` (subject ${subject})` : ''}: add one with issuer https://token.actions.githubusercontent.com${subject ? ` and subject ${subject}` : ''}.`,
     '700213': `Entra ID found no federated credential on ${app} that matches this run${subject ? ` (subject ${subject})` : ''}: add one with that subject.`,
+    '7002138': `A federated credential on ${app} matches this run's subject${subject ? ` (${subject})` : ''} only when case is ignored: subjects are case-sensitive, so copy it exactly.`,
     '700016': `Check 'client-id' and 'tenant-id': Entra ID does not know ${app}.`,
     '7000215': "The client secret is wrong or expired: create a new one and update the secret passed as 'client-secret' (or switch to OIDC).",
     '700024': 'The GitHub OIDC token had expired when Entra ID checked it: re-run the job; if it recurs, check the runner clock.',
