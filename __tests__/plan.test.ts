@@ -75,9 +75,16 @@ describe('buildPlan', () => {
         examples: ['backend/src/app.ts']
       },
       image: `myregistry.azurecr.io/team/api:${COMMIT}`,
+      registry: 'myregistry.azurecr.io',
+      repository: 'team/api',
       context: 'backend',
       dockerfile: undefined,
+      buildArgs: {},
+      versionBuildArg: 'APP_VERSION',
+      cache: 'registry',
       strategy: 'slot-swap',
+      acrIdentity: undefined,
+      swapTimeoutSeconds: 900,
       targets: [
         { subscription: OWN_SUBSCRIPTION, resourceGroup: 'rg-prod-eu', app: 'api-prod-eu', slot: 'staging' },
         { subscription: INPUT_SUBSCRIPTION, resourceGroup: 'rg-prod-us', app: 'api-prod-us', slot: 'staging' }

@@ -41,6 +41,7 @@ const backendPart = z.strictObject({
   registry: z.string({ error: 'must be a registry host, such as myregistry.azurecr.io' }).regex(/^[a-z0-9.-]+(?::\d+)?$/, 'must be a registry host, such as myregistry.azurecr.io'),
   repository: z.string({ error: 'must be an image repository, such as "api"' }).regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be a lowercase image repository, such as "api" or "team/api"'),
   'build-args': variables.default({}),
+  'version-build-arg': z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a build-arg name').default('APP_VERSION'),
   cache: z.enum(['registry', 'gha', 'inline', 'none'], { error: 'must be one of: registry, gha, inline, none' }).default('registry'),
   health: z
     .strictObject({
@@ -76,6 +77,10 @@ const backendTarget = z.strictObject({
 
 const backendEnvironment = z.strictObject({
   strategy: z.enum(['in-place', 'slot-swap'], { error: 'must be "in-place" or "slot-swap"' }).default('in-place'),
+  'acr-identity': z
+    .union([z.literal('system'), z.string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/)], { error: 'must be "system" or the client ID of a user-assigned identity' })
+    .optional(),
+  'swap-timeout': z.number({ error: 'must be a number of seconds' }).int().min(5).max(3600).default(900),
   targets: z.array(backendTarget, { error: 'must be a list of { resource-group, app, slot } targets' }).min(1, 'must list at least one Web App')
 })
 
@@ -269,7 +274,7 @@ function knownKeysHint(parentPath: readonly PropertyKey[]): string {
     '': 'top-level keys are version, cloud, shared, parts, environments',
     cloud: 'custom cloud keys are name, authority-host, resource-manager, resource-manager-audience, storage-suffix, oidc-audience',
     parts: 'parts are backend and frontend',
-    'parts.backend': 'backend keys are paths, context, file, registry, repository, build-args, cache, health',
+    'parts.backend': 'backend keys are paths, context, file, registry, repository, build-args, version-build-arg, cache, health',
     'parts.backend.health': 'health keys are path, version-header, timeout, consecutive',
     'parts.frontend': 'frontend keys are paths, working-directory, install, build, output, build-env, cache-control',
     shared: 'shared has only paths'
@@ -278,7 +283,7 @@ function knownKeysHint(parentPath: readonly PropertyKey[]): string {
   if (parentPath[0] === 'environments') {
     const depth = parentPath.length
     if (depth === 2) return 'environment keys are branches, tags, backend, frontend'
-    if (parentPath[2] === 'backend') return depth === 3 ? 'backend environment keys are strategy, targets' : 'target keys are subscription, resource-group, app, slot'
+    if (parentPath[2] === 'backend') return depth === 3 ? 'backend environment keys are strategy, targets, acr-identity, swap-timeout' : 'target keys are subscription, resource-group, app, slot'
     if (parentPath[2] === 'frontend') return depth === 3 ? 'frontend environment keys are storage-account, container, archive-container, blob-endpoint, site-url, cdn, frontdoor' : 'cdn/frontdoor keys are subscription, resource-group, profile, endpoint (and domains for frontdoor)'
   }
   return 'see the README, "Config"'

@@ -27,10 +27,19 @@ export interface BackendPlan {
   change: ChangeSummary
   /** `<registry>/<repository>:<commit>`: the one image every target runs. */
   image: string
+  registry: string
+  repository: string
   context: string
   dockerfile?: string
+  buildArgs: Record<string, string>
+  /** The build arg that carries the commit SHA, so the app can report its version. */
+  versionBuildArg: string
+  cache: 'registry' | 'gha' | 'inline' | 'none'
   strategy: 'in-place' | 'slot-swap'
   targets: WebAppTarget[]
+  /** Pull from ACR with the app's managed identity: `system`, or a user-assigned identity's client ID. */
+  acrIdentity?: string
+  swapTimeoutSeconds: number
   health: { path: string; versionHeader?: string; timeoutSeconds: number; consecutive: number }
 }
 
@@ -116,9 +125,16 @@ export function buildPlan(request: PlanRequest): DeployPlan {
       deploy: change.changed,
       change,
       image: `${part.registry}/${part.repository}:${request.commit}`,
+      registry: part.registry,
+      repository: part.repository,
       context: part.context,
       dockerfile: part.file,
+      buildArgs: part['build-args'],
+      versionBuildArg: part['version-build-arg'],
+      cache: part.cache,
       strategy: settings.strategy,
+      acrIdentity: settings['acr-identity'],
+      swapTimeoutSeconds: settings['swap-timeout'],
       targets: webAppTargets(environment, request.subscriptionId).map((target, index) => ({
         ...target,
         subscription: subscriptionFor(target.subscription || undefined, `environments.${environment.name}.backend.targets[${index}]`, change.changed)

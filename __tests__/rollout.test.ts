@@ -1,0 +1,182 @@
+/**
+ * The rollout against the Azure stand-in, through the real ARM SDK: every target switched in
+ * parallel, the new version verified on each, and all of them rolled back when one fails.
+ * Containers are the stand-in's simulated ones here (they answer X-App-Version: <image tag>);
+ * the end-to-end backend tests run real images on Docker.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
+import tls from 'node:tls'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { startAzureStandin } from '../azure-standin/index.mjs'
+import { createAzureClients } from '../src/azure/clients.js'
+import { resolveCloud } from '../src/azure/cloud.js'
+import { createCredential } from '../src/azure/credentials.js'
+import { httpProbe } from '../src/backend/health.js'
+import { rollout, type RolloutRequest } from '../src/backend/rollout.js'
+import { createWebAppControl } from '../src/backend/web-app-control.js'
+import type { Logger } from '../src/logger.js'
+import type { WebAppTarget } from '../src/plan.js'
+
+type Standin = Awaited<ReturnType<typeof startAzureStandin>>
+
+const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555'
+const CLIENT = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d'
+const SECRET = 'rollout~Secret.0123456789'
+const REGISTRY = 'myregistry.azurecr.io'
+const REPOSITORY = 'api'
+const OLD = 'a'.repeat(40)
+const NEW = 'b'.repeat(40)
+const image = (sha: string) => `${REGISTRY}/${REPOSITORY}:${sha}`
+
+let standin: Standin
+let testNumber = 0
+const quiet: Logger = { info: () => undefined, warning: () => undefined, debug: () => undefined, group: (_name, work) => work() }
+
+// One stand-in for the file (MSAL keeps what it learnt of an authority for the process);
+// each test has its own resource group.
+beforeAll(async () => {
+  standin = await startAzureStandin({ containers: 'none', simulatedStartDelayMs: 50 })
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
+  standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
+  standin.setContainerStartLimit(2500)
+})
+
+beforeEach(() => {
+  testNumber++
+  standin.setSwapDuration(200)
+  standin.faults.clear()
+})
+
+afterAll(async () => {
+  await standin.close()
+})
+
+const group = () => `rg-${testNumber}`
+
+function control() {
+  const cloud = resolveCloud({
+    'authority-host': standin.cloud.authorityHost,
+    'resource-manager': standin.cloud.resourceManager,
+    'resource-manager-audience': standin.cloud.resourceManagerAudience,
+    'storage-suffix': standin.cloud.storageSuffix
+  })
+  const credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: CLIENT, clientSecret: SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
+  return createWebAppControl(createAzureClients(credential, cloud))
+}
+
+async function apps(names: string[], slots: string[] = []): Promise<WebAppTarget[]> {
+  for (const name of names) await standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group(), name, slots, image: image(OLD) })
+  return names.map(app => ({ subscription: SUBSCRIPTION, resourceGroup: group(), app, slot: slots[0] }))
+}
+
+function request(targets: WebAppTarget[], strategy: RolloutRequest['strategy'] = 'in-place'): RolloutRequest {
+  return {
+    strategy,
+    targets,
+    image: image(NEW),
+    commit: NEW,
+    registry: REGISTRY,
+    repository: REPOSITORY,
+    check: { path: '/healthz', versionHeader: 'X-App-Version', consecutive: 2, timeoutMs: 4000, intervalMs: 100 },
+    swapTimeoutMs: 5000
+  }
+}
+
+const deps = () => ({ control: control(), verify: { probe: httpProbe, sleep: (ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }), now: () => Date.now() }, logger: quiet })
+
+/** What each production (or slot) serves now, asked over HTTPS as a user would. */
+async function serving(target: WebAppTarget): Promise<string | null> {
+  const state = await control().read(target)
+  const response = await fetch(new URL('/healthz', state.url))
+  return response.headers.get('x-app-version')
+}
+
+describe('in-place', () => {
+  test('two redundant apps switch in parallel and both serve the new version', async () => {
+    const targets = await apps(['api-1', 'api-2'])
+    const report = await rollout(request(targets), deps())
+    expect(report.failure).toBeUndefined()
+    expect(report.targets.map(t => [t.app, t.status, t.previousImage, t.newImage])).toEqual([
+      ['api-1', 'deployed', image(OLD), image(NEW)],
+      ['api-2', 'deployed', image(OLD), image(NEW)]
+    ])
+    expect(await Promise.all(targets.map(serving))).toEqual([NEW, NEW])
+    expect(Object.keys(report.phases)).toEqual(expect.arrayContaining(['read', 'switch', 'verify']))
+  })
+
+  test('one of three never becomes healthy: all three go back to the previous image, verified', async () => {
+    const targets = await apps(['api-1', 'api-2', 'api-3'])
+    standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: group(), name: 'api-2' })
+    const report = await rollout(request(targets), deps())
+    expect(report.ok).toBe(false)
+    expect(report.failure).toMatch(/^api-2 failed to verify: timed out .* waiting for https:\/\/127\.0\.0\.1:\d+\/healthz to answer bbbbbbbbbbbb in X-App-Version; last: HTTP 200, X-App-Version: "a{40}"/)
+    expect(report.targets.map(t => t.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back'])
+    expect(report.targets[1]).toMatchObject({ phase: 'verify' })
+    expect(await Promise.all(targets.map(serving))).toEqual([OLD, OLD, OLD])
+    const configs = await Promise.all(targets.map(t => control().read(t)))
+    expect(configs.map(c => c.image)).toEqual([image(OLD), image(OLD), image(OLD)])
+  })
+
+  test('ARM answering 429 and 500 a few times: the deploy still succeeds', async () => {
+    const targets = await apps(['api-1', 'api-2'])
+    standin.faults.fail({ method: 'PATCH', path: /config\/web$/i, times: 2, status: 429, retryAfterSeconds: 1 })
+    standin.faults.fail({ method: 'GET', path: /sites\/api-2$/i, times: 1, status: 500 })
+    const report = await rollout(request(targets), deps())
+    expect(report.failure).toBeUndefined()
+    expect(report.targets.every(t => t.status === 'deployed')).toBe(true)
+    expect(standin.calls.filter(c => c.path.includes(`/${group()}/`) && (c.status === 429 || c.status === 500))).toHaveLength(3)
+  })
+
+  test('an ARM error on the switch names the target, the phase and the ARM code; the others go back', async () => {
+    const targets = await apps(['api-1', 'api-2'])
+    standin.faults.fail({ method: 'PATCH', path: /sites\/api-2\/config\/web$/i, times: 5, status: 409 })
+    const report = await rollout(request(targets), deps())
+    expect(report.failure).toMatch(/^api-2 failed to switch: ARM 409 Conflict/)
+    expect(report.targets.find(t => t.app === 'api-2')?.status).toBe('failed')
+    expect(await serving(targets[0]!)).toBe(OLD)
+  })
+
+  test('re-deploying the same image restarts instead of re-setting it', async () => {
+    const targets = await apps(['api-1'])
+    const same = { ...request(targets), image: image(OLD), commit: OLD }
+    const report = await rollout(same, deps())
+    expect(report.targets[0]?.status).toBe('deployed')
+    const mine = standin.calls.filter(c => c.path.includes(`/${group()}/`))
+    expect(mine.some(c => c.method === 'POST' && /sites\/api-1\/restart$/i.test(c.path))).toBe(true)
+    expect(mine.some(c => c.method === 'PATCH' && /config\/web$/i.test(c.path))).toBe(false)
+  })
+})
+
+describe('slot-swap', () => {
+  test('two apps: staging verified, swapped into production, production verified', async () => {
+    const targets = await apps(['api-1', 'api-2'], ['staging'])
+    const report = await rollout(request(targets, 'slot-swap'), deps())
+    expect(report.failure).toBeUndefined()
+    expect(report.targets.map(t => t.status)).toEqual(['deployed', 'deployed'])
+    const production = targets.map(t => ({ ...t, slot: undefined }))
+    expect(await Promise.all(production.map(serving))).toEqual([NEW, NEW])
+    expect(await Promise.all(targets.map(serving))).toEqual([OLD, OLD])
+    expect(Object.keys(report.phases)).toEqual(expect.arrayContaining(['stage', 'swap', 'verify']))
+  })
+
+  test('a staging slot that never becomes healthy: nothing is swapped, production untouched', async () => {
+    const targets = await apps(['api-1', 'api-2'], ['staging'])
+    standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: group(), name: 'api-1', slot: 'staging' })
+    const report = await rollout(request(targets, 'slot-swap'), deps())
+    expect(report.failure).toMatch(/^api-1\/staging failed to stage: timed out/)
+    expect(standin.calls.some(c => c.path.includes(`/${group()}/`) && /slotsswap/i.test(c.path))).toBe(false)
+    expect(await Promise.all(targets.map(t => serving({ ...t, slot: undefined })))).toEqual([OLD, OLD])
+  })
+
+  test('a swap that does not finish in time: every production that swapped is swapped back', async () => {
+    const targets = await apps(['api-1', 'api-2'], ['staging'])
+    standin.setSwapDuration(1500)
+    const report = await rollout({ ...request(targets, 'slot-swap'), swapTimeoutMs: 1000 }, deps())
+    expect(report.failure).toMatch(/failed to swap: the swap did not finish within 1s/)
+    expect(report.targets.map(t => [t.status, t.phase, t.reason])).toEqual([
+      ['rolled-back', 'swap', 'the swap did not finish within 1s'],
+      ['rolled-back', 'swap', 'the swap did not finish within 1s']
+    ])
+    expect(await Promise.all(targets.map(t => serving({ ...t, slot: undefined })))).toEqual([OLD, OLD])
+  }, 30_000)
+})
