@@ -3,6 +3,9 @@
 //                    where a push changed 5,000 files, in a depth-1 checkout.
 //   coldStart:       spawn of dist/index.js (as the runner starts it) to its first stdout byte,
 //                    next to a bare `node -e` as the floor.
+//   rollout:         the backend rollout to 4 redundant Web Apps against 1, through the real
+//                    ARM SDK and the Azure stand-in, with the same injected ARM latency and
+//                    container start time, side by side in one run.
 // Progress goes to stderr; one JSON object goes to stdout at the end.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -124,8 +127,10 @@ async function buildSource() {
   const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc')
   execFileSync(process.execPath, [tsc, '-p', project], { cwd: repoRoot, stdio: ['ignore', 2, 2] })
   const load = file => import(pathToFileURL(path.join(outDir, file)).href)
-  const [changes, commandRunner] = await Promise.all([load('src/changes/index.js'), load('src/command-runner.js')])
-  return { ...changes, ...commandRunner }
+  const modules = await Promise.all(
+    ['changes/index', 'command-runner', 'azure/clients', 'azure/cloud', 'azure/credentials', 'backend/health', 'backend/rollout', 'backend/web-app-control'].map(name => load(`src/${name}.js`))
+  )
+  return Object.assign({}, ...modules)
 }
 
 const silentLogger = { info() {}, warning() {}, debug() {}, group: (_name, work) => work() }
@@ -332,11 +337,85 @@ async function benchColdStart() {
   }
 }
 
+/** Rollout wall time for 1 and for 4 targets, alternating so machine noise falls on both. */
+async function benchRollout(src) {
+  const { startAzureStandin } = await import('../azure-standin/index.mjs')
+  const tls = await import('node:tls')
+  const { setTimeout: sleep } = await import('node:timers/promises')
+  const CONTAINER_START_MS = 1500
+  const ARM_LATENCY_MS = 200
+  const standin = await startAzureStandin({ containers: 'none', simulatedStartDelayMs: CONTAINER_START_MS })
+  try {
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
+    const subscription = '11111111-2222-3333-4444-555555555555'
+    standin.registerApplication({ clientId: 'bench', clientSecret: 'bench-secret' })
+    const cloud = src.resolveCloud({
+      'authority-host': standin.cloud.authorityHost,
+      'resource-manager': standin.cloud.resourceManager,
+      'resource-manager-audience': standin.cloud.resourceManagerAudience,
+      'storage-suffix': standin.cloud.storageSuffix
+    })
+    const credential = src.createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: 'bench', clientSecret: 'bench-secret' }, cloud, { getIdToken: async () => '', setSecret() {} })
+    const control = src.createWebAppControl(src.createAzureClients(credential, cloud))
+    standin.faults.delay({ path: /^\/subscriptions\//i, times: 1_000_000, delayMs: ARM_LATENCY_MS })
+    const verify = { probe: src.httpProbe, sleep: (ms, signal) => sleep(ms, undefined, { signal }), now: () => performance.now() }
+    const image = sha => `bench.azurecr.io/api:${sha}`
+    let group = 0
+    const once = async count => {
+      const resourceGroup = `rg-bench-${++group}`
+      const names = Array.from({ length: count }, (_, i) => `api-${i + 1}`)
+      for (const name of names) await standin.addWebApp({ subscription, resourceGroup, name, image: image('a'.repeat(40)) })
+      const targets = names.map(app => ({ subscription, resourceGroup, app }))
+      const start = performance.now()
+      const report = await src.rollout(
+        {
+          strategy: 'in-place',
+          targets,
+          image: image('b'.repeat(40)),
+          commit: 'b'.repeat(40),
+          registry: 'bench.azurecr.io',
+          repository: 'api',
+          check: { path: '/healthz', versionHeader: 'X-App-Version', consecutive: 3, timeoutMs: 60_000, intervalMs: 250 },
+          swapTimeoutMs: 60_000
+        },
+        { control, verify, logger: silentLogger }
+      )
+      const ms = performance.now() - start
+      if (!report.ok) throw new Error(`bench rollout failed: ${report.failure}`)
+      return ms
+    }
+    await once(1) // warms the token cache and the SDK
+    const one = []
+    const four = []
+    for (let i = 1; i <= 3; i++) {
+      one.push(await once(1))
+      four.push(await once(4))
+      progress(`rollout ${i}/3: 1 target ${round(one.at(-1))} ms, 4 targets ${round(four.at(-1))} ms`)
+    }
+    const ratio = median(four) / median(one)
+    return {
+      value_ratio: Math.round(ratio * 100) / 100,
+      target_ratio: 1.25,
+      met: ratio < 1.25,
+      measures: 'in-place rollout (read, switch, verify 3 answers in a row) to 4 Web Apps ÷ to 1, median of 3 each, alternating',
+      injected: { arm_latency_ms_per_call: ARM_LATENCY_MS, container_start_ms: CONTAINER_START_MS },
+      one_target_ms: one.map(round),
+      four_targets_ms: four.map(round)
+    }
+  } finally {
+    await standin.close()
+  }
+}
+
+// `npm run bench -- rollout coldStart` runs only the named figures.
+const wanted = new Set(process.argv.slice(2))
+const want = name => wanted.size === 0 || wanted.has(name)
 const loadBefore = loadavg()
 const src = await buildSource()
-const changeDetection = await benchChangeDetection(src)
-const coldStart = await benchColdStart()
+const changeDetection = want('changeDetection') ? await benchChangeDetection(src) : undefined
+const coldStart = want('coldStart') ? await benchColdStart() : undefined
+const rollout = want('rollout') ? await benchRollout(src) : undefined
 progress(`done in ${round((performance.now() - started) / 1000)} s`)
 // Figures from a busy machine are noisy: the load average says how busy it was.
 const machine = { node: process.version, cpus: availableParallelism(), load_average: { before: loadBefore.map(round), after: loadavg().map(round) } }
-process.stdout.write(`${JSON.stringify({ machine, changeDetection, coldStart }, null, 2)}\n`)
+process.stdout.write(`${JSON.stringify({ machine, changeDetection, coldStart, rollout }, null, 2)}\n`)
