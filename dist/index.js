@@ -43979,6 +43979,7 @@ const backendPart = strictObject({
     registry: schemas_string({ error: 'must be a registry host, such as myregistry.azurecr.io' }).regex(/^[a-z0-9.-]+(?::\d+)?$/, 'must be a registry host, such as myregistry.azurecr.io'),
     repository: schemas_string({ error: 'must be an image repository, such as "api"' }).regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be a lowercase image repository, such as "api" or "team/api"'),
     'build-args': variables.default({}),
+    'version-build-arg': schemas_string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a build-arg name').default('APP_VERSION'),
     cache: schemas_enum(['registry', 'gha', 'inline', 'none'], { error: 'must be one of: registry, gha, inline, none' }).default('registry'),
     health: strictObject({
         path: schemas_string().startsWith('/', 'must start with "/"').default('/'),
@@ -44009,6 +44010,9 @@ const backendTarget = strictObject({
 });
 const backendEnvironment = strictObject({
     strategy: schemas_enum(['in-place', 'slot-swap'], { error: 'must be "in-place" or "slot-swap"' }).default('in-place'),
+    'acr-identity': union([literal('system'), schemas_string().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/)], { error: 'must be "system" or the client ID of a user-assigned identity' })
+        .optional(),
+    'swap-timeout': schemas_number({ error: 'must be a number of seconds' }).int().min(5).max(3600).default(900),
     targets: array(backendTarget, { error: 'must be a list of { resource-group, app, slot } targets' }).min(1, 'must list at least one Web App')
 });
 const cdnEndpoint = strictObject({
@@ -44181,7 +44185,7 @@ function knownKeysHint(parentPath) {
         '': 'top-level keys are version, cloud, shared, parts, environments',
         cloud: 'custom cloud keys are name, authority-host, resource-manager, resource-manager-audience, storage-suffix, oidc-audience',
         parts: 'parts are backend and frontend',
-        'parts.backend': 'backend keys are paths, context, file, registry, repository, build-args, cache, health',
+        'parts.backend': 'backend keys are paths, context, file, registry, repository, build-args, version-build-arg, cache, health',
         'parts.backend.health': 'health keys are path, version-header, timeout, consecutive',
         'parts.frontend': 'frontend keys are paths, working-directory, install, build, output, build-env, cache-control',
         shared: 'shared has only paths'
@@ -44193,7 +44197,7 @@ function knownKeysHint(parentPath) {
         if (depth === 2)
             return 'environment keys are branches, tags, backend, frontend';
         if (parentPath[2] === 'backend')
-            return depth === 3 ? 'backend environment keys are strategy, targets' : 'target keys are subscription, resource-group, app, slot';
+            return depth === 3 ? 'backend environment keys are strategy, targets, acr-identity, swap-timeout' : 'target keys are subscription, resource-group, app, slot';
         if (parentPath[2] === 'frontend')
             return depth === 3 ? 'frontend environment keys are storage-account, container, archive-container, blob-endpoint, site-url, cdn, frontdoor' : 'cdn/frontdoor keys are subscription, resource-group, profile, endpoint (and domains for frontdoor)';
     }
@@ -44277,9 +44281,16 @@ function buildPlan(request) {
             deploy: change.changed,
             change,
             image: `${part.registry}/${part.repository}:${request.commit}`,
+            registry: part.registry,
+            repository: part.repository,
             context: part.context,
             dockerfile: part.file,
+            buildArgs: part['build-args'],
+            versionBuildArg: part['version-build-arg'],
+            cache: part.cache,
             strategy: settings.strategy,
+            acrIdentity: settings['acr-identity'],
+            swapTimeoutSeconds: settings['swap-timeout'],
             targets: webAppTargets(environment, request.subscriptionId).map((target, index) => ({
                 ...target,
                 subscription: subscriptionFor(target.subscription || undefined, `environments.${environment.name}.backend.targets[${index}]`, change.changed)
@@ -44499,7 +44510,8 @@ async function connectAzure(inputs, loaded, deps) {
     // Sign in now: a wrong federated credential or secret should fail the step here, with
     // Entra ID's reason, not as a puzzling error halfway through a deploy.
     try {
-        await credential.getToken((0,azure_cloud/* resourceManagerScope */.M7)(cloud));
+        // enableCae as the ARM pipeline asks, so this token is the one its calls reuse.
+        await credential.getToken((0,azure_cloud/* resourceManagerScope */.M7)(cloud), { enableCae: true });
     }
     catch (error) {
         if (!inputs.dryRun || !(error instanceof errors/* DeployError */.sH))

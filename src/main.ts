@@ -70,7 +70,8 @@ async function connectAzure(inputs: ActionInputs, loaded: LoadedConfig, deps: De
   // Sign in now: a wrong federated credential or secret should fail the step here, with
   // Entra ID's reason, not as a puzzling error halfway through a deploy.
   try {
-    await credential.getToken(resourceManagerScope(cloud))
+    // enableCae as the ARM pipeline asks, so this token is the one its calls reuse.
+    await credential.getToken(resourceManagerScope(cloud), { enableCae: true })
   } catch (error) {
     if (!inputs.dryRun || !(error instanceof DeployError)) throw error
     return { unavailable: error }
