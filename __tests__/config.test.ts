@@ -23,8 +23,9 @@ describe('parseConfig', () => {
       registry: 'myregistry.azurecr.io',
       repository: 'team/api',
       'build-args': {},
+      'version-build-arg': 'APP_VERSION',
       cache: 'registry',
-      health: { path: '/', timeout: 300, consecutive: 3 }
+      health: { path: '/', timeout: 300, consecutive: 3, interval: 2 }
     })
     expect(config.parts.frontend).toEqual({
       paths: ['frontend/**'],

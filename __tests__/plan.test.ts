@@ -89,7 +89,7 @@ describe('buildPlan', () => {
         { subscription: OWN_SUBSCRIPTION, resourceGroup: 'rg-prod-eu', app: 'api-prod-eu', slot: 'staging' },
         { subscription: INPUT_SUBSCRIPTION, resourceGroup: 'rg-prod-us', app: 'api-prod-us', slot: 'staging' }
       ],
-      health: { path: '/', versionHeader: undefined, timeoutSeconds: 300, consecutive: 3 }
+      health: { path: '/', versionHeader: undefined, timeoutSeconds: 300, consecutive: 3, intervalSeconds: 2 }
     }
     expect(backendOf(deployPlan)).toEqual(expected)
   })

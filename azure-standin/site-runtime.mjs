@@ -32,14 +32,15 @@ const DRAIN_MS = 500
  */
 
 /**
- * One HTTP GET to a container; true on a 2xx answer.
+ * One HTTP GET to a container; true on any HTTP answer. App Service's start ping (a request
+ * for /robots933456.txt) only asks whether the container answers HTTP at all: a 404 counts.
  * @param {string} url
  */
 function probe(url) {
   return new Promise(resolve => {
     const request = httpRequest(url, { method: 'GET', timeout: PROBE_TIMEOUT_MS, headers: { 'User-Agent': 'AzureStandin/HealthCheck' } }, response => {
       response.resume()
-      resolve(response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300)
+      resolve(response.statusCode !== undefined)
     })
     request.on('timeout', () => request.destroy())
     request.on('error', () => resolve(false))

@@ -48,9 +48,10 @@ const backendPart = z.strictObject({
       path: z.string().startsWith('/', 'must start with "/"').default('/'),
       'version-header': z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional(),
       timeout: z.number({ error: 'must be a number of seconds' }).int().min(10).max(1800).default(300),
-      consecutive: z.number({ error: 'must be a whole number' }).int().min(1).max(20).default(3)
+      consecutive: z.number({ error: 'must be a whole number' }).int().min(1).max(20).default(3),
+      interval: z.number({ error: 'must be a number of seconds' }).min(0.1).max(60).default(2)
     })
-    .default({ path: '/', timeout: 300, consecutive: 3 })
+    .default({ path: '/', timeout: 300, consecutive: 3, interval: 2 })
 })
 
 const cacheControlRule = z.strictObject({
@@ -275,7 +276,7 @@ function knownKeysHint(parentPath: readonly PropertyKey[]): string {
     cloud: 'custom cloud keys are name, authority-host, resource-manager, resource-manager-audience, storage-suffix, oidc-audience',
     parts: 'parts are backend and frontend',
     'parts.backend': 'backend keys are paths, context, file, registry, repository, build-args, version-build-arg, cache, health',
-    'parts.backend.health': 'health keys are path, version-header, timeout, consecutive',
+    'parts.backend.health': 'health keys are path, version-header, timeout, consecutive, interval',
     'parts.frontend': 'frontend keys are paths, working-directory, install, build, output, build-env, cache-control',
     shared: 'shared has only paths'
   }

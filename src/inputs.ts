@@ -23,6 +23,9 @@ export interface ActionInputs {
   subscriptionId?: string
   clientSecret?: string
   auth: AuthMode
+  /** For registries that are not Azure Container Registries (or to bypass the token exchange). */
+  registryUsername?: string
+  registryPassword?: string
 }
 
 const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
@@ -66,6 +69,7 @@ function secretInput(name: string): string | undefined {
 export function getInputs(): ActionInputs {
   const githubToken = secretInput('github-token')
   const clientSecret = secretInput('client-secret')
+  const registryPassword = secretInput('registry-password')
 
   const parts = oneOf('parts', PARTS_SELECTIONS, 'auto')
   const auth = oneOf('auth', AUTH_MODES, 'auto')
@@ -93,7 +97,9 @@ export function getInputs(): ActionInputs {
     tenantId: optional('tenant-id'),
     subscriptionId: optional('subscription-id'),
     clientSecret,
-    auth
+    auth,
+    registryUsername: optional('registry-username'),
+    registryPassword
   }
 }
 

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
 import path from 'node:path'
 import * as core from '@actions/core'
 import type { AzureClients } from './azure/clients.js'
-import { resolveCloud, resourceManagerScope } from './azure/cloud.js'
+import type { TokenCredential } from '@azure/core-auth'
+import { resolveCloud, resourceManagerScope, type CloudEndpoints } from './azure/cloud.js'
 import { chooseSignIn, type SignInOffers } from './azure/sign-in.js'
 import { createWebAppReader, webAppDeployedCommits } from './backend/web-app-state.js'
 import { createGitRepository, detectChanges, type DeployedShaProviders } from './changes/index.js'
@@ -12,8 +14,9 @@ import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnviron
 import { DeployError, describeFailure } from './errors.js'
 import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
 import type { Logger } from './logger.js'
-import { buildPlan, formatPlan, partsToDeploy, webAppTargets } from './plan.js'
-import { writePlanOutputs, writeResult, writeSummary } from './report.js'
+import { buildPlan, formatPlan, partsToDeploy, webAppTargets, type BackendPlan } from './plan.js'
+import { httpProbe } from './backend/health.js'
+import { backendResult, writeBackendOutputs, writePlanOutputs, writeResult, writeSummary, type DeployResult } from './report.js'
 import { readRunContext } from './run-context.js'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -30,7 +33,7 @@ export interface Dependencies {
 }
 
 /** Azure, signed in — or why not, when a dry run goes on without it. */
-export type AzureAccess = { clients: AzureClients } | { unavailable: DeployError }
+export type AzureAccess = { clients: AzureClients; credential: TokenCredential; cloud: CloudEndpoints; tenantId?: string } | { unavailable: DeployError }
 
 const coreLogger: Logger = {
   info: message => core.info(message),
@@ -76,7 +79,7 @@ async function connectAzure(inputs: ActionInputs, loaded: LoadedConfig, deps: De
     if (!inputs.dryRun || !(error instanceof DeployError)) throw error
     return { unavailable: error }
   }
-  return { clients: createAzureClients(credential, cloud) }
+  return { clients: createAzureClients(credential, cloud), credential, cloud, tenantId: 'tenantId' in method ? method.tenantId : undefined }
 }
 
 /** What is deployed, read from the environment's targets. */
@@ -97,6 +100,8 @@ function azureDeployedShaProviders(loaded: LoadedConfig, environment: ResolvedEn
 export async function run(overrides: Partial<Dependencies> = {}): Promise<void> {
   const deps = { ...realDependencies(), ...overrides }
   const { logger } = deps
+  // A rolled-back deploy fails the step but keeps `rolled-back` as its result.
+  let result: DeployResult | undefined
   try {
     const inputs = getInputs()
     const context = await readRunContext(deps.env)
@@ -135,20 +140,52 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     writePlanOutputs(plan)
 
     const toDeploy = partsToDeploy(plan)
-    let result: 'planned' | 'skipped'
-    if (plan.dryRun) result = 'planned'
-    else if (toDeploy.length === 0) result = 'skipped'
-    else {
+    if (plan.dryRun || toDeploy.length === 0) {
+      result = plan.dryRun ? 'planned' : 'skipped'
+      writeResult(result)
+      await writeSummary(plan, result)
+      logger.info(result === 'planned' ? 'Dry run: nothing was built, uploaded or switched.' : 'Nothing changed since what is deployed: nothing to do.')
+      return
+    }
+    if (toDeploy.includes('frontend')) {
       throw new DeployError(
-        `this version of azure-push-deploy plans deploys but cannot run them yet (${toDeploy.join(' and ')} changed).`,
-        "Set 'dry-run: true' to see the plan."
+        'this version of azure-push-deploy cannot deploy the frontend yet, and the frontend changed; nothing was deployed.',
+        "Set 'parts: backend' to deploy the backend alone, or 'dry-run: true' to see the plan."
       )
     }
+    const backendPlan = plan.parts.find((part): part is BackendPlan => part.part === 'backend' && part.deploy)!
+    if ('unavailable' in azure) throw azure.unavailable
+    const { deployBackend } = await import('./backend/deploy.js')
+    const backend = await deployBackend(
+      backendPlan,
+      { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined },
+      {
+        runner: deps.runner,
+        logger,
+        env: deps.env,
+        tempDir: deps.env.RUNNER_TEMP || tmpdir(),
+        setSecret: core.setSecret,
+        fetch,
+        azure,
+        registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
+        verify: { probe: httpProbe, sleep: (ms, signal) => sleep(ms, undefined, { signal }), now: () => Date.now() }
+      }
+    )
+    writeBackendOutputs(backend)
+    result = backendResult(backend.rollout)
     writeResult(result)
-    await writeSummary(plan, result)
-    logger.info(result === 'planned' ? 'Dry run: nothing was built, uploaded or switched.' : 'Nothing changed since what is deployed: nothing to do.')
+    await writeSummary(plan, result, backend)
+    if (!backend.rollout.ok) {
+      throw new DeployError(
+        `the backend deploy ${result === 'rolled-back' ? 'was rolled back' : 'failed'}: ${backend.rollout.failure}`,
+        result === 'rolled-back'
+          ? 'Every target is back on the image it ran before. Fix the cause above (the failed target\'s container log helps: az webapp log tail) and push again.'
+          : 'Some targets could not be put back (see the targets output and the job summary): check them in the Azure portal.'
+      )
+    }
+    logger.info(`Deployed ${backend.image.pinned} to ${backend.rollout.targets.length} target${backend.rollout.targets.length === 1 ? '' : 's'}.`)
   } catch (error) {
-    writeResult('failed')
+    if (!result) writeResult('failed')
     core.setFailed(`azure-push-deploy: ${describeFailure(error)}`)
   }
 }

@@ -40,7 +40,7 @@ export interface BackendPlan {
   /** Pull from ACR with the app's managed identity: `system`, or a user-assigned identity's client ID. */
   acrIdentity?: string
   swapTimeoutSeconds: number
-  health: { path: string; versionHeader?: string; timeoutSeconds: number; consecutive: number }
+  health: { path: string; versionHeader?: string; timeoutSeconds: number; consecutive: number; intervalSeconds: number }
 }
 
 export interface CdnPlan {
@@ -139,7 +139,7 @@ export function buildPlan(request: PlanRequest): DeployPlan {
         ...target,
         subscription: subscriptionFor(target.subscription || undefined, `environments.${environment.name}.backend.targets[${index}]`, change.changed)
       })),
-      health: { path: part.health.path, versionHeader: part.health['version-header'], timeoutSeconds: part.health.timeout, consecutive: part.health.consecutive }
+      health: { path: part.health.path, versionHeader: part.health['version-header'], timeoutSeconds: part.health.timeout, consecutive: part.health.consecutive, intervalSeconds: part.health.interval }
     }
   }
 

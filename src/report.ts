@@ -1,4 +1,6 @@
 import * as core from '@actions/core'
+import type { BackendDeployResult } from './backend/deploy.js'
+import type { RolloutReport } from './backend/rollout.js'
 import type { DeployPlan } from './plan.js'
 import { PART_NAMES } from './parts.js'
 
@@ -22,12 +24,25 @@ export function writeResult(result: DeployResult): void {
   core.setOutput('result', result)
 }
 
+/** `deployed` when every target verified; `rolled-back` when every switched target was put back. */
+export function backendResult(report: RolloutReport): DeployResult {
+  if (report.ok) return 'deployed'
+  return report.targets.some(t => t.status === 'rollback-failed') ? 'failed' : 'rolled-back'
+}
+
+export function writeBackendOutputs(backend: BackendDeployResult): void {
+  core.setOutput('image', backend.image.pinned)
+  core.setOutput('image-digest', backend.image.digest)
+  core.setOutput('targets', JSON.stringify(backend.rollout.targets))
+  core.setOutput('rolled-back', String(backend.rollout.targets.some(t => t.status === 'rolled-back')))
+}
+
 function escapeHtml(untrusted: string): string {
   return untrusted.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
 
-/** The job summary: one table per part, then the result. */
-export async function writeSummary(plan: DeployPlan, result: DeployResult): Promise<void> {
+/** The job summary: one table per part, then what the deploy did. */
+export async function writeSummary(plan: DeployPlan, result: DeployResult, backend?: BackendDeployResult): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const summary = core.summary.addHeading(`azure-push-deploy: ${escapeHtml(plan.environment)} — ${result}`, 2)
   summary.addRaw(`<p>Commit <code>${plan.commit}</code>; environment from ${plan.environmentSource}.</p>`, true)
@@ -49,6 +64,28 @@ export async function writeSummary(plan: DeployPlan, result: DeployResult): Prom
         String(change.fileCount),
         change.examples.length === 0 ? '—' : change.examples.map(p => `<code>${escapeHtml(p)}</code>`).join('<br>') + (change.fileCount > change.examples.length ? '<br>…' : '')
       ]
+    ])
+  }
+  if (backend) {
+    const { image, rollout } = backend
+    summary.addHeading('backend rollout', 3)
+    summary.addRaw(
+      `<p>Image <code>${escapeHtml(image.pinned)}</code> (${image.reused ? 'already in the registry: build skipped' : `built in ${image.seconds.build}s, pushed in ${image.seconds.push}s`}). ` +
+        `Phases: ${Object.entries(rollout.phases)
+          .map(([phase, seconds]) => `${phase} ${seconds}s`)
+          .join(', ')}.</p>`,
+      true
+    )
+    summary.addTable([
+      ['target', 'url', 'previous image', 'status', 'seconds', 'why'].map(data => ({ data, header: true })),
+      ...rollout.targets.map(t => [
+        escapeHtml(t.slot ? `${t.app}/${t.slot}` : t.app),
+        escapeHtml(t.url || '—'),
+        `<code>${escapeHtml(t.previousImage ?? '—')}</code>`,
+        t.status,
+        String(t.seconds),
+        t.reason ? `${t.phase}: ${escapeHtml(t.reason)}` : '—'
+      ])
     ])
   }
   await summary.write()
