@@ -7,7 +7,7 @@
  * 127.0.0.1:${APD_REGISTRY_PORT:-5555}); .ci/run does. Without Docker the tests skip, saying
  * why, except under CI=true, where they fail.
  */
-import { afterAll, describe, expect, test } from '@jest/globals'
+import { afterAll, describe, expect } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { copyFile, mkdtemp, rm } from 'node:fs/promises'
@@ -15,52 +15,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { createContainerHost, detectDocker } from '../azure-standin/containers.mjs'
+import { createContainerHost } from '../azure-standin/containers.mjs'
+import { buildkitCli, docker, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from '../__fixtures__/docker.js'
 
 const run = promisify(execFile)
 
-const SETUP_HINT = 'run `bash scripts/services/docker.sh` first (it starts dockerd and the local registry; .ci/run does)'
-const REGISTRY = `127.0.0.1:${process.env.APD_REGISTRY_PORT ?? '5555'}`
 const BACKEND = fileURLToPath(new URL('../examples/estate/backend/', import.meta.url))
-
-const docker = await detectDocker()
-if (!docker.available && process.env.CI !== 'true') {
-  console.log(`containers tests skipped: no Docker engine here (${docker.reason}); ${SETUP_HINT}`)
-}
-const dockerTest = docker.available || process.env.CI === 'true' ? test : test['skip']
-
-function requireDocker() {
-  if (!docker.available) throw new Error(`CI needs Docker, and none answers: ${docker.reason}; ${SETUP_HINT}`)
-}
-
-async function requireRegistry() {
-  try {
-    const response = await fetch(`http://${REGISTRY}/v2/`, { signal: AbortSignal.timeout(3000) })
-    if (response.ok) return
-    throw new Error(`HTTP ${response.status}`)
-  } catch (error) {
-    throw new Error(`no registry answers GET http://${REGISTRY}/v2/ (${(error as Error).message}); ${SETUP_HINT}`)
-  }
-}
-
-/**
- * The docker CLI that builds with BuildKit. A CLI 23+ does so only through the buildx plugin;
- * without it, `DOCKER_BUILDKIT=1 docker build` fails. Debian's docker.io CLI (20.10) has
- * BuildKit built in, so fall back to it when the first `docker` on PATH lacks buildx.
- */
-async function buildkitCli(): Promise<string> {
-  for (const cli of ['docker', '/usr/bin/docker']) {
-    try {
-      const { stdout } = await run(cli, ['version', '--format', '{{.Client.Version}}'])
-      if (Number(stdout.trim().split('.')[0]) < 23) return cli
-      await run(cli, ['buildx', 'version'])
-      return cli
-    } catch {
-      // Missing, or no buildx: try the next one.
-    }
-  }
-  throw new Error('no docker CLI here builds with BuildKit: the first on PATH has no buildx plugin and /usr/bin/docker is not a CLI before 23')
-}
+const dockerTest = dockerTestFor('containers')
 
 /** The example backend built into a FROM scratch image, built in a temp dir, never in the repo. */
 async function buildBackendImage(image: string, version: string, workdir: string) {

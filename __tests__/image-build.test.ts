@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { detectDocker, freePort } from '../azure-standin/containers.mjs'
+import { freePort } from '../azure-standin/containers.mjs'
 import { buildAndPushImage, buildFallback, type ImageBuildDeps } from '../src/backend/image-build.js'
 import type { Builder, ImageBuildRequest } from '../src/backend/docker-args.js'
 import { loginToRegistry, type RegistrySession } from '../src/backend/registry-login.js'
@@ -23,20 +23,15 @@ import { createCommandRunner, type CommandRunner } from '../src/command-runner.j
 import { DeployError } from '../src/errors.js'
 import { recordingLogger } from '../__fixtures__/logger.js'
 import { recordingRunner } from '../__fixtures__/command-runner.js'
+import { docker, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from '../__fixtures__/docker.js'
 
 const run = promisify(execFile)
 
-const SETUP_HINT = 'run `bash scripts/services/docker.sh` first (it starts dockerd and the local registry; .ci/run does)'
-const REGISTRY = `127.0.0.1:${process.env.APD_REGISTRY_PORT ?? '5555'}`
 const BACKEND = fileURLToPath(new URL('../examples/estate/backend/', import.meta.url))
 const SOURCE_URL = 'https://github.com/octo-org/estate'
 const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json'
 
-const docker = await detectDocker()
-if (!docker.available && process.env.CI !== 'true') {
-  console.log(`image-build Docker tests skipped: no Docker engine here (${docker.reason}); ${SETUP_HINT}`)
-}
-const dockerTest = docker.available || process.env.CI === 'true' ? test : test['skip']
+const dockerTest = dockerTestFor('image-build')
 
 /** A second CLI that builds with BuildKit (Debian's 20.10 here, whose BuildKit needs no plugin). */
 const BUILDKIT_CLI = '/usr/bin/docker'
@@ -56,12 +51,8 @@ async function buildkitCliUnusable(): Promise<string | undefined> {
 }
 
 async function requireDockerAndRegistry() {
-  if (!docker.available) throw new Error(`CI needs Docker, and none answers: ${docker.reason}; ${SETUP_HINT}`)
-  const answer = await fetch(`http://${REGISTRY}/v2/`, { signal: AbortSignal.timeout(3000) }).then(
-    response => (response.ok ? undefined : `HTTP ${response.status}`),
-    (error: Error) => error.message
-  )
-  if (answer) throw new Error(`no registry answers GET http://${REGISTRY}/v2/ (${answer}); ${SETUP_HINT}`)
+  requireDocker()
+  await requireRegistry()
 }
 
 async function registryGet(path: string, accept?: string): Promise<Response> {

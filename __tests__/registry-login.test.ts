@@ -13,7 +13,6 @@ import { join } from 'node:path'
 import tls from 'node:tls'
 import type { AccessToken, TokenCredential } from '@azure/core-auth'
 import { createTlsMaterial, listenHttps, readBody } from '../azure-standin/https-server.mjs'
-import { detectDocker } from '../azure-standin/containers.mjs'
 import { KNOWN_CLOUDS } from '../src/azure/cloud.js'
 import { ACR_TOKEN_USERNAME, chooseRegistryLogin, loginToRegistry, type RegistryCredentials, type RegistryLoginDeps } from '../src/backend/registry-login.js'
 import { createCommandRunner } from '../src/command-runner.js'
@@ -21,12 +20,11 @@ import { DeployError } from '../src/errors.js'
 import { recordingRunner, succeeded } from '../__fixtures__/command-runner.js'
 import { recordingLogger } from '../__fixtures__/logger.js'
 import { thrownBy } from '../__fixtures__/errors.js'
+import { docker, dockerTestFor, REGISTRY as LOCAL_REGISTRY, SETUP_HINT } from '../__fixtures__/docker.js'
 
 const ACR = 'estateregistry.azurecr.io'
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47'
 const REFRESH_TOKEN = 'acr-refresh.eyJqdGkiOiJyZWZyZXNoIn0.signature'
-const LOCAL_REGISTRY = `127.0.0.1:${process.env.APD_REGISTRY_PORT ?? '5555'}`
-const SETUP_HINT = 'run `bash scripts/services/docker.sh` first (it starts dockerd and the local registry; .ci/run does)'
 
 /** An Entra-shaped access token (unsigned: only its `tid` claim is read). */
 function armAccessToken(tid = TENANT): string {
@@ -55,9 +53,7 @@ interface ExchangeRequest {
 
 type ExchangeReply = { status: number; body: string }
 
-const docker = await detectDocker()
-if (!docker.available && process.env.CI !== 'true') console.log(`registry-login Docker test skipped: no Docker engine here (${docker.reason}); ${SETUP_HINT}`)
-const dockerTest = docker.available || process.env.CI === 'true' ? test : test['skip']
+const dockerTest = dockerTestFor('registry-login')
 
 describe('chooseRegistryLogin', () => {
   const azure = { credential: fixedCredential('t'), cloud: KNOWN_CLOUDS.AzureCloud }
