@@ -1,25 +1,46 @@
 // npm run demo: the action on the example estate, as a person would watch it.
 //
+// First makes sure a Docker engine and the local registry (127.0.0.1:$APD_REGISTRY_PORT,
+// 5555) answer, running `bash scripts/services/docker.sh` when they do not. Without them the
+// backend deploy is skipped (and said so) and the rest runs as before.
+//
 // Starts the loopback Azure stand-in (Entra ID, GitHub OIDC, Resource Manager; Web App
-// containers simulated), registers an Entra app that trusts pushes to master_dev, and adds
-// the dev Web App of examples/estate. Copies examples/estate into a throwaway git repository
-// (a bare "origin" and a working clone), with a `cloud:` block pointing the config at the
-// stand-in, pushes it to master_dev, and sets the Web App to run the image of that initial
-// commit, as if it had been deployed. Then makes three pushes there: a frontend change, a
-// backend change, and a change to both. After each push it makes a depth-1 checkout, as
-// actions/checkout does, runs the bundled dist/index.js exactly as a runner would (OIDC
-// sign-in, dry run), and prints what the action detected and planned. Last, it prints what
-// the stand-in saw. It exits non-zero when a run fails or detects something other than
-// expected, or when a token the stand-in issued shows in the action's output.
+// containers run on Docker, or are simulated without it), registers an Entra app that trusts
+// pushes to master_dev (and stage), and adds the dev Web App of examples/estate (and the two
+// stage ones). Copies examples/estate into a throwaway git repository (a bare "origin" and a
+// working clone), with a `cloud:` block pointing the config at the stand-in (and, for the
+// deploy, the local registry and a shorter health check), pushes it to master_dev (and
+// stage), and sets the Web Apps to run the image of that initial commit, as if it had been
+// deployed (with Docker, the demo builds that image and pushes it to the local registry).
+//
+// Dry runs: three pushes to master_dev: a frontend change, a backend change, and a change to
+// both. After each push it makes a depth-1 checkout, as actions/checkout does, runs the
+// bundled dist/index.js exactly as a runner would (OIDC sign-in, dry run), and prints what the
+// action detected and planned.
+//
+// Deploy (with Docker): two pushes of backend changes to stage, each run for real: the
+// example's static server compiled in the checkout (backend/build-server.sh, as the example
+// workflow does), the image built and pushed to the local registry, both stage Web Apps
+// switched in parallel and verified, then checked over HTTPS here. The second release's
+// container is made never to start on one app, and the whole rollout must roll back.
+//
+// Last, it prints what the stand-in saw. It exits non-zero when a run fails or detects or
+// deploys something other than expected, or when a token the stand-in issued shows in the
+// action's output.
+/* global fetch, AbortSignal */
+import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { styleText } from 'node:util'
+import tls from 'node:tls'
+import { promisify, styleText } from 'node:util'
 import { parse } from 'yaml'
 import { startAzureStandin } from '../azure-standin/index.mjs'
 import { pushPayload, repoRoot, runAction } from './lib/action-runner.mjs'
 import { createEstate, git } from './lib/git-fixture.mjs'
+
+const execFileAsync = promisify(execFile)
 
 const BRANCH = 'master_dev'
 const ENVIRONMENT = 'dev'
@@ -27,8 +48,15 @@ const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000'
 const REPOSITORY = 'octo-org/estate'
 /** The Entra app the estate's workflow names as vars.AZURE_CLIENT_ID. */
 const CLIENT_ID = '0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b'
-/** The subject of a push to master_dev's GitHub OIDC token: its federated credential trusts exactly this. */
-const SUBJECT = `repo:${REPOSITORY}:ref:refs/heads/${BRANCH}`
+/** The subject of a push to `branch`'s GitHub OIDC token: a federated credential trusts exactly one. */
+const subjectOf = branch => `repo:${REPOSITORY}:ref:refs/heads/${branch}`
+/** Where the real deploy goes: the example's stage environment, two redundant Web Apps, in place. */
+const DEPLOY_BRANCH = 'stage'
+const DEPLOY_ENVIRONMENT = 'stage'
+/** The local registry `bash scripts/services/docker.sh` runs (plain HTTP on loopback, no login). */
+const REGISTRY = `127.0.0.1:${process.env.APD_REGISTRY_PORT || '5555'}`
+/** The health check of the demo's config: a broken release is given up on in 10 s, not 5 min. */
+const HEALTH = { timeout: 10, interval: 0.5 }
 const PARTS = ['backend', 'frontend']
 /**
  * What each part is compared with here. The backend: the commit its Web App runs (the SHA tag
@@ -149,11 +177,11 @@ cloud:
   storage-suffix: ${standin.cloud.storageSuffix}
 `
 
-/** The claims of a push to master_dev's GitHub OIDC token, for the commit `sha`. */
-function oidcClaims(sha) {
-  const ref = `refs/heads/${BRANCH}`
+/** The claims of a push to `branch`'s GitHub OIDC token, for the commit `sha`. */
+function oidcClaims(sha, branch = BRANCH) {
+  const ref = `refs/heads/${branch}`
   const workflowRef = `${REPOSITORY}/.github/workflows/deploy.yml@${ref}`
-  return { sub: SUBJECT, ref, sha, workflow_ref: workflowRef, workflow_sha: sha, job_workflow_ref: workflowRef, job_workflow_sha: sha }
+  return { sub: subjectOf(branch), ref, sha, workflow_ref: workflowRef, workflow_sha: sha, job_workflow_ref: workflowRef, job_workflow_sha: sha }
 }
 
 /** What a token the stand-in issued is, from its (unverified) issuer claim. */
@@ -167,11 +195,13 @@ function tokenKind(standin, token) {
 }
 
 /**
- * What the stand-in saw over all runs (`calls`: the requests each run made): the sign-ins,
- * the ARM calls, and whether a token it issued shows anywhere in the action's output but
- * the `::add-mask::` lines. Each problem is printed under its line; returns them all.
+ * What the stand-in saw over all runs (each `{ name, kind: 'dry-run' | 'deploy', branch, run,
+ * calls }`, `calls` the requests the run made): the sign-ins, the ARM calls, and whether a
+ * token it issued shows anywhere in the action's output but the `::add-mask::` lines. Each
+ * problem is printed under its line; returns them all. `apps`: the dry runs' Web App, and the
+ * Web Apps the deploys may write to.
  */
-function reportAzure(standin, results, app) {
+function reportAzure(standin, results, apps) {
   console.log()
   console.log(bold(`▸ Azure, as the stand-in saw the ${plural(results.length, 'run')}`))
   const problems = []
@@ -179,12 +209,13 @@ function reportAzure(standin, results, app) {
     for (const problem of found) console.log(`${indent}${bad('•')} ${problem}`)
     problems.push(...found)
   }
-  /** The calls `pick` selects over all runs, and a note: how many per run, and their statuses. */
-  const tally = pick => {
-    const all = results.flatMap(r => pick(r.calls))
-    return { all, text: `${results.map(r => pick(r.calls).length).join(' + ')}; ${statuses(all) || 'none'}` }
+  /** The calls `pick` selects over `runs`, and a note: how many per run, and their statuses. */
+  const tally = (pick, runs = results) => {
+    const all = runs.flatMap(r => pick(r.calls))
+    return { all, text: `${runs.map(r => pick(r.calls).length).join(' + ')}; ${statuses(all) || 'none'}` }
   }
   const isArm = call => /^\/subscriptions\//i.test(call.path)
+  const siteOf = call => /\/sites\/([^/]+)/i.exec(call.path)?.[1]
   const route = call => `${call.method} …/sites/${call.path.replace(/^.*?\/sites\//i, '')}`
   const isConfigRead = call => isArm(call) && call.method === 'GET' && /\/config\/web$/i.test(call.path)
 
@@ -194,47 +225,76 @@ function reportAzure(standin, results, app) {
   const count = kind => kinds.filter(k => k === kind).length
   const idTokens = tally(calls => calls.filter(call => call.path === new URL(standin.githubOidc.requestUrl).pathname))
   const tokenRequests = tally(calls => calls.filter(call => call.method === 'POST' && /\/oauth2\/v2\.0\/token$/i.test(call.path)))
+  const branches = [...new Set(results.map(r => r.branch))]
+  const subjects = branches.map(branch => `${subjectOf(branch)}${branches.length > 1 ? ` (${plural(results.filter(r => r.branch === branch).length, 'run')})` : ''}`)
   console.log(`${label('sign-in')}OIDC as ${CLIENT_ID} to the stand-in at ${standin.url} (tenant ${standin.tenantId})`)
-  console.log(`${indent}${plural(idTokens.all.length, 'GitHub ID token request')} (${idTokens.text}), subject ${SUBJECT}`)
+  console.log(`${indent}${plural(idTokens.all.length, 'GitHub ID token request')} (${idTokens.text}), ${subjects.length === 1 ? 'subject' : 'subjects'} ${subjects.join(', ')}`)
   console.log(`${indent}${plural(tokenRequests.all.length, 'Entra ID token request')} (${tokenRequests.text}) → ${plural(count('access token'), 'ARM access token')}`)
   report([
     ...(results.some(r => !r.calls.some(call => tokenRequests.all.includes(call) && call.status === 200)) ? ['a run got no access token from Entra ID'] : []),
     ...(tokenRequests.all.some(call => call.principal !== CLIENT_ID) ? [`a token request came from a client other than ${CLIENT_ID}`] : [])
   ])
 
-  // ARM: one read of the Web App's site config per run, nothing else.
-  const arm = results.flatMap(r => r.calls.filter(isArm))
+  // ARM, dry runs: one read of the Web App's site config per run, nothing else.
+  const dryRuns = results.filter(r => r.kind === 'dry-run')
+  const arm = dryRuns.flatMap(r => r.calls.filter(isArm))
   const routes = [...new Set(arm.map(route))]
   routes.forEach((name, i) => {
-    const matching = tally(calls => calls.filter(call => isArm(call) && route(call) === name))
+    const matching = tally(calls => calls.filter(call => isArm(call) && route(call) === name), dryRuns)
     console.log(`${i === 0 ? label('arm') : indent}${matching.all.length} × ${name} (${matching.text})`)
   })
   if (arm.length === 0) console.log(`${label('arm')}no calls`)
   const writes = arm.filter(call => call.method !== 'GET')
   const armProblems = [
-    ...(results.some(r => r.calls.filter(isConfigRead).length !== 1) || arm.filter(isConfigRead).some(call => call.status !== 200)
-      ? [`expected one config/web read answered 200 per run, saw ${tally(calls => calls.filter(isConfigRead)).text}`]
+    ...(dryRuns.some(r => r.calls.filter(isConfigRead).length !== 1) || arm.filter(isConfigRead).some(call => call.status !== 200)
+      ? [`expected one config/web read answered 200 per dry run, saw ${tally(calls => calls.filter(isConfigRead), dryRuns).text}`]
       : []),
     ...(writes.length > 0 ? [`a dry run wrote to ARM: ${[...new Set(writes.map(route))].join(', ')}`] : []),
     ...(arm.some(call => call.principal !== CLIENT_ID) ? [`an ARM call was made by someone other than ${CLIENT_ID}`] : [])
   ]
-  if (armProblems.length === 0) console.log(dim(`${indent}one read of the image ${app} runs per dry run, as ${CLIENT_ID}; nothing written`))
+  if (armProblems.length === 0) console.log(dim(`${indent}one read of the image ${apps.dryRun} runs per dry run, as ${CLIENT_ID}; nothing written`))
   report(armProblems)
+
+  // ARM, deploys: what each run read and wrote, the Web App's name folded into {app}; writes
+  // only to the deploy's own Web Apps.
+  const deploys = results.filter(r => r.kind === 'deploy')
+  if (deploys.length > 0) {
+    const deployArm = deploys.flatMap(r => r.calls.filter(isArm))
+    const generic = call => route(call).replace(/(\/sites\/)[^/]+/i, '$1{app}')
+    const deployRoutes = [...new Set(deployArm.map(generic))]
+    deployRoutes.forEach((name, i) => {
+      const matching = tally(calls => calls.filter(call => isArm(call) && generic(call) === name), deploys)
+      console.log(`${i === 0 ? label('deploys') : indent}${matching.all.length} × ${name} (${matching.text})`)
+    })
+    const deployWrites = deployArm.filter(call => call.method !== 'GET')
+    const elsewhere = [...new Set(deployWrites.map(siteOf).filter(site => !apps.deploy.some(app => app.toLowerCase() === site?.toLowerCase())))]
+    const failedCalls = deployArm.filter(call => call.status >= 400)
+    const deployProblems = [
+      ...(deployWrites.length === 0 ? ['the deploys wrote nothing to ARM'] : []),
+      ...(elsewhere.length > 0 ? [`a deploy wrote to Web Apps other than ${inWords(apps.deploy)}: ${elsewhere.join(', ')}`] : []),
+      ...(failedCalls.length > 0 ? [`${plural(failedCalls.length, 'ARM call')} failed: ${[...new Set(failedCalls.map(call => `${route(call)} ${call.status}`))].join(', ')}`] : []),
+      ...(deployArm.some(call => call.principal !== CLIENT_ID) ? [`an ARM call was made by someone other than ${CLIENT_ID}`] : [])
+    ]
+    if (deployProblems.length === 0) {
+      console.log(dim(`${indent}{app}: ${inWords(apps.deploy)}, as ${CLIENT_ID}; ${plural(deployWrites.length, 'write')} (switch and rollback), none to ${apps.dryRun}`))
+    }
+    report(deployProblems)
+  }
 
   // Every token the stand-in issued, looked for in each run's log lines (but the masking
   // commands themselves), its outputs and its job summary. A leak is named, never printed.
   const leaks = []
-  for (const [index, { run }] of results.entries()) {
+  for (const { name, run } of results) {
     const places = [
       ...`${run.stdout}\n${run.stderr}`
         .split(/\r?\n/)
         .map((line, n) => [`log line ${n + 1}`, line])
         .filter(([, line]) => !line.startsWith('::add-mask::')),
-      ...Object.entries(run.outputs).map(([name, value]) => [`output ${name}`, value]),
+      ...Object.entries(run.outputs).map(([output, value]) => [`output ${output}`, value]),
       ['job summary', run.summary]
     ]
     for (const [t, token] of tokens.entries()) {
-      for (const [where, text] of places) if (text.includes(token)) leaks.push(`push ${index + 1}: ${kinds[t]} #${t + 1} in ${where}`)
+      for (const [where, text] of places) if (text.includes(token)) leaks.push(`${name}: ${kinds[t]} #${t + 1} in ${where}`)
     }
   }
   const masked = tokens.filter(token => results.some(({ run }) => run.stdout.includes(`::add-mask::${token}`))).length
@@ -361,7 +421,276 @@ async function runPush({ estate, standin, deployed, pushNumbers }, push, index) 
     for (const note of annotations(run.stdout)) console.log(note.replace(/^/gm, `${indent}  `))
     if (run.stderr.trim()) console.log(run.stderr.trim().replace(/^/gm, `${indent}  stderr: `))
   }
-  return { ok: problems.length === 0, pushTime, checkoutTime, runTime, run, calls }
+  return { ok: problems.length === 0, name: `push ${index + 1}`, kind: 'dry-run', branch: BRANCH, pushTime, checkoutTime, runTime, run, calls }
+}
+
+// ---- Docker: the engine, the local registry, a docker CLI that builds with BuildKit -----
+
+/** Why a child process failed, in one line: its last stderr line, else its message. */
+function why(error) {
+  if (error?.code === 'ENOENT') return `${error.path ?? 'the command'} is not installed (not on PATH)`
+  if (error?.killed) return 'timed out'
+  const line = String(error?.stderr ?? '').trim().split('\n').filter(Boolean).at(-1)
+  return line || (error instanceof Error ? error.message.split('\n')[0] : String(error))
+}
+
+/** Whether the Docker engine and the local registry answer; `problem` says which does not, and why. */
+async function checkServices() {
+  let engine
+  try {
+    engine = (await execFileAsync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 10_000 })).stdout.trim()
+  } catch (error) {
+    // The CLI's "…: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.50/info": dial unix …" adds nothing.
+    return { problem: `docker info: ${why(error).replace(/: Get "[^"]*":.*$/, '')}` }
+  }
+  try {
+    const response = await fetch(`http://${REGISTRY}/v2/`, { signal: AbortSignal.timeout(3000) })
+    if (!response.ok) return { engine, problem: `the registry at ${REGISTRY} answers GET /v2/ with HTTP ${response.status}` }
+  } catch (error) {
+    return { engine, problem: `no registry answers GET http://${REGISTRY}/v2/ (${error?.cause?.code ?? error?.message ?? error})` }
+  }
+  return { engine }
+}
+
+/**
+ * `bash scripts/services/docker.sh` (argv, no shell string): starts dockerd and the registry,
+ * or says why it cannot. Its state goes to the system's temp folder, not the demo's scratch
+ * one: the engine and the registry it starts outlive the demo.
+ */
+function runServicesScript(systemTmp) {
+  return new Promise(resolve => {
+    const child = spawn('bash', [path.join(repoRoot, 'scripts', 'services', 'docker.sh')], { env: { ...process.env, TMPDIR: systemTmp }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.setEncoding('utf8').on('data', chunk => (output += chunk))
+    child.stderr.setEncoding('utf8').on('data', chunk => (output += chunk))
+    child.on('error', error => resolve({ code: -1, lines: [why(error)] }))
+    child.on('close', code => resolve({ code: code ?? -1, lines: output.split('\n').map(line => line.trim()).filter(Boolean) }))
+  })
+}
+
+/**
+ * The docker CLI that builds with BuildKit (the action is given it first on PATH, as the e2e
+ * tests do): a CLI 23+ does so only through the buildx plugin; Debian's docker.io CLI (20.10)
+ * has BuildKit built in. Without one, the action and the demo use the classic builder.
+ */
+async function buildkitCli() {
+  for (const cli of ['docker', '/usr/bin/docker']) {
+    try {
+      const version = (await execFileAsync(cli, ['version', '--format', '{{.Client.Version}}'], { timeout: 10_000 })).stdout.trim()
+      if (Number(version.split('.')[0]) >= 23) await execFileAsync(cli, ['buildx', 'version'], { timeout: 10_000 })
+      const resolved = cli.includes('/') ? cli : (await execFileAsync('sh', ['-c', 'command -v docker'])).stdout.trim()
+      return { path: resolved, version, buildkit: true }
+    } catch {
+      // Missing, or no buildx: try the next one.
+    }
+  }
+  return { path: 'docker', version: '?', buildkit: false }
+}
+
+/**
+ * Docker, the registry and a C compiler for the backend deploy: `{ engine, cli }`, or
+ * `{ reason }` why the deploy is skipped. Runs docker.sh when the engine or the registry is
+ * not answering, and shows the one or two lines it printed.
+ */
+async function prepareDocker(systemTmp) {
+  let services = await checkServices()
+  if (services.problem) {
+    console.log(`${label('docker')}${services.problem}: running bash scripts/services/docker.sh`)
+    const [script, scriptTime] = await timed(() => runServicesScript(systemTmp))
+    const said = script.lines.filter(line => /^(docker|registry|docker\.sh|installing)\b/.test(line)).slice(-2)
+    for (const line of said.length > 0 ? said : script.lines.slice(-2)) console.log(`${indent}${dim('│')} ${line}`)
+    console.log(dim(`${indent}docker.sh exited with ${script.code}  (${ms(scriptTime)})`))
+    services = await checkServices()
+    if (services.problem) return { reason: script.code === 0 ? services.problem : (script.lines.at(-1) ?? services.problem).replace(/^docker\.sh: /, '') }
+  }
+  try {
+    await execFileAsync(process.env.CC || 'gcc', ['--version'], { timeout: 10_000 })
+  } catch (error) {
+    return { reason: `backend/build-server.sh needs a C compiler and a static libc (Debian: gcc, libc6-dev): ${why(error)}` }
+  }
+  return { engine: services.engine, cli: await buildkitCli() }
+}
+
+/** Builds `image` from the checkout of `commit` and pushes it, as an earlier deploy would have. */
+async function buildImage({ estate, commit, image, cli }) {
+  const workspace = estate.checkout(commit, `refs/heads/${BRANCH}`)
+  const env = { ...process.env, DOCKER_BUILDKIT: cli.buildkit ? '1' : '0' }
+  try {
+    await execFileAsync('sh', [path.join(workspace, 'backend', 'build-server.sh')], { timeout: 120_000 })
+    await execFileAsync(cli.path, ['build', '--quiet', '--build-arg', `APP_VERSION=${commit}`, '--tag', image, path.join(workspace, 'backend')], { env, timeout: 300_000 })
+    await execFileAsync(cli.path, ['push', image], { env, timeout: 300_000 })
+  } catch (error) {
+    throw new Error(`building and pushing ${image} failed: ${why(error)}`)
+  }
+}
+
+// ---- the deploys: real runs to stage ---------------------------------------------------
+
+// Each a push of a backend change to stage, deployed for real. `failOn`: the index of the
+// Web App on which the stand-in makes the release's container never become healthy.
+const deploySteps = [
+  {
+    title: "push 2's backend change, promoted to stage",
+    message: pushes[1].message,
+    edits: pushes[1].edits,
+    expect: { result: 'deployed', exitCode: 0, status: 'deployed' }
+  },
+  {
+    title: 'a broken release: its container never starts on one of the two apps',
+    message: 'API: longer read timeout',
+    edits: { 'backend/server.c': pushes[2].edits['backend/server.c'] },
+    failOn: 1,
+    expect: { result: 'rolled-back', exitCode: 1, status: 'rolled-back' }
+  }
+]
+
+/** The `<commit>` of `<registry>/<repository>:<commit>[@digest]`, shortened. */
+const tagOf = image => (image ? short(/:([0-9a-f]{40})(@|$)/.exec(image)?.[1] ?? image) : '—')
+
+/** What a Web App answers now on its health path, over HTTPS (the stand-in's CA is trusted). */
+async function probeApp(standin, app, healthPath) {
+  const site = standin.state().sites.find(s => s.resourceGroup === app.resourceGroup && s.name === app.name && s.slot === 'production')
+  const url = `https://${site?.defaultHostName}${healthPath}`
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) })
+    await response.arrayBuffer()
+    return { url, status: response.status, version: response.headers.get('x-app-version'), nosniff: response.headers.get('x-content-type-options') }
+  } catch (error) {
+    return { url, error: error?.cause?.message ?? error?.message ?? String(error) }
+  }
+}
+
+async function runDeploy({ estate, standin, cli, apps, healthPath, deployed }, step, index) {
+  console.log()
+  console.log(bold(`▸ Deploy ${index + 1} of ${deploySteps.length}: ${step.title}`))
+  const problems = []
+
+  const [{ before, after }, pushTime] = await timed(async () => {
+    const changes = {}
+    for (const [file, edit] of Object.entries(step.edits)) changes[file] = edit(readFileSync(path.join(estate.work, file), 'utf8'))
+    const after = estate.commit(changes, step.message)
+    const before = estate.push(DEPLOY_BRANCH)
+    return { before, after }
+  })
+  const files = git(estate.work, ['diff', '--name-status', '--no-renames', before, after])
+    .split('\n')
+    .filter(Boolean)
+    .map(line => line.replace('\t', ' '))
+  console.log(`${label('push')}${DEPLOY_BRANCH} ${short(before)} → ${short(after)}  "${step.message}"  ${dim(`(${ms(pushTime)})`)}`)
+  files.forEach((file, i) => console.log(`${i === 0 ? label('files') : indent}${file}`))
+
+  const [workspace, checkoutTime] = await timed(async () => estate.checkout(after, `refs/heads/${DEPLOY_BRANCH}`))
+  console.log(`${label('checkout')}depth 1 at ${short(after)}, as actions/checkout leaves it  ${dim(`(${ms(checkoutTime)})`)}`)
+  // The example workflow's step before the action: the image copies this prebuilt binary.
+  const [compiled, compileTime] = await timed(() => execFileAsync('sh', [path.join(workspace, 'backend', 'build-server.sh')], { timeout: 120_000 }))
+  console.log(`${label('server')}sh backend/build-server.sh: ${compiled.stdout.trim().replace(`${workspace}/`, '')}  ${dim(`(${ms(compileTime)})`)}`)
+
+  // The frontend deploy is not in this version: the action refuses a run where the frontend
+  // changed unless `parts: backend` leaves it out.
+  const frontendChanged = files.some(file => / frontend\//.test(file))
+  if (frontendChanged) console.log(`${label('parts')}backend: the frontend changed too, and this version cannot deploy it`)
+
+  const failing = step.failOn === undefined ? undefined : apps[step.failOn]
+  if (failing) {
+    standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: failing.resourceGroup, name: failing.name })
+    console.log(`${label('fault')}the stand-in makes ${failing.name}'s next container never become healthy (as a release crashing at start)`)
+  }
+
+  standin.setOidcClaims(oidcClaims(after, DEPLOY_BRANCH))
+  const firstCall = standin.calls.length
+  const [run, runTime] = await timed(() =>
+    runAction({
+      workspace,
+      sha: after,
+      ref: `refs/heads/${DEPLOY_BRANCH}`,
+      event: { name: 'push', payload: pushPayload({ ref: `refs/heads/${DEPLOY_BRANCH}`, before, after, repository: REPOSITORY, message: step.message }) },
+      inputs: { 'client-id': CLIENT_ID, 'tenant-id': standin.tenantId, 'subscription-id': SUBSCRIPTION, ...(frontendChanged ? { parts: 'backend' } : {}) },
+      env: {
+        ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken,
+        NODE_EXTRA_CA_CERTS: standin.caCertPath,
+        // A docker CLI that builds with BuildKit first, as on a runner with buildx.
+        PATH: cli.path.includes('/') ? `${path.dirname(cli.path)}:${process.env.PATH ?? ''}` : (process.env.PATH ?? '')
+      },
+      timeoutMs: 240_000
+    })
+  )
+  const { outputs } = run
+  const calls = standin.calls.slice(firstCall)
+
+  console.log(`${label('detected')}environment ${outputs.environment ?? '?'}; changed: ${outputs.changed ?? '?'}; backend base ${short(outputs['backend-base'])} (${outputs['backend-reason'] ?? '?'})`)
+
+  // What was built: the image output, and the build and push times from the job summary.
+  const built = /\((already in the registry: build skipped|built in ([\d.]+)s, pushed in ([\d.]+)s)\)/.exec(run.summary)
+  const builder = /^Building \S+ with (.+?)(?:, cache: .*)?$/m.exec(run.stdout)?.[1]
+  if (outputs.image) {
+    console.log(`${label('image')}${outputs.image}`)
+    const how = built?.[2] ? `built${builder ? ` with ${builder}` : ''} in ${built[2]} s, pushed in ${built[3]} s` : (built?.[1] ?? 'no build times in the job summary')
+    console.log(`${indent}${how}, to the local registry ${REGISTRY}`)
+  }
+  const phases = /Phases: ([^<]*?)\.<\/p>/.exec(run.summary)?.[1]
+  if (phases) console.log(`${label('phases')}${phases.replace(/(\d)s\b/g, '$1 s')}  ${dim('(rollout wall time per phase, from the job summary)')}`)
+  const rolloutLog = logGroup(run.stdout, `Roll out to ${plural(apps.length, 'target')} (in-place)`)
+  rolloutLog?.forEach((line, i) => console.log(`${i === 0 ? label('log') : indent}${dim('│')} ${line.replace(/^::(\w+)::/, '$1: ')}`))
+
+  let targets = []
+  try {
+    targets = outputs.targets ? JSON.parse(outputs.targets) : []
+  } catch {
+    problems.push('the targets output is not JSON')
+  }
+  const width = Math.max(...apps.map(app => app.name.length))
+  targets.forEach((t, i) => {
+    const status = t.status === step.expect.status ? good(t.status.padEnd(11)) : bad(t.status.padEnd(11))
+    // A rolled-back target went to the new image and back; the reason is in the error below.
+    const images = `${tagOf(t.previousImage)} → ${tagOf(t.newImage)}${t.status === 'rolled-back' ? ` → ${tagOf(t.previousImage)}` : ''}`
+    const failedIn = t.phase ? `  (failed to ${t.phase})` : ''
+    console.log(`${i === 0 ? label('targets') : indent}${t.app.padEnd(width)}  ${status}  ${images}  ${t.seconds} s${failedIn}`)
+  })
+  if (run.exitCode !== 0) for (const note of annotations(run.stdout).filter(n => n.startsWith('error'))) console.log(`${label('error')}${note.replace(/^error: /, '').replace(/\n/g, `\n${indent}`)}`)
+
+  // The proof: each Web App, asked over HTTPS on its health path, answers with the commit.
+  const expected = step.expect.status === 'deployed' ? after : deployed
+  const [answers, probeTime] = await timed(() => Promise.all(apps.map(app => probeApp(standin, app, healthPath))))
+  const serves = answer => answer.status === 200 && answer.version === expected
+  answers.forEach((answer, i) => {
+    const ok = serves(answer)
+    const extra = answer.nosniff ? `, X-Content-Type-Options: ${answer.nosniff}` : ''
+    const text = answer.error ? `failed: ${answer.error}` : `${answer.status}, X-App-Version ${short(answer.version)}${extra}`
+    console.log(`${i === 0 ? label('https') : indent}GET ${answer.url} → ${text}  ${ok ? good('✓') : bad('✗')}`)
+    if (!ok) problems.push(`${apps[i].name} answers ${answer.error ?? `${answer.status} with X-App-Version ${short(answer.version)}`}, expected ${short(expected)}`)
+  })
+  if (answers.every(serves)) {
+    console.log(dim(`${indent}${step.expect.status === 'deployed' ? `both serve the new commit ${short(after)}` : `both still serve ${short(deployed)}, the commit deploy ${index} put there`}  (${ms(probeTime)})`))
+  }
+
+  // What this deploy must have produced.
+  if (run.exitCode !== step.expect.exitCode) problems.push(`the action exited with code ${run.exitCode}, expected ${step.expect.exitCode}`)
+  if (outputs.result !== step.expect.result) problems.push(`result is ${JSON.stringify(outputs.result ?? null)}, expected "${step.expect.result}"`)
+  if (outputs.environment !== DEPLOY_ENVIRONMENT) problems.push(`environment is ${JSON.stringify(outputs.environment)}, expected "${DEPLOY_ENVIRONMENT}"`)
+  if (outputs.changed !== JSON.stringify(['backend'])) problems.push(`changed is ${outputs.changed}, expected ["backend"]`)
+  if (!frontendChanged && (outputs['backend-reason'] !== 'deployed' || outputs['backend-base'] !== deployed)) {
+    problems.push(`the backend was compared with ${short(outputs['backend-base'])} (${outputs['backend-reason']}), expected the deployed ${short(deployed)}`)
+  }
+  if (!new RegExp(`^${REGISTRY.replace(/\./g, '\\.')}/[^:]+:${after}@sha256:[0-9a-f]{64}$`).test(outputs.image ?? '')) problems.push(`image is ${JSON.stringify(outputs.image ?? null)}, expected ${REGISTRY}/…:${short(after)}@sha256:…`)
+  if (!phases) problems.push('the job summary has no rollout phases')
+  if (targets.length !== apps.length || targets.some(t => t.status !== step.expect.status)) {
+    problems.push(`targets are ${targets.map(t => `${t.app} ${t.status}`).join(', ') || 'none'}, expected ${plural(apps.length, 'target')} ${step.expect.status}`)
+  }
+  if (failing && targets.find(t => t.app === failing.name)?.phase !== 'verify') problems.push(`${failing.name} did not fail in its verify phase`)
+  if (step.expect.status === 'deployed' && answers.some(answer => answer.nosniff !== 'nosniff')) problems.push('a Web App does not send X-Content-Type-Options: nosniff, the change this commit made')
+
+  const timing = dim(`(action ${ms(runTime)})`)
+  if (problems.length === 0) {
+    const what = step.expect.status === 'deployed' ? `${short(after)} built, pushed and verified on both Web Apps` : `${failing?.name} failed to verify, so both went back to ${short(deployed)}, all or nothing`
+    console.log(`${label('result')}${good(`✓ ${outputs.result}`)}: ${what}  ${timing}`)
+  } else {
+    console.log(`${label('result')}${bad(`✗ ${outputs.result ?? 'no result'}`)}  ${timing}`)
+    for (const problem of problems) console.log(`${indent}${bad('•')} ${problem}`)
+    if (run.exitCode !== step.expect.exitCode) for (const note of annotations(run.stdout)) console.log(note.replace(/^/gm, `${indent}  `))
+    if (run.stderr.trim()) console.log(run.stderr.trim().replace(/^/gm, `${indent}  stderr: `))
+  }
+  return { ok: problems.length === 0, name: `deploy ${index + 1}`, kind: 'deploy', branch: DEPLOY_BRANCH, after, runTime, run, calls }
 }
 
 // ---- main -----------------------------------------------------------------------------
@@ -370,74 +699,181 @@ async function runPush({ estate, standin, deployed, pushNumbers }, push, index) 
 let standin
 let closing
 const closeStandin = () => (closing ??= standin ? standin.close() : Promise.resolve())
+/** Images the demo and its deploys left in the local engine (`cli`: the docker CLI), removed at the end. */
+const localImages = { cli: 'docker', refs: new Set() }
+
+/** The copied config, edited for the real deploy: the local registry, and a shorter health check. */
+const deployConfig = text =>
+  [
+    replace(/^(\s*registry: )(\S+)(.*)$/m, `$1${REGISTRY} # npm run demo: the local registry (was $2)`),
+    replace(
+      /^(\s*)timeout: 300\n(\s*)consecutive: 3$/m,
+      `$1timeout: ${HEALTH.timeout} # npm run demo: was 300, so that a broken release is given up on quickly\n$2consecutive: 3\n$2interval: ${HEALTH.interval} # npm run demo: was the default, 2`
+    )
+  ].reduce((next, edit) => edit(next), text)
 
 async function main() {
+  const started = performance.now()
   console.log(
     bold('azure-push-deploy demo') +
-      ': dry runs of the bundled action on a throwaway git repository, signed in by GitHub OIDC to a local Azure stand-in (Entra ID, Resource Manager) that answers as Azure does.'
+      ': the bundled action on a throwaway git repository, signed in by GitHub OIDC to a local Azure stand-in (Entra ID, Resource Manager, Web Apps) that answers as Azure does.'
   )
-  console.log(dim('Web App containers are simulated in this demo (a later version runs them on Docker); the deploy steps themselves arrive with later versions.'))
+  console.log(dim('Three dry runs on master_dev show what it detects; then, with Docker, two real backend deploys to the two stage Web Apps: one that succeeds and one that rolls back.'))
 
   const bundle = path.join(repoRoot, 'dist', 'index.js')
   if (!existsSync(bundle)) throw new Error(`${path.relative(process.cwd(), bundle)} is missing: run \`npm run bundle\` first.`)
 
-  const configText = readFileSync(path.join(estateSource, '.github', 'azure-deploy.yml'), 'utf8')
-  const config = parse(configText)
+  const sourceConfig = readFileSync(path.join(estateSource, '.github', 'azure-deploy.yml'), 'utf8')
   console.log()
-  console.log(`${label('estate')}examples/estate: ${describeEstate(configText)}`)
+  console.log(`${label('estate')}examples/estate: ${describeEstate(sourceConfig)}`)
 
-  // Azure: the stand-in, an Entra app that trusts pushes to master_dev, and the dev Web App.
+  // Docker, the registry, a compiler: the backend deploy needs them all, the dry runs none.
+  const [docker, dockerTime] = await timed(() => prepareDocker(systemTmp))
+  if (docker.reason) {
+    console.log(`${label('deploy')}${bad('skipped')}: ${docker.reason}`)
+    console.log(`${indent}The backend deploy needs Docker and the local registry (bash scripts/services/docker.sh starts them; it needs root and apt).`)
+    console.log(`${indent}The dry runs go on as before, on simulated Web App containers.`)
+  } else {
+    localImages.cli = docker.cli.path
+    const builds = docker.cli.buildkit ? `${docker.cli.path} (CLI ${docker.cli.version}) builds with BuildKit` : 'no docker CLI here builds with BuildKit: the classic builder'
+    console.log(`${label('docker')}engine ${docker.engine} and the registry on ${REGISTRY} answer; ${builds}  ${dim(`(${ms(dockerTime)})`)}`)
+  }
+  let deploy = !docker.reason
+
+  // Azure: the stand-in, an Entra app that trusts pushes to master_dev (and stage), Web Apps.
+  const branches = deploy ? [BRANCH, DEPLOY_BRANCH] : [BRANCH]
   const [, standinTime] = await timed(async () => {
-    standin = await startAzureStandin({ containers: 'none', repository: REPOSITORY })
-    standin.registerApplication({ clientId: CLIENT_ID, federatedCredentials: [{ subject: SUBJECT }] })
+    // `auto`: real containers when Docker answers. Without the deploy, simulated ones: the
+    // dev Web App's image names the example's registry, which no engine here could pull.
+    standin = await startAzureStandin({ containers: deploy ? 'auto' : 'none', repository: REPOSITORY })
+    standin.registerApplication({ clientId: CLIENT_ID, federatedCredentials: branches.map(branch => ({ subject: subjectOf(branch) })) })
   })
-  console.log(`${label('azure')}stand-in at ${standin.url}: Entra ID (tenant ${standin.tenantId}), GitHub OIDC, Resource Manager  ${dim(`(${ms(standinTime)})`)}`)
-  console.log(`${indent}Entra app ${CLIENT_ID} trusts GitHub OIDC subject ${SUBJECT}`)
+  const containers = standin.containers.mode === 'docker' ? 'on Docker' : `simulated${deploy && standin.containers.reason ? ` (${standin.containers.reason})` : ''}`
+  console.log(`${label('azure')}stand-in at ${standin.url}: Entra ID (tenant ${standin.tenantId}), GitHub OIDC, Resource Manager; Web App containers ${containers}  ${dim(`(${ms(standinTime)})`)}`)
+  console.log(`${indent}Entra app ${CLIENT_ID} trusts GitHub OIDC ${branches.length === 1 ? 'subject' : 'subjects'} ${branches.map(subjectOf).join(', ')}`)
+  if (deploy && standin.containers.mode !== 'docker') {
+    console.log(`${label('deploy')}${bad('skipped')}: the stand-in found no Docker engine (${standin.containers.reason}); the dry runs go on`)
+    deploy = false
+  }
+  // The process trusts the stand-in's CA, to ask the Web Apps over HTTPS itself.
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
 
-  // The estate, its config pointed at the stand-in before the initial commit.
-  const estate = createEstate({ from: estateSource, prefix: 'estate-', files: { '.github/azure-deploy.yml': `${configText.trimEnd()}\n${cloudBlock(standin)}` } })
+  // The estate, its config pointed at the stand-in (and the local registry) before the initial commit.
+  const configText = `${(deploy ? deployConfig(sourceConfig) : sourceConfig).trimEnd()}\n${cloudBlock(standin)}`
+  const config = parse(configText)
+  const { backend } = config.parts
+  const estate = createEstate({ from: estateSource, prefix: 'estate-', files: { '.github/azure-deploy.yml': configText } })
   console.log(`${label('config')}.github/azure-deploy.yml as in examples/estate, plus a cloud: block naming the stand-in (custom cloud "standin")`)
+  if (deploy) {
+    const original = parse(sourceConfig).parts.backend
+    console.log(`${indent}edited by the demo for the deploy: registry ${REGISTRY} (was ${original.registry}; repository ${backend.repository} kept),`)
+    console.log(`${indent}health check timeout ${HEALTH.timeout} s (was ${original.health.timeout}) and interval ${HEALTH.interval} s (was 2), so a broken release fails fast`)
+  }
   estate.branch(BRANCH)
   const first = estate.push(BRANCH)
   const initial = estate.head()
+  if (deploy) estate.push(DEPLOY_BRANCH)
   const fileCount = git(estate.work, ['ls-files']).split('\n').filter(Boolean).length
-  console.log(`${label('origin')}${short(initial)} "initial" (${plural(fileCount, 'file')}) pushed to ${BRANCH}${first === '0'.repeat(40) ? ' (a new branch)' : ''}`)
+  console.log(`${label('origin')}${short(initial)} "initial" (${plural(fileCount, 'file')}) pushed to ${BRANCH}${first === '0'.repeat(40) ? ' (a new branch)' : ''}${deploy ? ` and ${DEPLOY_BRANCH}` : ''}`)
 
-  // The dev Web App runs the initial commit's image, as if the initial commit had been deployed.
-  const { backend } = config.parts
-  const [target] = config.environments[ENVIRONMENT].backend.targets
+  // The Web Apps run the initial commit's image, as if the initial commit had been deployed.
   const image = `${backend.registry}/${backend.repository}:${initial}`
+  if (deploy) {
+    const [, imageTime] = await timed(() => buildImage({ estate, commit: initial, image, cli: docker.cli }))
+    localImages.refs.add(image)
+    console.log(`${label('image')}${image}  ${dim(`(${ms(imageTime)})`)}`)
+    console.log(`${indent}built from "initial" and pushed by the demo, standing for an earlier deploy`)
+  }
+  const [target] = config.environments[ENVIRONMENT].backend.targets
+  const toApp = t => ({ resourceGroup: t['resource-group'], name: t.app })
+  const devApp = toApp(target)
+  const stageApps = deploy ? config.environments[DEPLOY_ENVIRONMENT].backend.targets.map(toApp) : []
   const [, appTime] = await timed(() =>
-    standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: target['resource-group'], name: target.app, image, healthCheckPath: backend.health?.path })
+    Promise.all([devApp, ...stageApps].map(app => standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: app.resourceGroup, name: app.name, image, healthCheckPath: backend.health?.path })))
   )
-  console.log(`${label('web app')}${target.app} (${target['resource-group']}) runs ${image}  ${dim(`(${ms(appTime)})`)}`)
-  console.log(`${indent}as if "initial" had been deployed (its container is simulated)`)
+  console.log(`${label('web app')}${devApp.name} (${devApp.resourceGroup}) runs ${image}  ${dim(`(${ms(appTime)})`)}`)
+  for (const app of stageApps) console.log(`${indent}${app.name} (${app.resourceGroup}) runs the same image`)
+  console.log(`${indent}as if "initial" had been deployed (${deploy ? 'real containers on Docker, each Web App on its own https://127.0.0.1:<port>' : 'its container is simulated'})`)
+  if (deploy) {
+    const notServing = standin.state().sites.filter(site => site.slot === 'production' && site.serving?.image !== image)
+    if (notServing.length > 0) throw new Error(`${notServing.map(site => site.name).join(', ')} did not start ${image}: ${notServing[0].lastStart?.reason ?? notServing[0].status}`)
+  }
   console.log(dim(`${indent}Each part is compared with what is deployed; these dry runs deploy nothing, so on every push:`))
   console.log(dim(`${indent}backend   base ${short(initial)} (deployed): the commit ${target.app}'s image is tagged with; files changed since it`))
   console.log(dim(`${indent}frontend  base the push's previous commit (before), until the frontend deploy brings its own reader; files the push changed`))
 
-  const started = performance.now()
   const context = { estate, standin, deployed: initial, pushNumbers: new Map() }
   const results = []
   for (const [index, push] of pushes.entries()) results.push(await runPush(context, push, index))
-  const azureProblems = reportAzure(standin, results, target.app)
+
+  // The deploys: pushes to stage, run for real.
+  const deploys = []
+  if (deploy) {
+    console.log()
+    console.log(bold(`▸ Deploy: real runs on ${DEPLOY_BRANCH}, to ${inWords(stageApps.map(app => app.name))} (in place, in parallel, all or nothing)`))
+    console.log(dim(`${indent}No dry-run input. This version deploys the backend only: the action refuses a run where the frontend changed`))
+    console.log(dim(`${indent}unless parts: backend. These pushes change only the backend, so parts stays auto.`))
+    estate.branch(DEPLOY_BRANCH, initial)
+    // The tag the action's inline layer cache (cache: registry without buildx) is pushed under.
+    localImages.refs.add(`${REGISTRY}/${backend.repository}:buildcache`)
+    const deployContext = { estate, standin, cli: docker.cli, apps: stageApps, healthPath: backend.health.path, deployed: initial }
+    for (const [index, step] of deploySteps.entries()) {
+      if (index > 0 && !deploys.at(-1).ok) {
+        console.log()
+        console.log(`${bold(`▸ Deploy ${index + 1} of ${deploySteps.length}`)}: ${bad('skipped')}, deploy ${index} did not go as expected`)
+        deploys.push({ ok: false, skipped: true })
+        continue
+      }
+      const result = await runDeploy(deployContext, step, index)
+      localImages.refs.add(`${REGISTRY}/${backend.repository}:${result.after}`)
+      if (result.ok && step.expect.status === 'deployed') deployContext.deployed = result.after
+      deploys.push(result)
+    }
+  }
+  const ran = deploys.filter(d => !d.skipped)
+  const azureProblems = reportAzure(standin, [...results, ...ran], { dryRun: target.app, deploy: stageApps.map(app => app.name) })
 
   const failed = results.filter(r => !r.ok).length
-  const actionTimes = results.map(r => r.runTime)
+  const failedDeploys = ran.filter(d => !d.ok).length
+  const skippedDeploys = deploys.length - ran.length
   console.log()
-  const timing = `action runs ${actionTimes.map(ms).join(', ')}; whole demo ${ms(performance.now() - started)}`
-  if (failed === 0 && azureProblems.length === 0) {
-    console.log(good(bold(`✓ All ${pushes.length} pushes detected and planned as expected, signed in to the stand-in, no token in the output`)) + dim(` (${timing})`))
+  const timing = [
+    `dry runs ${results.map(r => ms(r.runTime)).join(', ')}`,
+    ...(ran.length > 0 ? [`deploys ${ran.map(r => ms(r.runTime)).join(', ')}`] : []),
+    `whole demo ${ms(performance.now() - started)}`
+  ].join('; ')
+  const ok = failed === 0 && failedDeploys === 0 && skippedDeploys === 0 && azureProblems.length === 0
+  if (ok) {
+    const deployed = deploy
+      ? `; deployed to both stage Web Apps and verified over HTTPS, and a broken release rolled back on both`
+      : `; backend deploy skipped (${docker.reason ?? 'no Docker'})`
+    console.log(good(bold(`✓ All ${pushes.length} pushes detected and planned as expected${deployed}; signed in to the stand-in, no token in the output`)) + dim(` (${timing})`))
   } else {
-    const what = [failed > 0 ? `${failed} of ${pushes.length} pushes did not go as expected` : '', azureProblems.length > 0 ? `Azure: ${azureProblems.join('; ')}` : ''].filter(Boolean)
+    const what = [
+      failed > 0 ? `${failed} of ${pushes.length} pushes did not go as expected` : '',
+      failedDeploys > 0 ? `${failedDeploys} of ${deploySteps.length} deploys did not go as expected${skippedDeploys > 0 ? `, ${skippedDeploys} skipped after it` : ''}` : '',
+      azureProblems.length > 0 ? `Azure: ${azureProblems.join('; ')}` : ''
+    ].filter(Boolean)
     console.log(bad(`✗ ${what.join('; ')}`) + dim(` (${timing})`))
   }
-  return failed === 0 && azureProblems.length === 0 ? 0 : 1
+  return ok ? 0 : 1
+}
+
+/** Removes the image tags the demo and its deploys left in the local engine (the registry keeps them). */
+async function removeLocalImages() {
+  if (localImages.refs.size === 0) return
+  try {
+    await execFileAsync(localImages.cli, ['image', 'rm', ...localImages.refs], { timeout: 60_000 })
+  } catch (error) {
+    // An image already gone is fine; anything else is only worth a line.
+    if (!/No such image/i.test(String(error?.stderr ?? ''))) console.error(dim(`removing the demo's local images failed: ${why(error)}`))
+  }
 }
 
 // Everything the demo and the runs it starts create lands in one temp folder, removed at
 // the end (createEstate, runAction and the stand-in put their folders under os.tmpdir()).
-const scratch = mkdtempSync(path.join(tmpdir(), 'apd-demo-'))
+const systemTmp = tmpdir()
+const scratch = mkdtempSync(path.join(systemTmp, 'apd-demo-'))
 process.env.TMPDIR = scratch
 const cleanUp = () => rmSync(scratch, { recursive: true, force: true })
 // Ctrl-C reaches the demo and its children alike: a git child killed by it fails the demo's
@@ -470,6 +906,7 @@ try {
   }
 } finally {
   await closeStandin().catch(error => console.error(bad(`closing the Azure stand-in failed: ${error instanceof Error ? error.message : String(error)}`)))
+  await removeLocalImages()
   cleanUp()
 }
 process.exitCode = exitCode
