@@ -32,8 +32,7 @@ let standin: Standin
 let testNumber = 0
 const quiet: Logger = { info: () => undefined, warning: () => undefined, debug: () => undefined, group: (_name, work) => work() }
 
-// One stand-in for the file (MSAL keeps what it learnt of an authority for the process);
-// each test has its own resource group.
+// One stand-in for the file; each test has its own resource group.
 beforeAll(async () => {
   standin = await startAzureStandin({ containers: 'none', simulatedStartDelayMs: 50 })
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])

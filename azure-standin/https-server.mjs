@@ -6,6 +6,7 @@
  * NODE_EXTRA_CA_CERTS (a child process) or `tls.setDefaultCACertificates` (in-process). No
  * client is ever told to skip TLS verification.
  */
+import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:https'
 import selfsigned from 'selfsigned'
 
@@ -28,7 +29,9 @@ export async function createTlsMaterial() {
   const notAfterDate = new Date(Date.now() + 30 * DAY_MS)
   const ca = await selfsigned.generate(
     [
-      { name: 'commonName', value: 'Azure stand-in test CA' },
+      // Unique per start: a process that trusts several stand-ins' CAs picks the issuer by
+      // name, and two CAs with one name make every certificate of the later one fail.
+      { name: 'commonName', value: `Azure stand-in test CA ${randomUUID()}` },
       { name: 'organizationName', value: 'azure-push-deploy tests' }
     ],
     {
