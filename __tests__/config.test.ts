@@ -34,7 +34,14 @@ describe('parseConfig', () => {
       build: 'npm run build',
       output: 'build',
       'build-env': { production: { API_URL: 'https://api.example.com' }, staging: { API_URL: 'https://api.staging.example.com' } },
-      'cache-control': []
+      'cache-control': [],
+      'delete-stale': 'after-purge',
+      'max-delete-share': 0.5,
+      'keep-releases': 10,
+      purge: 'changed',
+      'index-document': 'index.html',
+      'error-document': 'index.html',
+      'lock-timeout': 600
     })
     expect(Object.keys(config.environments)).toEqual(['production', 'staging'])
 

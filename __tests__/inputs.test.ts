@@ -62,7 +62,8 @@ describe('getInputs', () => {
       tenantId: undefined,
       subscriptionId: undefined,
       clientSecret: undefined,
-      auth: 'auto'
+      auth: 'auto',
+      allowMassDelete: false
     }
     expect(getInputs()).toEqual(defaults)
   })
@@ -79,7 +80,11 @@ describe('getInputs', () => {
       'tenant-id': 'tenant-guid',
       'subscription-id': 'subscription-guid',
       'client-secret': 'the-secret',
-      auth: 'client-secret'
+      auth: 'client-secret',
+      'registry-username': 'pusher',
+      'registry-password': 'registry-secret',
+      'rollback-to': 'fedcba9876543210fedcba9876543210fedcba98',
+      'allow-mass-delete': 'true'
     })
     const { outcome } = withStdout(() => getInputs())
     expect(outcome).toEqual({
@@ -94,7 +99,11 @@ describe('getInputs', () => {
         tenantId: 'tenant-guid',
         subscriptionId: 'subscription-guid',
         clientSecret: 'the-secret',
-        auth: 'client-secret'
+        auth: 'client-secret',
+        registryUsername: 'pusher',
+        registryPassword: 'registry-secret',
+        rollbackTo: 'fedcba9876543210fedcba9876543210fedcba98',
+        allowMassDelete: true
       }
     })
   })

@@ -9,7 +9,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   createAzureClients: () => (/* binding */ createAzureClients)
 /* harmony export */ });
-/* harmony import */ var _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(45112);
+/* harmony import */ var _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(68485);
 /* harmony import */ var _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(49513);
 /* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(56370);
 

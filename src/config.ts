@@ -66,7 +66,14 @@ const frontendPart = z.strictObject({
   build: z.string({ error: 'must be a command line' }).min(1).default('npm run build'),
   output: repoPath.default('build'),
   'build-env': z.record(z.string().regex(envName, 'must be an environment name'), variables).default({}),
-  'cache-control': z.array(cacheControlRule, { error: 'must be a list of { match, value } rules' }).default([])
+  'cache-control': z.array(cacheControlRule, { error: 'must be a list of { match, value } rules' }).default([]),
+  'delete-stale': z.enum(['after-purge', 'never'], { error: 'must be "after-purge" or "never"' }).default('after-purge'),
+  'max-delete-share': z.number({ error: 'must be a share between 0 and 1, such as 0.5' }).min(0).max(1).default(0.5),
+  'keep-releases': z.number({ error: 'must be a whole number' }).int().min(1).max(1000).default(10),
+  purge: z.enum(['changed', 'all'], { error: 'must be "changed" or "all"' }).default('changed'),
+  'index-document': z.string().min(1).default('index.html'),
+  'error-document': z.string().min(1).default('index.html'),
+  'lock-timeout': z.number({ error: 'must be a number of seconds' }).int().min(0).max(3600).default(600)
 })
 
 const backendTarget = z.strictObject({
@@ -277,7 +284,7 @@ function knownKeysHint(parentPath: readonly PropertyKey[]): string {
     parts: 'parts are backend and frontend',
     'parts.backend': 'backend keys are paths, context, file, registry, repository, build-args, version-build-arg, cache, health',
     'parts.backend.health': 'health keys are path, version-header, timeout, consecutive, interval',
-    'parts.frontend': 'frontend keys are paths, working-directory, install, build, output, build-env, cache-control',
+    'parts.frontend': 'frontend keys are paths, working-directory, install, build, output, build-env, cache-control, delete-stale, max-delete-share, keep-releases, purge, index-document, error-document, lock-timeout',
     shared: 'shared has only paths'
   }
   if (known[parent]) return known[parent]

@@ -26,6 +26,10 @@ export interface ActionInputs {
   /** For registries that are not Azure Container Registries (or to bypass the token exchange). */
   registryUsername?: string
   registryPassword?: string
+  /** Redeploy the frontend release archived for this commit, without building. */
+  rollbackTo?: string
+  /** Let a frontend deploy delete more of the site than `max-delete-share`. */
+  allowMassDelete: boolean
 }
 
 const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
@@ -59,6 +63,15 @@ function booleanInput(name: string): boolean {
   )
 }
 
+/** A full commit SHA, or undefined for '' and 'auto'. Never a branch name: it may have moved. */
+function commitInput(name: string, hint: string): string | undefined {
+  const raw = core.getInput(name, { trimWhitespace: false }).trim()
+  if (raw === '' || raw === 'auto') return undefined
+  const sha = raw.toLowerCase()
+  if (!isCommitSha(sha)) throw new InputError(`input '${name}' is ${JSON.stringify(raw)}, which is not a full commit SHA.`, hint)
+  return sha
+}
+
 /** Secrets are masked before anything else can print them. */
 function secretInput(name: string): string | undefined {
   const value = optional(name)
@@ -74,17 +87,7 @@ export function getInputs(): ActionInputs {
   const parts = oneOf('parts', PARTS_SELECTIONS, 'auto')
   const auth = oneOf('auth', AUTH_MODES, 'auto')
 
-  const rawBaseline = core.getInput('baseline', { trimWhitespace: false }).trim()
-  let baseline: string | undefined
-  if (rawBaseline !== '' && rawBaseline !== 'auto') {
-    baseline = rawBaseline.toLowerCase()
-    if (!isCommitSha(baseline)) {
-      throw new InputError(
-        `input 'baseline' is ${JSON.stringify(rawBaseline)}, which is not a full commit SHA.`,
-        "Give the 40-character SHA of the commit to compare against (for example ${{ github.event.before }}), or 'auto' to compare against what is deployed."
-      )
-    }
-  }
+  const baseline = commitInput('baseline', "Give the 40-character SHA of the commit to compare against (for example ${{ github.event.before }}), or 'auto' to compare against what is deployed.")
 
   return {
     environment: optional('environment'),
@@ -99,7 +102,9 @@ export function getInputs(): ActionInputs {
     clientSecret,
     auth,
     registryUsername: optional('registry-username'),
-    registryPassword
+    registryPassword,
+    rollbackTo: commitInput('rollback-to', 'Give the full SHA of the commit whose frontend release to redeploy.'),
+    allowMassDelete: booleanInput('allow-mass-delete')
   }
 }
 

@@ -14,9 +14,11 @@ import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnviron
 import { DeployError, describeFailure } from './errors.js'
 import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
 import type { Logger } from './logger.js'
-import { buildPlan, formatPlan, partsToDeploy, webAppTargets, type BackendPlan } from './plan.js'
+import { buildPlan, formatPlan, partsToDeploy, webAppTargets, type BackendPlan, type FrontendPlan } from './plan.js'
+import type { BackendDeployResult } from './backend/deploy.js'
+import type { FrontendDeployResult } from './frontend/deploy.js'
 import { httpProbe } from './backend/health.js'
-import { backendResult, writeBackendOutputs, writePlanOutputs, writeResult, writeSummary, type DeployResult } from './report.js'
+import { backendResult, writeBackendOutputs, writeFrontendOutputs, writePlanOutputs, writeResult, writeSummary, type DeployResult } from './report.js'
 import { readRunContext } from './run-context.js'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -83,7 +85,7 @@ async function connectAzure(inputs: ActionInputs, loaded: LoadedConfig, deps: De
 }
 
 /** What is deployed, read from the environment's targets. */
-function azureDeployedShaProviders(loaded: LoadedConfig, environment: ResolvedEnvironment, azure: AzureAccess, subscriptionId?: string): DeployedShaProviders {
+async function azureDeployedShaProviders(loaded: LoadedConfig, environment: ResolvedEnvironment, azure: AzureAccess, subscriptionId?: string): Promise<DeployedShaProviders> {
   const providers: DeployedShaProviders = {}
   if (!('clients' in azure)) return providers
   const backend = loaded.config.parts.backend
@@ -92,6 +94,18 @@ function azureDeployedShaProviders(loaded: LoadedConfig, environment: ResolvedEn
     const swapped = environment.settings.backend.strategy === 'slot-swap'
     const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target))
     providers.backend = webAppDeployedCommits(live, backend, createWebAppReader(azure.clients))
+  }
+  const site = environment.settings.frontend
+  if (loaded.config.parts.frontend && site) {
+    const [{ blobEndpointFor, createSiteStore }, { siteDeployedCommits }] = await Promise.all([import('./frontend/blob-store.js'), import('./frontend/deployed-release.js')])
+    const store = createSiteStore({
+      blobEndpoint: blobEndpointFor(site['storage-account'], azure.cloud.storageSuffix, site['blob-endpoint']),
+      credential: azure.credential,
+      container: site.container,
+      archiveContainer: site['archive-container'],
+      environment: environment.name
+    })
+    providers.frontend = siteDeployedCommits(store)
   }
   return providers
 }
@@ -118,7 +132,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     if ('unavailable' in azure) {
       logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${describeFailure(azure.unavailable)}`)
     }
-    const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : azureDeployedShaProviders(loaded, environment, azure, inputs.subscriptionId)
+    const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await azureDeployedShaProviders(loaded, environment, azure, inputs.subscriptionId)
 
     const { config } = loaded
     const changes = await logger.group('Detect changes', () =>
@@ -127,7 +141,8 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
         sharedPaths: [...config.shared.paths, loaded.path],
         head: context.sha,
         baselineInput: inputs.baseline,
-        forced: forcedParts(inputs.parts),
+        // A rollback redeploys the frontend's archived release, whatever changed.
+        forced: inputs.rollbackTo ? ['frontend'] : forcedParts(inputs.parts),
         eventBase: context.eventBase,
         providers,
         git,
@@ -147,43 +162,58 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
       logger.info(result === 'planned' ? 'Dry run: nothing was built, uploaded or switched.' : 'Nothing changed since what is deployed: nothing to do.')
       return
     }
-    if (toDeploy.includes('frontend')) {
-      throw new DeployError(
-        'this version of azure-push-deploy cannot deploy the frontend yet, and the frontend changed; nothing was deployed.',
-        "Set 'parts: backend' to deploy the backend alone, or 'dry-run: true' to see the plan."
-      )
-    }
-    const backendPlan = plan.parts.find((part): part is BackendPlan => part.part === 'backend' && part.deploy)!
     if ('unavailable' in azure) throw azure.unavailable
-    const { deployBackend } = await import('./backend/deploy.js')
-    const backend = await deployBackend(
-      backendPlan,
-      { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined },
-      {
-        runner: deps.runner,
-        logger,
-        env: deps.env,
-        tempDir: deps.env.RUNNER_TEMP || tmpdir(),
-        setSecret: core.setSecret,
-        fetch,
-        azure,
-        registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
-        verify: { probe: httpProbe, sleep: (ms, signal) => sleep(ms, undefined, { signal }), now: () => Date.now() }
-      }
-    )
-    writeBackendOutputs(backend)
-    result = backendResult(backend.rollout)
-    writeResult(result)
-    await writeSummary(plan, result, backend)
-    if (!backend.rollout.ok) {
-      throw new DeployError(
-        `the backend deploy ${result === 'rolled-back' ? 'was rolled back' : 'failed'}: ${backend.rollout.failure}`,
-        result === 'rolled-back'
-          ? 'Every target is back on the image it ran before. Fix the cause above (the failed target\'s container log helps: az webapp log tail) and push again.'
-          : 'Some targets could not be put back (see the targets output and the job summary): check them in the Azure portal.'
+    const tempDir = deps.env.RUNNER_TEMP || tmpdir()
+    const backendPlan = plan.parts.find((part): part is BackendPlan => part.part === 'backend' && part.deploy)
+    const frontendPlan = plan.parts.find((part): part is FrontendPlan => part.part === 'frontend' && part.deploy)
+
+    // The API first: a new site may call what only the new API has.
+    let backend: BackendDeployResult | undefined
+    if (backendPlan) {
+      const { deployBackend } = await import('./backend/deploy.js')
+      backend = await deployBackend(
+        backendPlan,
+        { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined },
+        {
+          runner: deps.runner,
+          logger,
+          env: deps.env,
+          tempDir,
+          setSecret: core.setSecret,
+          fetch,
+          azure,
+          registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
+          verify: { probe: httpProbe, sleep: (ms, signal) => sleep(ms, undefined, { signal }), now: () => Date.now() }
+        }
       )
+      writeBackendOutputs(backend)
+      if (!backend.rollout.ok) {
+        result = backendResult(backend.rollout)
+        writeResult(result)
+        await writeSummary(plan, result, { backend })
+        throw new DeployError(
+          `the backend deploy ${result === 'rolled-back' ? 'was rolled back' : 'failed'}: ${backend.rollout.failure}${frontendPlan ? '; the frontend was not deployed' : ''}`,
+          result === 'rolled-back'
+            ? "Every target is back on the image it ran before. Fix the cause above (the failed target's container log helps: az webapp log tail) and push again."
+            : 'Some targets could not be put back (see the targets output and the job summary): check them in the Azure portal.'
+        )
+      }
+      logger.info(`Deployed ${backend.image.pinned} to ${backend.rollout.targets.length} target${backend.rollout.targets.length === 1 ? '' : 's'}.`)
     }
-    logger.info(`Deployed ${backend.image.pinned} to ${backend.rollout.targets.length} target${backend.rollout.targets.length === 1 ? '' : 's'}.`)
+    let frontend: FrontendDeployResult | undefined
+    if (frontendPlan) {
+      const { deployFrontend } = await import('./frontend/deploy.js')
+      frontend = await deployFrontend(
+        frontendPlan,
+        { workspace: context.workspace, commit: context.sha, environment: plan.environment },
+        { runner: deps.runner, logger, env: deps.env, tempDir, azure, rollbackTo: inputs.rollbackTo, allowMassDelete: inputs.allowMassDelete }
+      )
+      writeFrontendOutputs(frontend)
+      logger.info(`Deployed the site (${frontend.commit.slice(0, 12)}): ${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.headersFixed} headers fixed, ${frontend.deleted} deleted${frontend.siteUrl ? `; ${frontend.siteUrl}` : ''}.`)
+    }
+    result = 'deployed'
+    writeResult(result)
+    await writeSummary(plan, result, { backend, frontend })
   } catch (error) {
     if (!result) writeResult('failed')
     core.setFailed(`azure-push-deploy: ${describeFailure(error)}`)

@@ -61,6 +61,15 @@ export interface FrontendPlan {
   build: string
   output: string
   buildEnv: Record<string, string>
+  cacheControl: { match: string | string[]; value: string }[]
+  deleteStale: 'after-purge' | 'never'
+  maxDeleteShare: number
+  keepReleases: number
+  purge: 'changed' | 'all'
+  indexDocument: string
+  errorDocument: string
+  /** How long to wait for another deploy of the same site to finish. */
+  lockTimeoutSeconds: number
   storageAccount: string
   container: string
   archiveContainer: string
@@ -156,6 +165,14 @@ export function buildPlan(request: PlanRequest): DeployPlan {
       build: part.build,
       output: part.output,
       buildEnv: Object.hasOwn(part['build-env'], environment.name) ? part['build-env'][environment.name]! : {},
+      cacheControl: part['cache-control'],
+      deleteStale: part['delete-stale'],
+      maxDeleteShare: part['max-delete-share'],
+      keepReleases: part['keep-releases'],
+      purge: part.purge,
+      indexDocument: part['index-document'],
+      errorDocument: part['error-document'],
+      lockTimeoutSeconds: part['lock-timeout'],
       storageAccount: settings['storage-account'],
       container: settings.container,
       archiveContainer: settings['archive-container'],

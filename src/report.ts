@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { BackendDeployResult } from './backend/deploy.js'
+import type { FrontendDeployResult } from './frontend/deploy.js'
 import type { RolloutReport } from './backend/rollout.js'
 import type { DeployPlan } from './plan.js'
 import { PART_NAMES } from './parts.js'
@@ -41,8 +42,25 @@ function escapeHtml(untrusted: string): string {
   return untrusted.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
 
+export function writeFrontendOutputs(frontend: FrontendDeployResult): void {
+  core.setOutput('site-url', frontend.siteUrl ?? '')
+  core.setOutput('archive', frontend.archive)
+  core.setOutput('files-uploaded', String(frontend.uploaded))
+  core.setOutput('files-skipped', String(frontend.skipped))
+  core.setOutput('files-deleted', String(frontend.deleted))
+  core.setOutput('headers-fixed', String(frontend.headersFixed))
+  core.setOutput('purged', JSON.stringify(frontend.purge?.paths ?? []))
+}
+
+/** What the deploy did, per part, for the summary. */
+export interface Deployed {
+  backend?: BackendDeployResult
+  frontend?: FrontendDeployResult
+}
+
 /** The job summary: one table per part, then what the deploy did. */
-export async function writeSummary(plan: DeployPlan, result: DeployResult, backend?: BackendDeployResult): Promise<void> {
+export async function writeSummary(plan: DeployPlan, result: DeployResult, deployed: Deployed = {}): Promise<void> {
+  const { backend, frontend } = deployed
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const summary = core.summary.addHeading(`azure-push-deploy: ${escapeHtml(plan.environment)} — ${result}`, 2)
   summary.addRaw(`<p>Commit <code>${plan.commit}</code>; environment from ${plan.environmentSource}.</p>`, true)
@@ -86,6 +104,24 @@ export async function writeSummary(plan: DeployPlan, result: DeployResult, backe
         String(t.seconds),
         t.reason ? `${t.phase}: ${escapeHtml(t.reason)}` : '—'
       ])
+    ])
+  }
+  if (frontend) {
+    summary.addHeading('frontend sync', 3)
+    summary.addTable([
+      ['site', 'release', 'uploaded', 'unchanged', 'headers fixed', 'deleted', 'purged', 'phases'].map(data => ({ data, header: true })),
+      [
+        escapeHtml(frontend.siteUrl ?? '—'),
+        `<code>${escapeHtml(frontend.archive)}</code>`,
+        `${frontend.uploaded} (${Math.round(frontend.bytesUploaded / 1024)} KiB)`,
+        String(frontend.skipped),
+        String(frontend.headersFixed),
+        frontend.deletion.status === 'refused' ? `refused: ${escapeHtml(frontend.deletion.reason)}` : String(frontend.deleted),
+        frontend.purge ? `${frontend.purge.paths.length} path(s) in ${frontend.purge.calls} call(s), ${frontend.purge.seconds}s` : '—',
+        Object.entries(frontend.seconds)
+          .map(([phase, seconds]) => `${phase} ${seconds}s`)
+          .join(', ')
+      ]
     ])
   }
   await summary.write()

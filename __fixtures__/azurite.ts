@@ -1,0 +1,142 @@
+/**
+ * A real Azurite blob service for tests: its own process, a free loopback port and a
+ * throwaway folder. With `https` and `oauth` it accepts the bearer tokens Entra ID issues for
+ * https://storage.azure.com, so tests sign in the way production does.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+/** Azurite's well-known development account: the first path segment of every blob URL. */
+export const AZURITE_ACCOUNT = 'devstoreaccount1'
+
+const BLOB_MAIN = fileURLToPath(new URL('../node_modules/azurite/dist/src/blob/main.js', import.meta.url))
+
+export interface AzuriteOptions {
+  /** PEM text of the server certificate (for 127.0.0.1) and its key; without it Azurite speaks HTTP. */
+  https?: { cert: string; key: string }
+  /** `--oauth basic`: accept bearer tokens (needs `https`; Azurite refuses bearer over HTTP). */
+  oauth?: boolean
+  /** Milliseconds to wait for the service to listen. */
+  startTimeoutMs?: number
+}
+
+export interface Azurite {
+  /** `http(s)://127.0.0.1:<port>/devstoreaccount1` */
+  blobEndpoint: string
+  port: number
+  stop(): Promise<void>
+}
+
+/** A loopback port nothing listens on right now (Azurite is retried when another process takes it first). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const address = server.address()
+  await new Promise<void>(resolve => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port from the loopback listener')
+  return address.port
+}
+
+function argumentsFor(port: number, location: string, options: AzuriteOptions): string[] {
+  const args = [
+    BLOB_MAIN,
+    '--blobHost', '127.0.0.1',
+    '--blobPort', String(port),
+    '--location', location,
+    '--silent',
+    // The current SDK sends an api-version newer than Azurite knows: 400 on every call without it.
+    '--skipApiVersionCheck',
+    // Azurite sends usage data by default; tests must not reach the internet.
+    '--disableTelemetry'
+  ]
+  if (options.https) {
+    const cert = path.join(location, 'server.pem')
+    const key = path.join(location, 'server-key.pem')
+    writeFileSync(cert, options.https.cert)
+    writeFileSync(key, options.https.key, { mode: 0o600 })
+    args.push('--cert', cert, '--key', key)
+  }
+  if (options.oauth) args.push('--oauth', 'basic')
+  return args
+}
+
+/** Resolves once the child prints that it listens; rejects with its output when it exits first. */
+function listening(child: ChildProcess, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const done = (error?: Error) => {
+      clearTimeout(timer)
+      child.stdout?.off('data', onData)
+      child.stderr?.off('data', onData)
+      child.off('exit', onExit)
+      if (error) reject(error)
+      else resolve()
+    }
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      if (/successfully listens on/i.test(output)) done()
+    }
+    const onExit = (code: number | null) => done(new Error(`azurite-blob exited (${code}) before listening:\n${output}`))
+    const timer = setTimeout(() => done(new Error(`azurite-blob did not listen within ${timeoutMs} ms:\n${output}`)), timeoutMs)
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', onExit)
+  })
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const stopped = await Promise.race([exited.then(() => true), sleep(5000, undefined, { ref: false }).then(() => false)])
+  if (!stopped) {
+    child.kill('SIGKILL')
+    await exited
+  }
+}
+
+/** Start Azurite's blob service; `stop()` ends it and deletes its folder. */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+  if (options.oauth && !options.https) throw new Error('Azurite accepts bearer tokens only over HTTPS: pass https with oauth')
+  const location = mkdtempSync(path.join(tmpdir(), 'apd-azurite-'))
+  let lastError: unknown
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort()
+    // process.execPath: Azurite needs Node >= 22, whatever `node` is first on PATH.
+    const child = spawn(process.execPath, argumentsFor(port, location, options), { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      await listening(child, options.startTimeoutMs ?? 20_000)
+    } catch (error) {
+      await stopChild(child)
+      // Another process may take the port between freePort() and Azurite's listen: try another.
+      if (!/EADDRINUSE/.test(String(error))) {
+        rmSync(location, { recursive: true, force: true })
+        throw error
+      }
+      lastError = error
+      continue
+    }
+    // Drain the pipes so a chatty child never blocks on a full buffer.
+    child.stdout?.resume()
+    child.stderr?.resume()
+    const scheme = options.https ? 'https' : 'http'
+    return {
+      blobEndpoint: `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
+      port,
+      async stop() {
+        await stopChild(child)
+        rmSync(location, { recursive: true, force: true })
+      }
+    }
+  }
+  rmSync(location, { recursive: true, force: true })
+  throw lastError
+}

@@ -1,0 +1,1212 @@
+export const id = 709;
+export const ids = [709,465];
+export const modules = {
+
+/***/ 55465:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   BATCH_SIZE: () => (/* binding */ BATCH_SIZE),
+/* harmony export */   blobEndpointFor: () => (/* binding */ blobEndpointFor),
+/* harmony export */   createSiteStore: () => (/* binding */ createSiteStore)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(73024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(51455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(58500);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _azure_storage_blob__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(64981);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(38816);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(83916);
+/**
+ * The storage account of a frontend environment, as the deploy uses it: the site container
+ * (`$web`), the private archive container (release zips, the deployed-state manifest, the
+ * deploy lock) and the static-website switch. A thin executor over @azure/storage-blob: it
+ * decides nothing, and every failure becomes a DeployError naming the blob and what to change.
+ */
+
+
+
+
+
+
+
+/** Azure's limit of sub-requests in one batch. */
+const BATCH_SIZE = 256;
+const PARALLEL_BATCHES = 4;
+const BLOCK_SIZE = 8 * 1024 * 1024;
+const BLOCK_CONCURRENCY = 4;
+const SINGLE_SHOT_BYTES = 32 * 1024 * 1024;
+const MANIFEST = 'manifest.json';
+const LOCK = 'deploy.lock';
+const DATA_ROLE = 'Storage Blob Data Contributor';
+/** 403 codes of an identity that signed in but lacks a role (or is kept out by the firewall). */
+const PERMISSION_REFUSED = new Set(['AuthorizationPermissionMismatch', 'AuthorizationFailure']);
+/** The explicit endpoint (private endpoints, tests), else the account's in the cloud. */
+function blobEndpointFor(account, storageSuffix, explicit) {
+    if (explicit)
+        return explicit.replace(/\/+$/, '');
+    return `https://${account}.blob.${storageSuffix}`;
+}
+const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
+    commit: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP().regex(/^[0-9a-f]{40}$/),
+    deployedAt: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(),
+    archive: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP().optional(),
+    files: zod__WEBPACK_IMPORTED_MODULE_6__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({ path: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(), md5: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(), size: zod__WEBPACK_IMPORTED_MODULE_6__/* .number */ .aig() }))
+});
+/** The service's error code: on the error for most calls, only in its details for a failed download. */
+const errorCodeOf = (error) => error.code ?? error.details?.errorCode;
+const base64 = (bytes) => (bytes && bytes.length > 0 ? Buffer.from(bytes).toString('base64') : undefined);
+function createSiteStore(options) {
+    const pipeline = {
+        retryOptions: { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, ...options.retry }
+    };
+    const service = new _azure_storage_blob__WEBPACK_IMPORTED_MODULE_4__/* .BlobServiceClient */ .wS(options.blobEndpoint, options.credential, pipeline);
+    const account = service.accountName;
+    const site = service.getContainerClient(options.container);
+    const archive = service.getContainerClient(options.archiveContainer);
+    const prefix = options.environment ? `${options.environment}/` : '';
+    const singleShotBytes = options.singleShotBytes ?? SINGLE_SHOT_BYTES;
+    const logger = options.logger;
+    const where = (container, blob) => `${account}/${container.containerName}${blob === undefined ? '' : `/${blob}`}`;
+    /** A storage error as the user should read it: what, where, the service's code, and what to change. */
+    function failure(action, target, error) {
+        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH)
+            return error;
+        const storage = error;
+        if (storage.syscall) {
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`${action} ${target} failed: ${storage.message}`, 'Something changed the build output while the deploy ran: make sure no other step writes to it, then re-run.');
+        }
+        const code = errorCodeOf(error);
+        const status = storage.statusCode;
+        const firstLine = (storage.message ?? String(error)).split('\n')[0];
+        const message = `${action} ${target} failed: ${status ? `${status} ` : ''}${code ? `${code}: ` : ''}${firstLine}`;
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(message, hintFor(status, code, target));
+    }
+    function hintFor(status, code, target) {
+        if (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo') {
+            return `The storage service refused the sign-in token: check the cloud's storage suffix and that the account ${account} is in the signed-in tenant.`;
+        }
+        if (status === 403) {
+            return `The signed-in identity needs the "${DATA_ROLE}" role on the storage account ${account} (a role assignment can take some minutes to apply); if the account has a firewall, it must let the runner in.`;
+        }
+        if (code === 'ContainerNotFound') {
+            return target.startsWith(`${account}/$web`)
+                ? `The static website of ${account} is off, so $web does not exist: switch it on (portal, or az storage blob service-properties update --static-website), or give the deploy's identity "Storage Account Contributor" so that it can.`
+                : `Create the container, or fix its name in the config.`;
+        }
+        if (status === undefined && /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|ECONNRESET|REQUEST_SEND_ERROR/.test(code ?? '')) {
+            return `Check storage-account and blob-endpoint in the config, and that the runner can reach ${options.blobEndpoint}.`;
+        }
+        return undefined;
+    }
+    async function attempt(action, target, work) {
+        try {
+            return await work();
+        }
+        catch (error) {
+            throw failure(action, target, error);
+        }
+    }
+    let archiveReady;
+    /** The archive container, created private on first use. */
+    function ensureArchiveContainer() {
+        archiveReady ??= attempt('creating', where(archive), async () => {
+            await archive.createIfNotExists();
+        }).catch(error => {
+            archiveReady = undefined;
+            throw error;
+        });
+        return archiveReady;
+    }
+    /**
+     * Put one local file with all its headers. Small files go in one request that carries the
+     * MD5 the file was hashed with, so the service refuses bytes that changed since (and the
+     * stored Content-MD5 can never lie); large ones go in blocks with Content-MD5 set on commit.
+     * The file is opened first: a file that vanished or cannot be read fails here, not in a retry loop.
+     */
+    async function putFile(blob, absolute, size, md5, headers) {
+        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(absolute, 'r');
+        try {
+            const actualSize = (await handle.stat()).size;
+            if (actualSize !== size)
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`${absolute} changed while the deploy ran (${size} bytes when hashed, ${actualSize} now).`, 'Make sure nothing writes to the build output during the deploy.');
+            const blobHTTPHeaders = { ...headers, blobContentMD5: Buffer.from(md5, 'base64') };
+            if (size <= singleShotBytes) {
+                // A factory, so a retried request reads the file again from the start.
+                const body = () => handle.createReadStream({ start: 0, autoClose: false });
+                await blob.upload(body, size, { blobHTTPHeaders, transactionalContentMD5: blobHTTPHeaders.blobContentMD5 });
+            }
+            else {
+                await blob.uploadFile(absolute, { blobHTTPHeaders, blockSize: BLOCK_SIZE, concurrency: BLOCK_CONCURRENCY, maxSingleShotSize: singleShotBytes });
+            }
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    async function md5Of(file) {
+        const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5');
+        let size = 0;
+        for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(file)) {
+            hash.update(chunk);
+            size += chunk.length;
+        }
+        return { md5: hash.digest('base64'), size };
+    }
+    const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`);
+    return {
+        account,
+        container: options.container,
+        archiveContainer: options.archiveContainer,
+        async listSite() {
+            return attempt('listing', where(site), async () => {
+                const blobs = [];
+                for await (const item of site.listBlobsFlat()) {
+                    blobs.push({
+                        path: item.name,
+                        md5: base64(item.properties.contentMD5),
+                        contentType: item.properties.contentType,
+                        cacheControl: item.properties.cacheControl,
+                        size: item.properties.contentLength ?? 0
+                    });
+                }
+                return blobs;
+            });
+        },
+        async upload(file, headers) {
+            const blob = site.getBlockBlobClient(file.path);
+            await attempt('uploading', where(site, file.path), () => putFile(blob, file.absolute, file.size, file.md5, { blobContentType: headers.contentType, blobCacheControl: headers.cacheControl }));
+        },
+        async setHeaders(path, headers, md5) {
+            // Set Blob Properties replaces every header: Content-MD5 included, or it is wiped.
+            await attempt('setting the headers of', where(site, path), async () => {
+                await site.getBlobClient(path).setHTTPHeaders({ blobContentType: headers.contentType, blobCacheControl: headers.cacheControl, blobContentMD5: Buffer.from(md5, 'base64') });
+            });
+        },
+        async deleteBlobs(paths) {
+            const batches = [];
+            for (let i = 0; i < paths.length; i += BATCH_SIZE)
+                batches.push(paths.slice(i, i + BATCH_SIZE));
+            const batchClient = site.getBlobBatchClient();
+            let next = 0;
+            const worker = async () => {
+                while (next < batches.length) {
+                    const batch = batches[next++];
+                    const clients = batch.map(path => site.getBlobClient(path));
+                    const pathByUrl = new Map(clients.map((client, index) => [client.url, batch[index]]));
+                    const response = await attempt('deleting blobs from', where(site), () => batchClient.deleteBlobs(clients));
+                    // A blob already gone is what we wanted; anything else is a failure.
+                    const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404);
+                    if (failed.length > 0) {
+                        const first = failed[0];
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`, first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined);
+                    }
+                }
+            };
+            await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+        },
+        async enableStaticWebsite(indexDocument, errorDocument404Path) {
+            let current;
+            try {
+                current = (await service.getProperties()).staticWebsite;
+            }
+            catch (error) {
+                if (!PERMISSION_REFUSED.has(errorCodeOf(error) ?? ''))
+                    throw failure('reading the static website setting of', account, error);
+                return { status: 'unknown', reason: `the signed-in identity may not read the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include)` };
+            }
+            if (current?.enabled)
+                return { status: 'already-on', indexDocument: current.indexDocument, errorDocument404Path: current.errorDocument404Path };
+            // Elements left out of Set Blob Service Properties keep their values (CORS, logging…).
+            await attempt('enabling the static website of', account, () => service.setProperties({ staticWebsite: { enabled: true, indexDocument, errorDocument404Path } }));
+            return { status: 'enabled', indexDocument, errorDocument404Path };
+        },
+        async uploadArchive(name, file) {
+            await ensureArchiveContainer();
+            const blobName = `${prefix}${name}`;
+            await attempt('uploading', where(archive, blobName), async () => {
+                const { md5, size } = await md5Of(file);
+                await putFile(archive.getBlockBlobClient(blobName), file, size, md5, { blobContentType: 'application/zip' });
+            });
+        },
+        async downloadArchive(name, destination) {
+            const blobName = `${prefix}${name}`;
+            try {
+                await archive.getBlobClient(blobName).downloadToFile(destination);
+            }
+            catch (error) {
+                const code = errorCodeOf(error);
+                if (code === 'BlobNotFound' || code === 'ContainerNotFound') {
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the release archive ${where(archive, blobName)} does not exist.`, 'It may have been pruned: only the last releases are kept. Pick a commit that is still archived, or deploy it by pushing again.');
+                }
+                throw failure('downloading', where(archive, blobName), error);
+            }
+        },
+        async listArchives() {
+            await ensureArchiveContainer();
+            return attempt('listing', where(archive), async () => {
+                const archives = [];
+                // One level only: other environments' folders, the manifest and the lock are not releases.
+                for await (const item of archive.listBlobsByHierarchy('/', { prefix })) {
+                    if (item.kind === 'prefix')
+                        continue;
+                    const name = item.name.slice(prefix.length);
+                    if (name === MANIFEST || name === LOCK)
+                        continue;
+                    archives.push({ name, size: item.properties.contentLength ?? 0, lastModified: item.properties.lastModified });
+                }
+                return archives.sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+            });
+        },
+        async deleteArchive(name) {
+            const blobName = `${prefix}${name}`;
+            await attempt('deleting', where(archive, blobName), () => archive.getBlobClient(blobName).deleteIfExists());
+        },
+        async readManifest() {
+            let text;
+            try {
+                text = (await manifestBlob.downloadToBuffer()).toString('utf8');
+            }
+            catch (error) {
+                const code = errorCodeOf(error);
+                if (code === 'BlobNotFound' || code === 'ContainerNotFound')
+                    return undefined;
+                throw failure('reading', where(archive, manifestBlob.name), error);
+            }
+            let parsed;
+            try {
+                parsed = manifestSchema.parse(JSON.parse(text));
+            }
+            catch (error) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the deployed-state manifest ${where(archive, manifestBlob.name)} is not valid: ${error.message.split('\n')[0]}`, 'Delete it: the next deploy writes a new one (until then every part counts as changed).');
+            }
+            return parsed;
+        },
+        async writeManifest(manifest) {
+            await ensureArchiveContainer();
+            const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+            await attempt('writing', where(archive, manifestBlob.name), () => manifestBlob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8', blobCacheControl: 'no-cache', blobContentMD5: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5').update(body).digest() } }));
+        },
+        async acquireLock({ leaseSeconds = 60, waitMs, renewEveryMs, pollMs = 2000 }) {
+            await ensureArchiveContainer();
+            const lockBlob = archive.getBlockBlobClient(`${prefix}${LOCK}`);
+            const name = where(archive, lockBlob.name);
+            const lease = lockBlob.getBlobLeaseClient();
+            const deadline = Date.now() + waitMs;
+            let announced = false;
+            let created = false;
+            for (;;) {
+                try {
+                    await lease.acquireLease(leaseSeconds);
+                    break;
+                }
+                catch (error) {
+                    const code = errorCodeOf(error);
+                    if (code === 'BlobNotFound' && !created) {
+                        created = true;
+                        // First deploy: make the lock blob. Another deploy may make it at the same moment.
+                        await attempt('creating', name, () => lockBlob.upload('', 0, { conditions: { ifNoneMatch: '*' } })).catch((refused) => {
+                            if (!/BlobAlreadyExists|LeaseIdMissing|ConditionNotMet/.test(refused.message))
+                                throw refused;
+                        });
+                        continue;
+                    }
+                    if (code !== 'LeaseAlreadyPresent')
+                        throw failure('locking', name, error);
+                    if (Date.now() + pollMs > deadline) {
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`another deploy holds the lock on ${name}; waited ${Math.round(waitMs / 1000)} s. It expires by itself within ${leaseSeconds} s if its runner died.`, 'Let the other deploy finish (a workflow `concurrency:` group per environment avoids the wait), or re-run this one later.');
+                    }
+                    if (!announced)
+                        logger?.info(`waiting for another deploy to release ${name} (up to ${Math.round(waitMs / 1000)} s)`);
+                    announced = true;
+                    await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_3__.setTimeout)(pollMs);
+                }
+            }
+            let lost;
+            let released = false;
+            let renewedAt = Date.now();
+            const renewal = setInterval(() => {
+                lease.renewLease().then(() => {
+                    renewedAt = Date.now();
+                }, (error) => {
+                    if (released || lost)
+                        return;
+                    const problem = failure('renewing the lease on', name, error);
+                    // 409/412: the lease was broken or taken over. Otherwise it holds until it lapses.
+                    const status = error.statusCode;
+                    if (status === 409 || status === 412 || Date.now() - renewedAt >= leaseSeconds * 1000) {
+                        lost = problem;
+                        logger?.warning(`${problem.message}: another deploy may start before this one ends`);
+                    }
+                    else {
+                        logger?.warning(`${problem.message}; retrying`);
+                    }
+                });
+            }, renewEveryMs ?? (leaseSeconds * 1000) / 3);
+            // A crashed deploy must not be kept alive by its renewal timer: the lease then lapses by itself.
+            renewal.unref();
+            return {
+                name,
+                assertHeld() {
+                    if (lost)
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the deploy lock ${name} was lost: ${lost.message}`, 'Another deploy may have started meanwhile: re-run this one once it has finished.');
+                },
+                async release() {
+                    if (released)
+                        return;
+                    released = true;
+                    clearInterval(renewal);
+                    await lease.releaseLease().catch((error) => {
+                        // It lapses by itself within leaseSeconds.
+                        logger?.warning(`${failure('releasing', name, error).message} (it expires by itself within ${leaseSeconds} s)`);
+                    });
+                }
+            };
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 29709:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  deployFrontend: () => (/* binding */ deployFrontend)
+});
+
+// UNUSED EXPORTS: siteStoreFor
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(76760);
+var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(83916);
+// EXTERNAL MODULE: ./node_modules/archiver/index.js + 33 modules
+var archiver = __webpack_require__(2632);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(77598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(73024);
+// EXTERNAL MODULE: ./node_modules/yauzl/index.js
+var yauzl = __webpack_require__(20663);
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __webpack_require__(78474);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __webpack_require__(57075);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __webpack_require__(46466);
+;// CONCATENATED MODULE: ./src/frontend/site-files.ts
+
+
+
+
+
+/** Enough to keep two cores busy without running out of file handles. */
+const HASH_CONCURRENCY = 32;
+/** Code-unit order: the same in every locale, so listings, uploads and zips agree. */
+function byPath(a, b) {
+    return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+/**
+ * Every file under the output folder, sorted by path. A symlink is followed only when it
+ * resolves inside the folder (a link to a file is that file, a link to a folder is walked
+ * once); one that leads outside it, or nowhere, is refused, so nothing outside the build
+ * is ever published.
+ */
+async function listOutputFiles(outputDir) {
+    const root = await (0,promises_.realpath)(outputDir);
+    const entries = [];
+    // `dir` is a real path; `ancestors` are the real folders above it, to catch a link back up.
+    const walk = async (dir, prefix, ancestors) => {
+        const lineage = new Set(ancestors).add(dir);
+        for (const dirent of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
+            const relative = prefix + dirent.name;
+            const absolute = external_node_path_default().join(dir, dirent.name);
+            if (dirent.isFile()) {
+                entries.push({ path: relative, absolute });
+            }
+            else if (dirent.isDirectory()) {
+                await walk(absolute, `${relative}/`, lineage);
+            }
+            else if (dirent.isSymbolicLink()) {
+                const target = await insideTarget(root, absolute, relative);
+                if (!(await (0,promises_.stat)(target)).isDirectory()) {
+                    entries.push({ path: relative, absolute });
+                }
+                else if (lineage.has(target)) {
+                    throw new errors/* DeployError */.sH(`The build output has a symlink loop: ${relative} links back to a folder above it.`, 'Remove the link from the build output.');
+                }
+                else {
+                    await walk(target, `${relative}/`, lineage);
+                }
+            }
+            // Sockets, FIFOs and devices are not site content.
+        }
+    };
+    await walk(root, '', new Set());
+    return entries.sort(byPath);
+}
+async function insideTarget(root, link, relative) {
+    let target;
+    try {
+        target = await (0,promises_.realpath)(link);
+    }
+    catch {
+        throw new errors/* DeployError */.sH(`The build output has a symlink that points to nothing: ${relative}.`, 'Remove the link from the build output, or make the build copy the file it should publish.');
+    }
+    const fromRoot = external_node_path_default().relative(root, target);
+    if (fromRoot === '..' || fromRoot.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(fromRoot)) {
+        throw new errors/* DeployError */.sH(`The build output has a symlink that points outside it: ${relative} → ${target}.`, 'Make the build copy that file into its output folder instead of linking it: only files inside the output are published.');
+    }
+    return target;
+}
+/** The site's files with their sizes and MD5s, hashed as streams, up to 32 at a time. */
+async function listSiteFiles(outputDir) {
+    const entries = await listOutputFiles(outputDir);
+    const files = new Array(entries.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < entries.length) {
+            const index = next++;
+            const entry = entries[index];
+            files[index] = { ...entry, ...(await digest(entry.absolute)) };
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, entries.length) }, worker));
+    return files;
+}
+async function digest(file) {
+    const md5 = (0,external_node_crypto_.createHash)('md5');
+    let size = 0;
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file)) {
+        md5.update(chunk);
+        size += chunk.length;
+    }
+    return { size, md5: md5.digest('base64') };
+}
+
+;// CONCATENATED MODULE: ./src/frontend/archive.ts
+
+
+
+
+
+
+
+
+
+
+/** Every entry's time: the earliest a zip (DOS) timestamp can hold, written as UTC. */
+const ENTRY_DATE = new Date('1980-01-01T00:00:00Z');
+const ENTRY_MODE = 0o644;
+/** Fixed, so a change of archiver's default cannot change the bytes. */
+const COMPRESSION_LEVEL = 6;
+/**
+ * A zip of the site whose bytes depend only on the files' paths and contents: entries in
+ * path order, one fixed date and mode, no extra fields. Entries are appended one at a time,
+ * each a stream, so no stat or read races reorder them (archiver's parallel stat does) and
+ * no more than one file is open.
+ */
+async function createReleaseArchive(outputDir, files, destinationFile) {
+    const zip = new archiver/* ZipArchive */.SJ({ zlib: { level: COMPRESSION_LEVEL } });
+    const sha256 = (0,external_node_crypto_.createHash)('sha256');
+    let bytes = 0;
+    const measure = new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            sha256.update(chunk);
+            bytes += chunk.length;
+            done(null, chunk);
+        }
+    });
+    const written = (0,external_node_stream_promises_.pipeline)(zip, measure, (0,external_node_fs_.createWriteStream)(destinationFile));
+    try {
+        for (const file of [...files].sort(byPath)) {
+            const source = (0,external_node_fs_.createReadStream)(file.absolute);
+            // archiver does not listen for its sources' errors: a file gone since the listing would hang it.
+            const unreadable = new Promise((_, reject) => source.once('error', reject));
+            const appended = (0,external_node_events_.once)(zip, 'entry');
+            zip.append(source, { name: file.path, date: ENTRY_DATE, mode: ENTRY_MODE });
+            await Promise.race([appended, unreadable, written]);
+        }
+        await zip.finalize();
+        await written;
+    }
+    catch (error) {
+        zip.destroy();
+        await written.catch(() => undefined);
+        await (0,promises_.rm)(destinationFile, { force: true });
+        throw new Error(`Could not write the release archive of ${outputDir} to ${destinationFile}: ${error.message}`, { cause: error });
+    }
+    return { path: destinationFile, bytes, sha256: sha256.digest('hex') };
+}
+/**
+ * Unpack a release archive into an empty folder, for a rollback. yauzl checks each entry's
+ * CRC and refuses absolute or `..` names, so an archive cannot write outside `destination`.
+ */
+async function extractReleaseArchive(zipFile, destination) {
+    const zip = await yauzl.openPromise(zipFile, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true });
+    try {
+        for await (const entry of zip.eachEntry()) {
+            if (entry.fileName.endsWith('/'))
+                continue;
+            const target = external_node_path_default().join(destination, entry.fileName);
+            await (0,promises_.mkdir)(external_node_path_default().dirname(target), { recursive: true });
+            await (0,external_node_stream_promises_.pipeline)(await zip.openReadStreamPromise(entry), (0,external_node_fs_.createWriteStream)(target, { flags: 'wx' }));
+        }
+    }
+    finally {
+        zip.close();
+    }
+}
+
+// EXTERNAL MODULE: ./src/frontend/blob-store.ts
+var blob_store = __webpack_require__(55465);
+// EXTERNAL MODULE: ./node_modules/shell-quote/index.js
+var shell_quote = __webpack_require__(26591);
+;// CONCATENATED MODULE: ./src/frontend/command-line.ts
+
+
+const NO_SHELL = 'commands run without a shell: put the steps in a package.json script, e.g. "build": "..."';
+/** `NAME=value tool …`: a shell sets the variable for the tool; here it would be run as the tool. */
+const LEADING_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** Thrown by the variable lookup: shell-quote would otherwise expand `$VAR` to "" without a word. */
+class Expansion extends Error {
+    variable;
+    constructor(variable) {
+        super(variable);
+        this.variable = variable;
+    }
+}
+/**
+ * A command line from the config split into argv, as a shell would split it (quotes and
+ * backslashes honoured) but without running one: anything only a shell can do — chaining,
+ * pipes, redirects, globs, comments, `$VAR`, command substitution, `~` — is refused with the
+ * config key to fix, rather than passed on as a literal word the tool would misread.
+ */
+function splitCommandLine(text, key) {
+    const refuse = (what) => {
+        throw new errors/* DeployError */.sH(`${key} ${JSON.stringify(text)} uses ${what}, and ${NO_SHELL}.`, `Change ${key} in the config to one command, such as "npm run build", and move the rest into package.json scripts.`);
+    };
+    // A shell would run each line as its own command; shell-quote would join them into one.
+    if (/[\r\n]/.test(text))
+        refuse('more than one line');
+    const unquoted = shellOnlySyntax(text);
+    if (unquoted)
+        refuse(unquoted);
+    let entries;
+    try {
+        entries = (0,shell_quote.parse)(text, (name) => {
+            throw new Expansion(name);
+        });
+    }
+    catch (error) {
+        if (!(error instanceof Expansion))
+            throw error;
+        return refuse(error.variable ? `variable expansion ($${error.variable})` : 'a "$" expansion');
+    }
+    const words = [];
+    for (const entry of entries) {
+        if (typeof entry === 'string')
+            words.push(entry);
+        else if ('comment' in entry)
+            refuse(`a comment (#${entry.comment})`);
+        else if (entry.op === 'glob')
+            refuse(`a glob (${entry.pattern})`);
+        else
+            refuse(`the shell operator "${entry.op}"`);
+    }
+    const tool = words[0];
+    if (tool === undefined || tool === '') {
+        throw new errors/* DeployError */.sH(`${key} is empty: there is no command to run.`, `Set ${key} in the config to a command, such as "npm run build".`);
+    }
+    if (LEADING_ASSIGNMENT.test(tool))
+        refuse(`a variable assignment (${tool.split('=')[0]}=…)`);
+    return words;
+}
+/**
+ * What shell-quote would let through as literal text although a shell treats it specially:
+ * an unterminated quote, backticks, a leading `~`. Quotes are tracked as a shell does:
+ * nothing is special inside '…'; inside "…" only `\`, `"`, `$` and backticks are.
+ */
+function shellOnlySyntax(text) {
+    let quote;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            continue;
+        }
+        if (char === '\\') {
+            i++;
+            continue;
+        }
+        if (char === '`')
+            return 'command substitution (`…`)';
+        if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            continue;
+        }
+        if (char === "'" || char === '"')
+            quote = char;
+        else if (char === '~' && (i === 0 || /\s/.test(text[i - 1])))
+            return 'a home directory (~)';
+    }
+    return quote ? `an unterminated ${quote} quote` : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/frontend/build.ts
+
+
+
+
+
+/** Lines of a failed command's output shown in the error. */
+const TAIL_LINES = 20;
+/**
+ * Credentials the runner gives this action and not the steps a user writes: the action's
+ * inputs (client secret, registry password, GitHub token) and the OIDC token request. A
+ * package's install script must not read them. Blanked, not dropped: the command runner
+ * lays this environment over its own process environment.
+ */
+const ACTION_ONLY = /^(?:INPUT_|ACTIONS_ID_TOKEN_REQUEST_(?:TOKEN|URL)$|ACTIONS_RUNTIME_TOKEN$)/;
+/** Pure: the process environment less the action's credentials, then `build-env`, then `CI=true`. */
+function buildEnvironment(processEnv, buildEnv) {
+    const env = {};
+    for (const [name, value] of Object.entries(processEnv)) {
+        if (value !== undefined)
+            env[name] = ACTION_ONLY.test(name) ? '' : value;
+    }
+    return { ...env, ...buildEnv, CI: 'true' };
+}
+/**
+ * Install, then build, in the part's working directory, each command run without a shell;
+ * then check that the output folder has something to publish and nothing outside it.
+ * Both command lines are checked before either runs.
+ */
+async function buildFrontend(plan, context, deps) {
+    const steps = [
+        { name: 'install', key: 'parts.frontend.install', line: plan.install, argv: splitCommandLine(plan.install, 'parts.frontend.install') },
+        { name: 'build', key: 'parts.frontend.build', line: plan.build, argv: splitCommandLine(plan.build, 'parts.frontend.build') }
+    ];
+    const workingDir = external_node_path_default().resolve(context.workspace, plan.workingDirectory);
+    if (!(await isDirectory(workingDir))) {
+        throw new errors/* DeployError */.sH(`The frontend's working directory ${plan.workingDirectory} does not exist in the repository.`, 'Set parts.frontend.working-directory to the folder that holds package.json.');
+    }
+    const env = buildEnvironment(deps.env, plan.buildEnv);
+    const seconds = { install: 0, build: 0 };
+    for (const step of steps) {
+        seconds[step.name] = await deps.logger.group(`Frontend ${step.name}: ${step.line}`, async () => {
+            const started = performance.now();
+            const [tool, ...args] = step.argv;
+            let result;
+            try {
+                result = await deps.runner.run(tool, args, { cwd: workingDir, env });
+            }
+            catch (error) {
+                throw new errors/* DeployError */.sH(`The frontend ${step.name} command "${step.line}" could not start in ${plan.workingDirectory}: ${error.message}`, `Install ${tool} on the runner (for example with actions/setup-node), or change ${step.key} in the config.`);
+            }
+            const output = tail(`${result.stdout}\n${result.stderr}`);
+            if (result.exitCode !== 0) {
+                throw new errors/* DeployError */.sH(`The frontend ${step.name} command "${step.line}" failed with exit code ${result.exitCode} in ${plan.workingDirectory}. Its last lines:\n${output || '(no output)'}`, `Fix the ${step.name} so that it passes when run in ${plan.workingDirectory}, or change ${step.key} in the config if that is the wrong command.`);
+            }
+            const took = Math.round((performance.now() - started) / 100) / 10;
+            if (output)
+                deps.logger.debug(`Last lines of "${step.line}":\n${output}`);
+            deps.logger.info(`${step.line}: done in ${took} s`);
+            return took;
+        });
+    }
+    const outputDir = external_node_path_default().resolve(workingDir, plan.output);
+    await checkOutput(outputDir, external_node_path_default().posix.join(plan.workingDirectory, plan.output));
+    return { outputDir, seconds };
+}
+/** Missing, empty, or linking outside itself: the deploy stops before anything is uploaded. */
+async function checkOutput(outputDir, shownAs) {
+    const hint = 'Set parts.frontend.output to the folder the build writes, relative to parts.frontend.working-directory (for example build for Create React App, dist for Vite).';
+    if (!(await isDirectory(outputDir)))
+        throw new errors/* DeployError */.sH(`The frontend build finished but wrote no output folder ${shownAs}: nothing uploaded.`, hint);
+    // Refuses links that lead outside the folder, naming the link.
+    const files = await listOutputFiles(outputDir);
+    if (files.length === 0)
+        throw new errors/* DeployError */.sH(`The frontend build finished but its output folder ${shownAs} is empty: nothing uploaded.`, hint);
+}
+async function isDirectory(dir) {
+    try {
+        return (await (0,promises_.stat)(dir)).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+/** The last lines of a command's output, blank lines left out, indented under the message. */
+function tail(output) {
+    const lines = output.split(/\r?\n/).filter(line => line.trim() !== '');
+    return lines
+        .slice(-TAIL_LINES)
+        .map(line => `  ${line.trimEnd()}`)
+        .join('\n');
+}
+
+// EXTERNAL MODULE: ./node_modules/mime-types/index.js
+var mime_types = __webpack_require__(14096);
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __webpack_require__(14006);
+var picomatch_default = /*#__PURE__*/__webpack_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/frontend/headers.ts
+
+
+const NO_CACHE = 'no-cache';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * Files that keep their name across releases (favicon, robots.txt, images in `public/`): the
+ * edge is purged when they change, a browser cache cannot be, so browsers keep them 5 minutes
+ * (about as long as a purge takes to reach every edge) and then revalidate — a 304 is cheap.
+ */
+const REVALIDATE = 'public, max-age=300, must-revalidate';
+/** Types served as text that mime-db gives no charset (it does for text/*, JSON and JavaScript). */
+const TEXT_TYPES = new Set(['application/javascript', 'application/ecmascript', 'application/xml', 'image/svg+xml']);
+/** Content-Type by extension, with `charset=utf-8` for text; unknown extensions are bytes. */
+function contentTypeFor(filePath) {
+    const type = (0,mime_types.lookup)(filePath);
+    if (!type)
+        return 'application/octet-stream';
+    const isText = (0,mime_types.charset)(type) === 'UTF-8' || TEXT_TYPES.has(type) || type.endsWith('+xml') || type.endsWith('+json');
+    return isText ? `${type}; charset=utf-8` : type;
+}
+/**
+ * Names that must be revalidated on every visit whatever their path: the pages themselves,
+ * the service worker (a stale one keeps serving the old release) and the manifests that
+ * name the hashed assets.
+ */
+const ALWAYS_REVALIDATED = picomatch_default()(['**/*.html', '**/*.htm', '**/service-worker.js', '**/sw.js', '**/manifest.json', '**/asset-manifest.json', '**/*.webmanifest'], {
+    dot: true,
+    flags: 's'
+});
+/** The folders bundlers put their hashed output in: CRA `static/`, Vite `assets/`, Next `_next/static/`. */
+const BUNDLER_FOLDER = /(?:^|\/)(?:static|assets)\//;
+const HEX_HASH = /^[0-9a-f]{8,}$/;
+/** Rollup/Vite (base64url) and esbuild/Angular (base32) hashes are 8 characters long. */
+const SHORT_HASH = /^[A-Za-z0-9_-]{8}$/;
+/** A word with a number (`feature1`, `IMG_1234`, `2024logo`): a name, not a hash. */
+const WORD_AND_NUMBER = /^(?:[A-Za-z]+[-_]?\d+|\d+[-_]?[A-Za-z]+)$/;
+/** lower, UPPER, camelCase or PascalCase words. */
+const WORDS = /^(?:[a-z]+|[A-Z]+|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*)$/;
+/**
+ * Does the file name carry a content hash, so that new content always gets a new name?
+ * Bundlers put it between dots (`main.1a2b3c4d.chunk.js`, webpack, CRA, Parcel) or after
+ * the last dash of the name (`index-BqX2k9aZ.js` Vite, `main-ZBR3S6LX.js` esbuild,
+ * `app-<20 hex>.js` Gatsby). A wrong "yes" would pin stale content in browsers for a year,
+ * a wrong "no" costs a revalidation: so outside the bundlers' folders a hash must mix
+ * letters and digits, and inside them only plain words are taken for names.
+ */
+function hasContentHash(filePath) {
+    const fileName = filePath.slice(filePath.lastIndexOf('/') + 1);
+    const inBundlerFolder = BUNDLER_FOLDER.test(filePath);
+    const segments = fileName.split('.').slice(0, -1);
+    return segments.some((segment, index) => hashCandidates(segment, index > 0).some(candidate => looksLikeHash(candidate, inBundlerFolder)));
+}
+/** The parts of one dot-separated segment of a file name that may be a hash. */
+function hashCandidates(segment, betweenDots) {
+    const candidates = [];
+    // The whole name only when it is plain hex (webpack `[contenthash].js`): `IMG_1234.jpg` is not.
+    if (betweenDots || HEX_HASH.test(segment))
+        candidates.push(segment);
+    const hexTail = /[-_]([0-9a-f]{8,})$/.exec(segment);
+    if (hexTail)
+        candidates.push(hexTail[1]);
+    // A short hash may itself hold `-` or `_`: it is the last 8 characters after a separator.
+    if (/[-_]/.test(segment.at(-9) ?? ''))
+        candidates.push(segment.slice(-8));
+    return candidates;
+}
+function looksLikeHash(token, inBundlerFolder) {
+    const hasDigit = /\d/.test(token);
+    const hasLetter = /[A-Za-z]/.test(token);
+    if (HEX_HASH.test(token))
+        return hasDigit && hasLetter;
+    if (!SHORT_HASH.test(token) || WORD_AND_NUMBER.test(token))
+        return false;
+    if (hasDigit && hasLetter)
+        return true;
+    return inBundlerFolder && !WORDS.test(token);
+}
+/**
+ * Cache-Control by the config's rules (first match wins; globs match the whole path from the
+ * output folder, with dotfiles), then the defaults: revalidate pages, service workers and
+ * manifests on every visit; hashed assets forever; anything else briefly (see REVALIDATE).
+ */
+function compileCacheControl(rules) {
+    const compiled = rules.map(rule => ({ test: picomatch_default()(typeof rule.match === 'string' ? rule.match : [...rule.match], { dot: true, flags: 's' }), value: rule.value }));
+    return filePath => {
+        for (const rule of compiled)
+            if (rule.test(filePath))
+                return rule.value;
+        if (ALWAYS_REVALIDATED(filePath))
+            return NO_CACHE;
+        if (hasContentHash(filePath))
+            return IMMUTABLE;
+        return REVALIDATE;
+    };
+}
+/** One file's Cache-Control; compile once with `compileCacheControl` for many files. */
+function cacheControlFor(filePath, rules) {
+    return compileCacheControl(rules)(filePath);
+}
+/** Both headers of one file of the site. */
+function headersFor(filePath, cacheControl) {
+    return { contentType: contentTypeFor(filePath), cacheControl: cacheControl(filePath) };
+}
+
+;// CONCATENATED MODULE: ./src/frontend/purge.ts
+/** Front Door and classic CDN take at most 100 paths in one purge call. */
+const PATHS_PER_PURGE = 100;
+/** Past this many paths one `/*` is cheaper than many calls and purges the same. */
+const MAX_LISTED_PATHS = 500;
+/**
+ * Pure: the edge paths to purge for the blobs a deploy replaced (content or headers). New
+ * blobs were never cached, so they need none. An `index.html` is also served as its folder
+ * (`/` and `/docs/`), so that path goes too. `all` (or too many paths) purges everything.
+ */
+function purgePaths(replacedBlobs, mode) {
+    if (mode === 'all')
+        return ['/*'];
+    const paths = new Set();
+    for (const blob of replacedBlobs) {
+        paths.add(`/${blob}`);
+        if (blob === 'index.html' || blob.endsWith('/index.html'))
+            paths.add(`/${blob.slice(0, -'index.html'.length)}`);
+    }
+    if (paths.size > MAX_LISTED_PATHS)
+        return ['/*'];
+    return [...paths].sort();
+}
+/** Split into calls of at most 100 paths each. */
+function purgeBatches(paths) {
+    const batches = [];
+    for (let i = 0; i < paths.length; i += PATHS_PER_PURGE)
+        batches.push(paths.slice(i, i + PATHS_PER_PURGE));
+    return batches;
+}
+/**
+ * Purge a classic CDN endpoint or a Front Door endpoint, polled to completion. Front Door
+ * purges only its *.azurefd.net host unless told the custom domains: they come from the
+ * config, else from the profile's custom domains.
+ */
+async function purgeEdge(edge, paths, clients, now = Date.now) {
+    const started = now();
+    const cdn = clients.cdn(edge.subscription);
+    const batches = purgeBatches(paths);
+    let domains = [];
+    if (edge.kind === 'frontdoor') {
+        domains = edge.domains ?? [];
+        if (domains.length === 0) {
+            for await (const domain of cdn.afdCustomDomains.listByProfile(edge.resourceGroup, edge.profile))
+                if (domain.hostName)
+                    domains.push(domain.hostName);
+        }
+        await Promise.all(batches.map(contentPaths => cdn.afdEndpoints.beginPurgeContentAndWait(edge.resourceGroup, edge.profile, edge.endpoint, { contentPaths, ...(domains.length ? { domains } : {}) })));
+    }
+    else {
+        await Promise.all(batches.map(contentPaths => cdn.endpoints.beginPurgeContentAndWait(edge.resourceGroup, edge.profile, edge.endpoint, { contentPaths })));
+    }
+    return { paths: [...paths], domains, calls: batches.length, seconds: Math.round((now() - started) / 100) / 10 };
+}
+
+;// CONCATENATED MODULE: ./src/frontend/sync-plan.ts
+
+const UPLOAD_WAVES = ['assets', 'pages', 'root-index'];
+const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml)\b/i;
+function waveOf(entry) {
+    if (entry.file.path === 'index.html')
+        return 'root-index';
+    return HTML_TYPES.test(entry.headers.contentType) ? 'pages' : 'assets';
+}
+const percent = (share) => `${Math.round(share * 1000) / 10}%`;
+function planSync(local, remote, options) {
+    const remoteByPath = new Map(remote.map(blob => [blob.path, blob]));
+    const uploads = [];
+    const headerFixes = [];
+    const unchanged = [];
+    for (const entry of [...local].sort((a, b) => byPath(a.file, b.file))) {
+        const existing = remoteByPath.get(entry.file.path);
+        // A blob without Content-MD5 cannot be compared: it is replaced, and gets one.
+        if (!existing || existing.md5 !== entry.file.md5) {
+            uploads.push({ ...entry, wave: waveOf(entry), reason: existing ? 'changed' : 'new' });
+        }
+        else if (existing.contentType !== entry.headers.contentType || existing.cacheControl !== entry.headers.cacheControl) {
+            headerFixes.push({ path: entry.file.path, md5: entry.file.md5, headers: entry.headers, previous: { contentType: existing.contentType, cacheControl: existing.cacheControl } });
+        }
+        else {
+            unchanged.push(entry.file.path);
+        }
+    }
+    // Stable sort: within a wave, uploads stay in path order.
+    uploads.sort((a, b) => UPLOAD_WAVES.indexOf(a.wave) - UPLOAD_WAVES.indexOf(b.wave));
+    const localPaths = new Set(local.map(entry => entry.file.path));
+    const stale = remote
+        .map(blob => blob.path)
+        .filter(path => !localPaths.has(path))
+        .sort();
+    const plan = { uploads, headerFixes, unchanged, stale, remoteCount: remote.length };
+    const share = remote.length === 0 ? 0 : stale.length / remote.length;
+    if (share > options.maxDeleteShare && !options.allowMassDelete) {
+        plan.deleteRefused = `it would delete ${stale.length} of the ${remote.length} blobs of the site (${percent(share)}), more than the ${percent(options.maxDeleteShare)} allowed`;
+    }
+    return plan;
+}
+
+;// CONCATENATED MODULE: ./src/frontend/sync.ts
+/**
+ * Runs a SyncPlan against the site's container: the upload waves in order (each complete
+ * before the next starts), then the header fixes. Deleting stale blobs is a separate step,
+ * run by the orchestrator after the purge, and never after a failed upload.
+ */
+
+
+const DEFAULT_UPLOAD_CONCURRENCY = 32;
+/**
+ * Run `work` over `items`, at most `concurrency` at a time, in list order. After the first
+ * failure no new item starts; those in flight finish.
+ */
+async function inPool(items, concurrency, work) {
+    let next = 0;
+    let stopped = false;
+    const worker = async () => {
+        while (!stopped && next < items.length) {
+            if (!(await work(items[next++])))
+                stopped = true;
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
+}
+async function syncSite(plan, deps, options = {}) {
+    const now = deps.now ?? Date.now;
+    const concurrency = options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
+    const total = plan.uploads.length;
+    const progressEvery = options.progressEvery ?? Math.max(100, Math.ceil(total / 10));
+    const report = { ok: true, uploaded: [], headersFixed: [], failed: [], bytesUploaded: 0, durations: { uploads: 0, headerFixes: 0 }, log: [] };
+    const started = now();
+    /** Run one request, recording it; false when it failed. */
+    const run = async (action, path, wave, request) => {
+        const event = { action, path, wave, startedMs: now() - started, finishedMs: 0, ok: false };
+        report.log.push(event);
+        try {
+            await request();
+            event.ok = true;
+            return true;
+        }
+        catch (error) {
+            const message = (0,errors/* describeFailure */.Ic)(error);
+            report.failed.push({ path, error: message });
+            report.failure ??= message;
+            report.ok = false;
+            return false;
+        }
+        finally {
+            event.finishedMs = now() - started;
+        }
+    };
+    for (const wave of UPLOAD_WAVES) {
+        const uploads = plan.uploads.filter(upload => upload.wave === wave);
+        await inPool(uploads, concurrency, async (upload) => {
+            const ok = await run('upload', upload.file.path, wave, () => deps.store.upload(upload.file, upload.headers));
+            if (!ok)
+                return false;
+            report.uploaded.push(upload.file.path);
+            report.bytesUploaded += upload.file.size;
+            const done = report.uploaded.length;
+            if (done % progressEvery === 0 || done === total)
+                deps.logger.info(`uploaded ${done}/${total} (${(report.bytesUploaded / 1e6).toFixed(1)} MB)`);
+            return true;
+        });
+        // A page must never go live before an asset it names: stop at the first failed wave.
+        if (!report.ok)
+            break;
+    }
+    report.durations.uploads = now() - started;
+    if (report.ok) {
+        const fixesStarted = now();
+        await inPool(plan.headerFixes, concurrency, async (fix) => {
+            const ok = await run('set-headers', fix.path, undefined, () => deps.store.setHeaders(fix.path, fix.headers, fix.md5));
+            if (ok)
+                report.headersFixed.push(fix.path);
+            return ok;
+        });
+        report.durations.headerFixes = now() - fixesStarted;
+        if (plan.headerFixes.length > 0)
+            deps.logger.info(`fixed the headers of ${report.headersFixed.length}/${plan.headerFixes.length} blobs without uploading them`);
+    }
+    if (!report.ok)
+        deps.logger.warning(`the sync stopped after ${report.failed.length} failed request(s); nothing will be deleted. First: ${report.failure}`);
+    return report;
+}
+/**
+ * Delete the plan's stale blobs, in batches. Refused when the sync did not complete (a page
+ * still being served may name them) or when the plan's mass-delete guard tripped.
+ */
+async function deleteStale(plan, sync, deps) {
+    if (!sync.ok)
+        return { status: 'refused', deleted: [], reason: `an upload failed (${sync.failure ?? 'see above'}), so the old files stay`, durationMs: 0 };
+    if (plan.deleteRefused)
+        return { status: 'refused', deleted: [], reason: plan.deleteRefused, durationMs: 0 };
+    if (plan.stale.length === 0)
+        return { status: 'nothing-stale', deleted: [], durationMs: 0 };
+    const now = deps.now ?? Date.now;
+    const started = now();
+    await deps.store.deleteBlobs(plan.stale);
+    deps.logger.info(`deleted ${plan.stale.length} stale blob(s)`);
+    return { status: 'deleted', deleted: [...plan.stale], durationMs: now() - started };
+}
+
+;// CONCATENATED MODULE: ./src/frontend/deploy.ts
+
+
+
+
+
+
+
+
+
+
+
+/** The store for a frontend plan: the account's blob endpoint on the deploy's cloud. */
+function siteStoreFor(plan, environment, azure, logger) {
+    return (0,blob_store.createSiteStore)({
+        blobEndpoint: (0,blob_store.blobEndpointFor)(plan.storageAccount, azure.cloud.storageSuffix, plan.blobEndpoint),
+        credential: azure.credential,
+        container: plan.container,
+        archiveContainer: plan.archiveContainer,
+        environment,
+        logger
+    });
+}
+/**
+ * Build (or take an archived release), keep the release zip, then sync the site in a safe
+ * order: assets, pages, the root index.html last; purge what changed; only then delete
+ * stale blobs; record what is live. One deploy of a site at a time, under a blob lease.
+ */
+async function deployFrontend(plan, context, deps) {
+    const { logger } = deps;
+    const now = deps.now ?? Date.now;
+    const seconds = {};
+    const timed = async (phase, work) => {
+        const started = now();
+        try {
+            return await work();
+        }
+        finally {
+            seconds[phase] = Math.round((now() - started) / 100) / 10;
+        }
+    };
+    const store = siteStoreFor(plan, context.environment, deps.azure, logger);
+    const live = deps.rollbackTo ?? context.commit;
+    const archive = `${live}.zip`;
+    const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join(deps.tempDir, 'apd-frontend-'));
+    const lock = await timed('lock', () => store.acquireLock({ waitMs: plan.lockTimeoutSeconds * 1000 }));
+    try {
+        let outputDir;
+        if (deps.rollbackTo) {
+            outputDir = external_node_path_default().join(scratch, 'release');
+            await logger.group(`Fetch the release of ${deps.rollbackTo.slice(0, 12)}`, async () => {
+                const zip = external_node_path_default().join(scratch, archive);
+                try {
+                    await store.downloadArchive(archive, zip);
+                }
+                catch (error) {
+                    throw new errors/* DeployError */.sH(`rollback-to ${deps.rollbackTo}: its release archive ${store.archiveContainer}/${archive} could not be read (${error.message}).`, `Releases are kept for the last ${plan.keepReleases} deploys (keep-releases): pick a commit that was deployed since, or redeploy it by building it again.`);
+                }
+                await extractReleaseArchive(zip, outputDir);
+            });
+        }
+        else {
+            outputDir = await timed('build', async () => (await buildFrontend(plan, { workspace: context.workspace }, deps)).outputDir);
+        }
+        // Hash the local files while the container is listed: on a large site both take a while.
+        const [files, remote, website] = await Promise.all([listSiteFiles(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)]);
+        if (website.status === 'enabled')
+            logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`);
+        if (website.status === 'unknown')
+            logger.warning(`could not check the static website setting of ${store.account} (${website.reason}); make sure it is on (a data role cannot read it: Storage Account Contributor can)`);
+        const cacheControl = compileCacheControl(plan.cacheControl);
+        const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }));
+        if (!deps.rollbackTo) {
+            await timed('archive', async () => {
+                const zip = await createReleaseArchive(outputDir, files, external_node_path_default().join(scratch, archive));
+                await store.uploadArchive(archive, zip.path);
+                logger.info(`release archive ${store.archiveContainer}/${archive}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`);
+            });
+        }
+        const syncPlan = planSync(local, remote, { maxDeleteShare: plan.maxDeleteShare, allowMassDelete: deps.allowMassDelete });
+        if (syncPlan.deleteRefused && plan.deleteStale === 'after-purge') {
+            throw new errors/* DeployError */.sH(`refusing to deploy: ${syncPlan.deleteRefused}. Nothing was uploaded or deleted.`, "Check parts.frontend.output (a wrong folder looks like a site that lost most of its files); if the site really shrank, set 'allow-mass-delete: true' for this run.");
+        }
+        logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`);
+        const sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now })));
+        if (!sync.ok) {
+            throw new errors/* DeployError */.sH(`the upload to ${store.account}/${store.container} failed: ${sync.failure}. Nothing was deleted; the site serves the files uploaded so far next to the previous ones.`, 'Re-run the job: the sync uploads only what still differs.');
+        }
+        const replaced = [...syncPlan.uploads.filter(upload => upload.reason === 'changed').map(upload => upload.file.path), ...syncPlan.headerFixes.map(fix => fix.path)];
+        const paths = plan.cdn ? purgePaths(replaced, plan.purge) : [];
+        let purge;
+        if (plan.cdn && paths.length > 0) {
+            const edge = plan.cdn;
+            purge = await timed('purge', () => logger.group(`Purge ${edge.kind} ${edge.profile}/${edge.endpoint}`, () => purgeEdge(edge, paths, deps.azure.clients, now)));
+            logger.info(`purged ${purge.paths.length} path${purge.paths.length === 1 ? '' : 's'} in ${purge.calls} call${purge.calls === 1 ? '' : 's'}${purge.domains.length ? ` with ${purge.domains.join(', ')}` : ''} (${purge.seconds}s)`);
+        }
+        // Deleting is the one step that can break a page still cached somewhere: only while
+        // this deploy surely holds the lock.
+        lock.assertHeld();
+        const deletion = plan.deleteStale === 'after-purge' ? await timed('delete', () => deleteStale(syncPlan, sync, { store, logger, now })) : { status: 'nothing-stale', deleted: [], durationMs: 0 };
+        await store.writeManifest({ commit: live, deployedAt: new Date(now()).toISOString(), archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) });
+        await pruneArchives(store, plan.keepReleases, archive, logger);
+        return {
+            commit: live,
+            siteUrl: plan.siteUrl ?? (plan.cdn?.domains?.[0] ? `https://${plan.cdn.domains[0]}` : undefined),
+            archive: `${store.archiveContainer}/${archive}`,
+            files: files.length,
+            uploaded: sync.uploaded.length,
+            skipped: syncPlan.unchanged.length,
+            headersFixed: sync.headersFixed.length,
+            deleted: deletion.deleted.length,
+            bytesUploaded: sync.bytesUploaded,
+            purge,
+            deletion,
+            sync,
+            seconds
+        };
+    }
+    finally {
+        await lock.release();
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
+}
+/** Keep the newest `keep` release archives; the one just deployed is never removed. */
+async function pruneArchives(store, keep, current, logger) {
+    const archives = (await store.listArchives()).filter(a => a.name.endsWith('.zip')).sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime());
+    const old = archives.slice(keep).filter(a => a.name !== current);
+    for (const archive of old)
+        await store.deleteArchive(archive.name);
+    if (old.length > 0)
+        logger.info(`removed ${old.length} old release archive${old.length === 1 ? '' : 's'} (keep-releases: ${keep})`);
+}
+
+
+/***/ })
+
+};
+
+//# sourceMappingURL=709.index.js.map

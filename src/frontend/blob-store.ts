@@ -1,0 +1,464 @@
+/**
+ * The storage account of a frontend environment, as the deploy uses it: the site container
+ * (`$web`), the private archive container (release zips, the deployed-state manifest, the
+ * deploy lock) and the static-website switch. A thin executor over @azure/storage-blob: it
+ * decides nothing, and every failure becomes a DeployError naming the blob and what to change.
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { TokenCredential } from '@azure/core-auth'
+import { BlobServiceClient, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
+import * as z from 'zod'
+import { DeployError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { BlobHeaders } from './headers.js'
+import type { SiteFile } from './site-files.js'
+
+/** A blob of the site as listed: what the planner compares local files with. */
+export interface RemoteBlob {
+  path: string
+  /** Base64 Content-MD5; missing on blobs uploaded in blocks by tools that did not set it. */
+  md5?: string
+  contentType?: string
+  cacheControl?: string
+  size: number
+}
+
+export interface ArchiveBlob {
+  name: string
+  size: number
+  lastModified: Date
+}
+
+/** What is live, written after a successful deploy: change detection compares against `commit`. */
+export interface DeployManifest {
+  commit: string
+  /** ISO 8601. */
+  deployedAt: string
+  archive?: string
+  files: { path: string; md5: string; size: number }[]
+}
+
+export interface LockOptions {
+  /** 15–60 s (Azure's limits): how long a crashed runner's lock outlives it. */
+  leaseSeconds?: number
+  /** How long to wait for another deploy's lock before failing. */
+  waitMs: number
+  /** Renewal period; a third of the lease by default, so two renewals can fail before it lapses. */
+  renewEveryMs?: number
+  /** Poll period while another deploy holds the lock. */
+  pollMs?: number
+}
+
+export interface DeployLock {
+  /** `<account>/<container>/<blob>` */
+  readonly name: string
+  /** Throws when a renewal failed, so the lease may have lapsed and another deploy may be running. */
+  assertHeld(): void
+  /** Stops renewing and releases the lease; safe to call twice. */
+  release(): Promise<void>
+}
+
+export type StaticWebsiteState =
+  | { status: 'enabled' | 'already-on'; indexDocument?: string; errorDocument404Path?: string }
+  /** The identity may not read the account's service properties (a data role does not include them). */
+  | { status: 'unknown'; reason: string }
+
+export interface SiteStoreOptions {
+  /** `https://<account>.blob.<suffix>` (see blobEndpointFor) or an explicit one. */
+  blobEndpoint: string
+  credential: TokenCredential
+  /** The site's container, `$web` for a static website. */
+  container: string
+  /** The private container for release archives, the manifest and the lock. */
+  archiveContainer: string
+  /** Keeps several environments' manifest, lock and archives apart in one archive container. */
+  environment?: string
+  logger?: Logger
+  /** Storage SDK retries (429, 5xx, network errors); tests shorten the delays. */
+  retry?: { maxTries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number }
+  /** Files up to this size go in one request whose MD5 the service checks; larger ones in blocks. */
+  singleShotBytes?: number
+}
+
+export interface SiteStore {
+  readonly account: string
+  readonly container: string
+  readonly archiveContainer: string
+  listSite(): Promise<RemoteBlob[]>
+  upload(file: SiteFile, headers: BlobHeaders): Promise<void>
+  setHeaders(path: string, headers: BlobHeaders, md5: string): Promise<void>
+  deleteBlobs(paths: readonly string[]): Promise<void>
+  enableStaticWebsite(indexDocument: string, errorDocument404Path?: string): Promise<StaticWebsiteState>
+  uploadArchive(name: string, file: string): Promise<void>
+  downloadArchive(name: string, destination: string): Promise<void>
+  listArchives(): Promise<ArchiveBlob[]>
+  deleteArchive(name: string): Promise<void>
+  readManifest(): Promise<DeployManifest | undefined>
+  writeManifest(manifest: DeployManifest): Promise<void>
+  acquireLock(options: LockOptions): Promise<DeployLock>
+}
+
+/** Azure's limit of sub-requests in one batch. */
+export const BATCH_SIZE = 256
+const PARALLEL_BATCHES = 4
+const BLOCK_SIZE = 8 * 1024 * 1024
+const BLOCK_CONCURRENCY = 4
+const SINGLE_SHOT_BYTES = 32 * 1024 * 1024
+const MANIFEST = 'manifest.json'
+const LOCK = 'deploy.lock'
+const DATA_ROLE = 'Storage Blob Data Contributor'
+/** 403 codes of an identity that signed in but lacks a role (or is kept out by the firewall). */
+const PERMISSION_REFUSED = new Set(['AuthorizationPermissionMismatch', 'AuthorizationFailure'])
+
+/** The explicit endpoint (private endpoints, tests), else the account's in the cloud. */
+export function blobEndpointFor(account: string, storageSuffix: string, explicit?: string): string {
+  if (explicit) return explicit.replace(/\/+$/, '')
+  return `https://${account}.blob.${storageSuffix}`
+}
+
+const manifestSchema = z.object({
+  commit: z.string().regex(/^[0-9a-f]{40}$/),
+  deployedAt: z.string(),
+  archive: z.string().optional(),
+  files: z.array(z.object({ path: z.string(), md5: z.string(), size: z.number() }))
+})
+
+interface StorageFailure {
+  /** Set on local file-system errors, which have no status. */
+  syscall?: string
+  statusCode?: number
+  code?: string
+  message?: string
+  details?: { errorCode?: string }
+}
+
+/** The service's error code: on the error for most calls, only in its details for a failed download. */
+const errorCodeOf = (error: unknown) => (error as StorageFailure).code ?? (error as StorageFailure).details?.errorCode
+
+const base64 = (bytes: Uint8Array | undefined) => (bytes && bytes.length > 0 ? Buffer.from(bytes).toString('base64') : undefined)
+
+export function createSiteStore(options: SiteStoreOptions): SiteStore {
+  const pipeline: StoragePipelineOptions = {
+    retryOptions: { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, ...options.retry }
+  }
+  const service = new BlobServiceClient(options.blobEndpoint, options.credential, pipeline)
+  const account = service.accountName
+  const site = service.getContainerClient(options.container)
+  const archive = service.getContainerClient(options.archiveContainer)
+  const prefix = options.environment ? `${options.environment}/` : ''
+  const singleShotBytes = options.singleShotBytes ?? SINGLE_SHOT_BYTES
+  const logger = options.logger
+
+  const where = (container: ContainerClient, blob?: string) => `${account}/${container.containerName}${blob === undefined ? '' : `/${blob}`}`
+
+  /** A storage error as the user should read it: what, where, the service's code, and what to change. */
+  function failure(action: string, target: string, error: unknown): DeployError {
+    if (error instanceof DeployError) return error
+    const storage = error as StorageFailure
+    if (storage.syscall) {
+      return new DeployError(`${action} ${target} failed: ${storage.message}`, 'Something changed the build output while the deploy ran: make sure no other step writes to it, then re-run.')
+    }
+    const code = errorCodeOf(error)
+    const status = storage.statusCode
+    const firstLine = (storage.message ?? String(error)).split('\n')[0]
+    const message = `${action} ${target} failed: ${status ? `${status} ` : ''}${code ? `${code}: ` : ''}${firstLine}`
+    return new DeployError(message, hintFor(status, code, target))
+  }
+
+  function hintFor(status: number | undefined, code: string | undefined, target: string): string | undefined {
+    if (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo') {
+      return `The storage service refused the sign-in token: check the cloud's storage suffix and that the account ${account} is in the signed-in tenant.`
+    }
+    if (status === 403) {
+      return `The signed-in identity needs the "${DATA_ROLE}" role on the storage account ${account} (a role assignment can take some minutes to apply); if the account has a firewall, it must let the runner in.`
+    }
+    if (code === 'ContainerNotFound') {
+      return target.startsWith(`${account}/$web`)
+        ? `The static website of ${account} is off, so $web does not exist: switch it on (portal, or az storage blob service-properties update --static-website), or give the deploy's identity "Storage Account Contributor" so that it can.`
+        : `Create the container, or fix its name in the config.`
+    }
+    if (status === undefined && /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|ECONNRESET|REQUEST_SEND_ERROR/.test(code ?? '')) {
+      return `Check storage-account and blob-endpoint in the config, and that the runner can reach ${options.blobEndpoint}.`
+    }
+    return undefined
+  }
+
+  async function attempt<T>(action: string, target: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      throw failure(action, target, error)
+    }
+  }
+
+  let archiveReady: Promise<void> | undefined
+  /** The archive container, created private on first use. */
+  function ensureArchiveContainer(): Promise<void> {
+    archiveReady ??= attempt('creating', where(archive), async () => {
+      await archive.createIfNotExists()
+    }).catch(error => {
+      archiveReady = undefined
+      throw error
+    })
+    return archiveReady
+  }
+
+  /**
+   * Put one local file with all its headers. Small files go in one request that carries the
+   * MD5 the file was hashed with, so the service refuses bytes that changed since (and the
+   * stored Content-MD5 can never lie); large ones go in blocks with Content-MD5 set on commit.
+   * The file is opened first: a file that vanished or cannot be read fails here, not in a retry loop.
+   */
+  async function putFile(blob: BlockBlobClient, absolute: string, size: number, md5: string, headers: BlobHTTPHeaders): Promise<void> {
+    const handle = await open(absolute, 'r')
+    try {
+      const actualSize = (await handle.stat()).size
+      if (actualSize !== size) throw new DeployError(`${absolute} changed while the deploy ran (${size} bytes when hashed, ${actualSize} now).`, 'Make sure nothing writes to the build output during the deploy.')
+      const blobHTTPHeaders = { ...headers, blobContentMD5: Buffer.from(md5, 'base64') }
+      if (size <= singleShotBytes) {
+        // A factory, so a retried request reads the file again from the start.
+        const body = () => handle.createReadStream({ start: 0, autoClose: false })
+        await blob.upload(body, size, { blobHTTPHeaders, transactionalContentMD5: blobHTTPHeaders.blobContentMD5 })
+      } else {
+        await blob.uploadFile(absolute, { blobHTTPHeaders, blockSize: BLOCK_SIZE, concurrency: BLOCK_CONCURRENCY, maxSingleShotSize: singleShotBytes })
+      }
+    } finally {
+      await handle.close()
+    }
+  }
+
+  async function md5Of(file: string): Promise<{ md5: string; size: number }> {
+    const hash = createHash('md5')
+    let size = 0
+    for await (const chunk of createReadStream(file)) {
+      hash.update(chunk as Buffer)
+      size += (chunk as Buffer).length
+    }
+    return { md5: hash.digest('base64'), size }
+  }
+
+  const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`)
+
+  return {
+    account,
+    container: options.container,
+    archiveContainer: options.archiveContainer,
+
+    async listSite() {
+      return attempt('listing', where(site), async () => {
+        const blobs: RemoteBlob[] = []
+        for await (const item of site.listBlobsFlat()) {
+          blobs.push({
+            path: item.name,
+            md5: base64(item.properties.contentMD5),
+            contentType: item.properties.contentType,
+            cacheControl: item.properties.cacheControl,
+            size: item.properties.contentLength ?? 0
+          })
+        }
+        return blobs
+      })
+    },
+
+    async upload(file, headers) {
+      const blob = site.getBlockBlobClient(file.path)
+      await attempt('uploading', where(site, file.path), () =>
+        putFile(blob, file.absolute, file.size, file.md5, { blobContentType: headers.contentType, blobCacheControl: headers.cacheControl })
+      )
+    },
+
+    async setHeaders(path, headers, md5) {
+      // Set Blob Properties replaces every header: Content-MD5 included, or it is wiped.
+      await attempt('setting the headers of', where(site, path), async () => {
+        await site.getBlobClient(path).setHTTPHeaders({ blobContentType: headers.contentType, blobCacheControl: headers.cacheControl, blobContentMD5: Buffer.from(md5, 'base64') })
+      })
+    },
+
+    async deleteBlobs(paths) {
+      const batches: string[][] = []
+      for (let i = 0; i < paths.length; i += BATCH_SIZE) batches.push(paths.slice(i, i + BATCH_SIZE))
+      const batchClient = site.getBlobBatchClient()
+      let next = 0
+      const worker = async () => {
+        while (next < batches.length) {
+          const batch = batches[next++]!
+          const clients = batch.map(path => site.getBlobClient(path))
+          const pathByUrl = new Map(clients.map((client, index) => [client.url, batch[index]!]))
+          const response = await attempt('deleting blobs from', where(site), () => batchClient.deleteBlobs(clients))
+          // A blob already gone is what we wanted; anything else is a failure.
+          const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404)
+          if (failed.length > 0) {
+            const first = failed[0]!
+            throw new DeployError(
+              `deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`,
+              first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined
+            )
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker))
+    },
+
+    async enableStaticWebsite(indexDocument, errorDocument404Path) {
+      let current
+      try {
+        current = (await service.getProperties()).staticWebsite
+      } catch (error) {
+        if (!PERMISSION_REFUSED.has(errorCodeOf(error) ?? '')) throw failure('reading the static website setting of', account, error)
+        return { status: 'unknown', reason: `the signed-in identity may not read the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include)` }
+      }
+      if (current?.enabled) return { status: 'already-on', indexDocument: current.indexDocument, errorDocument404Path: current.errorDocument404Path }
+      // Elements left out of Set Blob Service Properties keep their values (CORS, logging…).
+      await attempt('enabling the static website of', account, () => service.setProperties({ staticWebsite: { enabled: true, indexDocument, errorDocument404Path } }))
+      return { status: 'enabled', indexDocument, errorDocument404Path }
+    },
+
+    async uploadArchive(name, file) {
+      await ensureArchiveContainer()
+      const blobName = `${prefix}${name}`
+      await attempt('uploading', where(archive, blobName), async () => {
+        const { md5, size } = await md5Of(file)
+        await putFile(archive.getBlockBlobClient(blobName), file, size, md5, { blobContentType: 'application/zip' })
+      })
+    },
+
+    async downloadArchive(name, destination) {
+      const blobName = `${prefix}${name}`
+      try {
+        await archive.getBlobClient(blobName).downloadToFile(destination)
+      } catch (error) {
+        const code = errorCodeOf(error)
+        if (code === 'BlobNotFound' || code === 'ContainerNotFound') {
+          throw new DeployError(`the release archive ${where(archive, blobName)} does not exist.`, 'It may have been pruned: only the last releases are kept. Pick a commit that is still archived, or deploy it by pushing again.')
+        }
+        throw failure('downloading', where(archive, blobName), error)
+      }
+    },
+
+    async listArchives() {
+      await ensureArchiveContainer()
+      return attempt('listing', where(archive), async () => {
+        const archives: ArchiveBlob[] = []
+        // One level only: other environments' folders, the manifest and the lock are not releases.
+        for await (const item of archive.listBlobsByHierarchy('/', { prefix })) {
+          if (item.kind === 'prefix') continue
+          const name = item.name.slice(prefix.length)
+          if (name === MANIFEST || name === LOCK) continue
+          archives.push({ name, size: item.properties.contentLength ?? 0, lastModified: item.properties.lastModified })
+        }
+        return archives.sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      })
+    },
+
+    async deleteArchive(name) {
+      const blobName = `${prefix}${name}`
+      await attempt('deleting', where(archive, blobName), () => archive.getBlobClient(blobName).deleteIfExists())
+    },
+
+    async readManifest() {
+      let text: string
+      try {
+        text = (await manifestBlob.downloadToBuffer()).toString('utf8')
+      } catch (error) {
+        const code = errorCodeOf(error)
+        if (code === 'BlobNotFound' || code === 'ContainerNotFound') return undefined
+        throw failure('reading', where(archive, manifestBlob.name), error)
+      }
+      let parsed: z.infer<typeof manifestSchema>
+      try {
+        parsed = manifestSchema.parse(JSON.parse(text))
+      } catch (error) {
+        throw new DeployError(`the deployed-state manifest ${where(archive, manifestBlob.name)} is not valid: ${(error as Error).message.split('\n')[0]}`, 'Delete it: the next deploy writes a new one (until then every part counts as changed).')
+      }
+      return parsed
+    },
+
+    async writeManifest(manifest) {
+      await ensureArchiveContainer()
+      const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
+      await attempt('writing', where(archive, manifestBlob.name), () =>
+        manifestBlob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8', blobCacheControl: 'no-cache', blobContentMD5: createHash('md5').update(body).digest() } })
+      )
+    },
+
+    async acquireLock({ leaseSeconds = 60, waitMs, renewEveryMs, pollMs = 2000 }) {
+      await ensureArchiveContainer()
+      const lockBlob = archive.getBlockBlobClient(`${prefix}${LOCK}`)
+      const name = where(archive, lockBlob.name)
+      const lease = lockBlob.getBlobLeaseClient()
+      const deadline = Date.now() + waitMs
+      let announced = false
+      let created = false
+      for (;;) {
+        try {
+          await lease.acquireLease(leaseSeconds)
+          break
+        } catch (error) {
+          const code = errorCodeOf(error)
+          if (code === 'BlobNotFound' && !created) {
+            created = true
+            // First deploy: make the lock blob. Another deploy may make it at the same moment.
+            await attempt('creating', name, () => lockBlob.upload('', 0, { conditions: { ifNoneMatch: '*' } })).catch((refused: DeployError) => {
+              if (!/BlobAlreadyExists|LeaseIdMissing|ConditionNotMet/.test(refused.message)) throw refused
+            })
+            continue
+          }
+          if (code !== 'LeaseAlreadyPresent') throw failure('locking', name, error)
+          if (Date.now() + pollMs > deadline) {
+            throw new DeployError(
+              `another deploy holds the lock on ${name}; waited ${Math.round(waitMs / 1000)} s. It expires by itself within ${leaseSeconds} s if its runner died.`,
+              'Let the other deploy finish (a workflow `concurrency:` group per environment avoids the wait), or re-run this one later.'
+            )
+          }
+          if (!announced) logger?.info(`waiting for another deploy to release ${name} (up to ${Math.round(waitMs / 1000)} s)`)
+          announced = true
+          await sleep(pollMs)
+        }
+      }
+
+      let lost: DeployError | undefined
+      let released = false
+      let renewedAt = Date.now()
+      const renewal = setInterval(() => {
+        lease.renewLease().then(
+          () => {
+            renewedAt = Date.now()
+          },
+          (error: unknown) => {
+            if (released || lost) return
+            const problem = failure('renewing the lease on', name, error)
+            // 409/412: the lease was broken or taken over. Otherwise it holds until it lapses.
+            const status = (error as StorageFailure).statusCode
+            if (status === 409 || status === 412 || Date.now() - renewedAt >= leaseSeconds * 1000) {
+              lost = problem
+              logger?.warning(`${problem.message}: another deploy may start before this one ends`)
+            } else {
+              logger?.warning(`${problem.message}; retrying`)
+            }
+          }
+        )
+      }, renewEveryMs ?? (leaseSeconds * 1000) / 3)
+      // A crashed deploy must not be kept alive by its renewal timer: the lease then lapses by itself.
+      renewal.unref()
+
+      return {
+        name,
+        assertHeld() {
+          if (lost) throw new DeployError(`the deploy lock ${name} was lost: ${lost.message}`, 'Another deploy may have started meanwhile: re-run this one once it has finished.')
+        },
+        async release() {
+          if (released) return
+          released = true
+          clearInterval(renewal)
+          await lease.releaseLease().catch((error: unknown) => {
+            // It lapses by itself within leaseSeconds.
+            logger?.warning(`${failure('releasing', name, error).message} (it expires by itself within ${leaseSeconds} s)`)
+          })
+        }
+      }
+    }
+  }
+}

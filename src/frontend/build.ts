@@ -1,0 +1,120 @@
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import type { CommandResult, CommandRunner } from '../command-runner.js'
+import { DeployError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { FrontendPlan } from '../plan.js'
+import { splitCommandLine } from './command-line.js'
+import { listOutputFiles } from './site-files.js'
+
+export type FrontendBuildSettings = Pick<FrontendPlan, 'workingDirectory' | 'install' | 'build' | 'output' | 'buildEnv'>
+
+export interface FrontendBuildContext {
+  /** The checked-out repository (`GITHUB_WORKSPACE`). */
+  workspace: string
+}
+
+export interface FrontendBuildDeps {
+  runner: CommandRunner
+  logger: Logger
+  /** The process environment the build starts from. */
+  env: Readonly<Record<string, string | undefined>>
+}
+
+export interface FrontendBuild {
+  /** Absolute path of the built site. */
+  outputDir: string
+  seconds: { install: number; build: number }
+}
+
+/** Lines of a failed command's output shown in the error. */
+const TAIL_LINES = 20
+
+/**
+ * Credentials the runner gives this action and not the steps a user writes: the action's
+ * inputs (client secret, registry password, GitHub token) and the OIDC token request. A
+ * package's install script must not read them. Blanked, not dropped: the command runner
+ * lays this environment over its own process environment.
+ */
+const ACTION_ONLY = /^(?:INPUT_|ACTIONS_ID_TOKEN_REQUEST_(?:TOKEN|URL)$|ACTIONS_RUNTIME_TOKEN$)/
+
+/** Pure: the process environment less the action's credentials, then `build-env`, then `CI=true`. */
+export function buildEnvironment(processEnv: FrontendBuildDeps['env'], buildEnv: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(processEnv)) {
+    if (value !== undefined) env[name] = ACTION_ONLY.test(name) ? '' : value
+  }
+  return { ...env, ...buildEnv, CI: 'true' }
+}
+
+/**
+ * Install, then build, in the part's working directory, each command run without a shell;
+ * then check that the output folder has something to publish and nothing outside it.
+ * Both command lines are checked before either runs.
+ */
+export async function buildFrontend(plan: FrontendBuildSettings, context: FrontendBuildContext, deps: FrontendBuildDeps): Promise<FrontendBuild> {
+  const steps = [
+    { name: 'install' as const, key: 'parts.frontend.install', line: plan.install, argv: splitCommandLine(plan.install, 'parts.frontend.install') },
+    { name: 'build' as const, key: 'parts.frontend.build', line: plan.build, argv: splitCommandLine(plan.build, 'parts.frontend.build') }
+  ]
+  const workingDir = path.resolve(context.workspace, plan.workingDirectory)
+  if (!(await isDirectory(workingDir))) {
+    throw new DeployError(`The frontend's working directory ${plan.workingDirectory} does not exist in the repository.`, 'Set parts.frontend.working-directory to the folder that holds package.json.')
+  }
+
+  const env = buildEnvironment(deps.env, plan.buildEnv)
+  const seconds = { install: 0, build: 0 }
+  for (const step of steps) {
+    seconds[step.name] = await deps.logger.group(`Frontend ${step.name}: ${step.line}`, async () => {
+      const started = performance.now()
+      const [tool, ...args] = step.argv as [string, ...string[]]
+      let result: CommandResult
+      try {
+        result = await deps.runner.run(tool, args, { cwd: workingDir, env })
+      } catch (error) {
+        throw new DeployError(`The frontend ${step.name} command "${step.line}" could not start in ${plan.workingDirectory}: ${(error as Error).message}`, `Install ${tool} on the runner (for example with actions/setup-node), or change ${step.key} in the config.`)
+      }
+      const output = tail(`${result.stdout}\n${result.stderr}`)
+      if (result.exitCode !== 0) {
+        throw new DeployError(
+          `The frontend ${step.name} command "${step.line}" failed with exit code ${result.exitCode} in ${plan.workingDirectory}. Its last lines:\n${output || '(no output)'}`,
+          `Fix the ${step.name} so that it passes when run in ${plan.workingDirectory}, or change ${step.key} in the config if that is the wrong command.`
+        )
+      }
+      const took = Math.round((performance.now() - started) / 100) / 10
+      if (output) deps.logger.debug(`Last lines of "${step.line}":\n${output}`)
+      deps.logger.info(`${step.line}: done in ${took} s`)
+      return took
+    })
+  }
+
+  const outputDir = path.resolve(workingDir, plan.output)
+  await checkOutput(outputDir, path.posix.join(plan.workingDirectory, plan.output))
+  return { outputDir, seconds }
+}
+
+/** Missing, empty, or linking outside itself: the deploy stops before anything is uploaded. */
+async function checkOutput(outputDir: string, shownAs: string): Promise<void> {
+  const hint = 'Set parts.frontend.output to the folder the build writes, relative to parts.frontend.working-directory (for example build for Create React App, dist for Vite).'
+  if (!(await isDirectory(outputDir))) throw new DeployError(`The frontend build finished but wrote no output folder ${shownAs}: nothing uploaded.`, hint)
+  // Refuses links that lead outside the folder, naming the link.
+  const files = await listOutputFiles(outputDir)
+  if (files.length === 0) throw new DeployError(`The frontend build finished but its output folder ${shownAs} is empty: nothing uploaded.`, hint)
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** The last lines of a command's output, blank lines left out, indented under the message. */
+function tail(output: string): string {
+  const lines = output.split(/\r?\n/).filter(line => line.trim() !== '')
+  return lines
+    .slice(-TAIL_LINES)
+    .map(line => `  ${line.trimEnd()}`)
+    .join('\n')
+}
