@@ -163,6 +163,7 @@ function createSiteStore(options) {
         account,
         container: options.container,
         archiveContainer: options.archiveContainer,
+        archivePath: name => `${options.archiveContainer}/${prefix}${name}`,
         async listSite() {
             return attempt('listing', where(site), async () => {
                 const blobs = [];

@@ -163,6 +163,7 @@ function createSiteStore(options) {
         account,
         container: options.container,
         archiveContainer: options.archiveContainer,
+        archivePath: name => `${options.archiveContainer}/${prefix}${name}`,
         async listSite() {
             return attempt('listing', where(site), async () => {
                 const blobs = [];
@@ -1113,21 +1114,21 @@ async function deployFrontend(plan, context, deps) {
         }
     };
     const store = siteStoreFor(plan, context.environment, deps.azure, logger);
-    const live = deps.rollbackTo ?? context.commit;
+    const live = plan.rollbackTo ?? context.commit;
     const archive = `${live}.zip`;
     const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join(deps.tempDir, 'apd-frontend-'));
     const lock = await timed('lock', () => store.acquireLock({ waitMs: plan.lockTimeoutSeconds * 1000 }));
     try {
         let outputDir;
-        if (deps.rollbackTo) {
+        if (plan.rollbackTo) {
             outputDir = external_node_path_default().join(scratch, 'release');
-            await logger.group(`Fetch the release of ${deps.rollbackTo.slice(0, 12)}`, async () => {
+            await logger.group(`Fetch the release of ${plan.rollbackTo.slice(0, 12)}`, async () => {
                 const zip = external_node_path_default().join(scratch, archive);
                 try {
                     await store.downloadArchive(archive, zip);
                 }
                 catch (error) {
-                    throw new errors/* DeployError */.sH(`rollback-to ${deps.rollbackTo}: its release archive ${store.archiveContainer}/${archive} could not be read (${error.message}).`, `Releases are kept for the last ${plan.keepReleases} deploys (keep-releases): pick a commit that was deployed since, or redeploy it by building it again.`);
+                    throw new errors/* DeployError */.sH(`rollback-to ${plan.rollbackTo}: its release archive ${store.archivePath(archive)} could not be read (${error.message}).`, `Releases are kept for the last ${plan.keepReleases} deploys (keep-releases): pick a commit that was deployed since, or redeploy it by building it again.`);
                 }
                 await extractReleaseArchive(zip, outputDir);
             });
@@ -1143,21 +1144,24 @@ async function deployFrontend(plan, context, deps) {
             logger.warning(`could not check the static website setting of ${store.account} (${website.reason}); make sure it is on (a data role cannot read it: Storage Account Contributor can)`);
         const cacheControl = compileCacheControl(plan.cacheControl);
         const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }));
-        if (!deps.rollbackTo) {
+        // Checked before the release archive goes up: a refused build leaves nothing behind.
+        const syncPlan = planSync(local, remote, { maxDeleteShare: plan.maxDeleteShare, allowMassDelete: deps.allowMassDelete });
+        if (syncPlan.deleteRefused && plan.deleteStale === 'after-purge') {
+            throw new errors/* DeployError */.sH(`refusing to deploy: ${syncPlan.deleteRefused}. Nothing was uploaded or deleted.`, "Check parts.frontend.output (a wrong folder looks like a site that lost most of its files); if the site really shrank, set 'allow-mass-delete: true' for this run (or raise parts.frontend.max-delete-share).");
+        }
+        logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`);
+        if (!plan.rollbackTo) {
             await timed('archive', async () => {
                 const zip = await createReleaseArchive(outputDir, files, external_node_path_default().join(scratch, archive));
                 await store.uploadArchive(archive, zip.path);
-                logger.info(`release archive ${store.archiveContainer}/${archive}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`);
+                logger.info(`release archive ${store.archivePath(archive)}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`);
             });
         }
-        const syncPlan = planSync(local, remote, { maxDeleteShare: plan.maxDeleteShare, allowMassDelete: deps.allowMassDelete });
-        if (syncPlan.deleteRefused && plan.deleteStale === 'after-purge') {
-            throw new errors/* DeployError */.sH(`refusing to deploy: ${syncPlan.deleteRefused}. Nothing was uploaded or deleted.`, "Check parts.frontend.output (a wrong folder looks like a site that lost most of its files); if the site really shrank, set 'allow-mass-delete: true' for this run.");
-        }
-        logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`);
         const sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now })));
         if (!sync.ok) {
-            throw new errors/* DeployError */.sH(`the upload to ${store.account}/${store.container} failed: ${sync.failure}. Nothing was deleted; the site serves the files uploaded so far next to the previous ones.`, 'Re-run the job: the sync uploads only what still differs.');
+            // The failure may carry its own hint ("\n  → …"): it goes after this message, not inside it.
+            const [reason = '', ...hints] = (sync.failure ?? 'see the log above').split('\n  → ');
+            throw new errors/* DeployError */.sH(`the upload to ${store.account}/${store.container} failed: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was deleted; the site serves the files uploaded so far next to the previous ones.`, [...hints, 'Re-run the job: the sync uploads only what still differs.'].join('\n  → '));
         }
         const replaced = [...syncPlan.uploads.filter(upload => upload.reason === 'changed').map(upload => upload.file.path), ...syncPlan.headerFixes.map(fix => fix.path)];
         const paths = plan.cdn ? purgePaths(replaced, plan.purge) : [];
@@ -1175,8 +1179,8 @@ async function deployFrontend(plan, context, deps) {
         await pruneArchives(store, plan.keepReleases, archive, logger);
         return {
             commit: live,
-            siteUrl: plan.siteUrl ?? (plan.cdn?.domains?.[0] ? `https://${plan.cdn.domains[0]}` : undefined),
-            archive: `${store.archiveContainer}/${archive}`,
+            siteUrl: plan.siteUrl ?? (plan.cdn?.domains?.[0] ?? purge?.domains[0] ? `https://${plan.cdn?.domains?.[0] ?? purge?.domains[0]}` : undefined),
+            archive: store.archivePath(archive),
             files: files.length,
             uploaded: sync.uploaded.length,
             skipped: syncPlan.unchanged.length,

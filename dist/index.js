@@ -31958,6 +31958,7 @@ function buildPlan(request) {
             indexDocument: part['index-document'],
             errorDocument: part['error-document'],
             lockTimeoutSeconds: part['lock-timeout'],
+            rollbackTo: request.rollbackTo,
             storageAccount: settings['storage-account'],
             container: settings.container,
             archiveContainer: settings['archive-container'],
@@ -32002,7 +32003,10 @@ function formatPlan(plan) {
             lines.push(`  verify  ${part.health.path} answers with ${plan.commit.slice(0, 12)}${part.health.versionHeader ? ` in header ${part.health.versionHeader}` : ' in its body'}, ${part.health.consecutive}× within ${part.health.timeoutSeconds}s`);
         }
         else {
-            lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${external_node_path_default().posix.join(part.workingDirectory, part.output)}`);
+            if (part.rollbackTo)
+                lines.push(`  release ${part.rollbackTo.slice(0, 12)}.zip from ${part.archiveContainer}, no build (rollback)`);
+            else
+                lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${external_node_path_default().posix.join(part.workingDirectory, part.output)}`);
             lines.push(`  upload  ${part.storageAccount}/${part.container} (release archive in ${part.archiveContainer})`);
             if (part.cdn)
                 lines.push(`  purge   ${part.cdn.kind} ${part.cdn.profile}/${part.cdn.endpoint}${part.cdn.domains?.length ? ` with ${part.cdn.domains.join(', ')}` : ''}`);
@@ -32291,7 +32295,7 @@ async function run(overrides = {}) {
             git,
             logger
         }));
-        const plan = buildPlan({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId });
+        const plan = buildPlan({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId, rollbackTo: inputs.rollbackTo });
         await logger.group('Plan', async () => logger.info(formatPlan(plan)));
         writePlanOutputs(plan);
         const toDeploy = partsToDeploy(plan);
@@ -32336,7 +32340,7 @@ async function run(overrides = {}) {
         let frontend;
         if (frontendPlan) {
             const { deployFrontend } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(974), __nccwpck_require__.e(709)]).then(__nccwpck_require__.bind(__nccwpck_require__, 29709));
-            frontend = await deployFrontend(frontendPlan, { workspace: context.workspace, commit: context.sha, environment: plan.environment }, { runner: deps.runner, logger, env: deps.env, tempDir, azure, rollbackTo: inputs.rollbackTo, allowMassDelete: inputs.allowMassDelete });
+            frontend = await deployFrontend(frontendPlan, { workspace: context.workspace, commit: context.sha, environment: plan.environment }, { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete });
             writeFrontendOutputs(frontend);
             logger.info(`Deployed the site (${frontend.commit.slice(0, 12)}): ${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.headersFixed} headers fixed, ${frontend.deleted} deleted${frontend.siteUrl ? `; ${frontend.siteUrl}` : ''}.`);
         }

@@ -150,7 +150,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
       })
     )
 
-    const plan = buildPlan({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId })
+    const plan = buildPlan({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId, rollbackTo: inputs.rollbackTo })
     await logger.group('Plan', async () => logger.info(formatPlan(plan)))
     writePlanOutputs(plan)
 
@@ -206,7 +206,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
       frontend = await deployFrontend(
         frontendPlan,
         { workspace: context.workspace, commit: context.sha, environment: plan.environment },
-        { runner: deps.runner, logger, env: deps.env, tempDir, azure, rollbackTo: inputs.rollbackTo, allowMassDelete: inputs.allowMassDelete }
+        { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete }
       )
       writeFrontendOutputs(frontend)
       logger.info(`Deployed the site (${frontend.commit.slice(0, 12)}): ${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.headersFixed} headers fixed, ${frontend.deleted} deleted${frontend.siteUrl ? `; ${frontend.siteUrl}` : ''}.`)

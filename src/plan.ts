@@ -70,6 +70,8 @@ export interface FrontendPlan {
   errorDocument: string
   /** How long to wait for another deploy of the same site to finish. */
   lockTimeoutSeconds: number
+  /** Redeploy this commit's archived release instead of building (the `rollback-to` input). */
+  rollbackTo?: string
   storageAccount: string
   container: string
   archiveContainer: string
@@ -97,6 +99,7 @@ export interface PlanRequest {
   dryRun: boolean
   /** The `subscription-id` input: the default for targets that name none. */
   subscriptionId?: string
+  rollbackTo?: string
 }
 
 const EXAMPLE_COUNT = 5
@@ -173,6 +176,7 @@ export function buildPlan(request: PlanRequest): DeployPlan {
       indexDocument: part['index-document'],
       errorDocument: part['error-document'],
       lockTimeoutSeconds: part['lock-timeout'],
+      rollbackTo: request.rollbackTo,
       storageAccount: settings['storage-account'],
       container: settings.container,
       archiveContainer: settings['archive-container'],
@@ -217,7 +221,8 @@ export function formatPlan(plan: DeployPlan): string {
       for (const target of part.targets) lines.push(`    - ${target.app}${target.slot ? `/${target.slot}` : ''} (resource group ${target.resourceGroup})`)
       lines.push(`  verify  ${part.health.path} answers with ${plan.commit.slice(0, 12)}${part.health.versionHeader ? ` in header ${part.health.versionHeader}` : ' in its body'}, ${part.health.consecutive}× within ${part.health.timeoutSeconds}s`)
     } else {
-      lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${path.posix.join(part.workingDirectory, part.output)}`)
+      if (part.rollbackTo) lines.push(`  release ${part.rollbackTo.slice(0, 12)}.zip from ${part.archiveContainer}, no build (rollback)`)
+      else lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${path.posix.join(part.workingDirectory, part.output)}`)
       lines.push(`  upload  ${part.storageAccount}/${part.container} (release archive in ${part.archiveContainer})`)
       if (part.cdn) lines.push(`  purge   ${part.cdn.kind} ${part.cdn.profile}/${part.cdn.endpoint}${part.cdn.domains?.length ? ` with ${part.cdn.domains.join(', ')}` : ''}`)
       if (part.siteUrl) lines.push(`  site    ${part.siteUrl}`)

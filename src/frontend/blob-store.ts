@@ -87,6 +87,8 @@ export interface SiteStore {
   readonly account: string
   readonly container: string
   readonly archiveContainer: string
+  /** Where an archive of this name is kept: `<archive container>/<environment>/<name>`. */
+  archivePath(name: string): string
   listSite(): Promise<RemoteBlob[]>
   upload(file: SiteFile, headers: BlobHeaders): Promise<void>
   setHeaders(path: string, headers: BlobHeaders, md5: string): Promise<void>
@@ -246,6 +248,7 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
     account,
     container: options.container,
     archiveContainer: options.archiveContainer,
+    archivePath: name => `${options.archiveContainer}/${prefix}${name}`,
 
     async listSite() {
       return attempt('listing', where(site), async () => {

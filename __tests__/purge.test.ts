@@ -1,0 +1,174 @@
+/**
+ * The CDN purge: which edge paths a deploy purges (pure), how they are split into calls, and
+ * the calls themselves, made in-process through the real @azure/arm-cdn client against the
+ * Azure stand-in, signed in with a client secret, and polled until the stand-in reports the
+ * purge done.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import tls from 'node:tls'
+import { startAzureStandin } from '../azure-standin/index.mjs'
+import { createAzureClients, type AzureClients } from '../src/azure/clients.js'
+import { resolveCloud } from '../src/azure/cloud.js'
+import { createCredential } from '../src/azure/credentials.js'
+import { MAX_LISTED_PATHS, PATHS_PER_PURGE, purgeBatches, purgeEdge, purgePaths } from '../src/frontend/purge.js'
+import type { CdnPlan } from '../src/plan.js'
+
+type Standin = Awaited<ReturnType<typeof startAzureStandin>>
+type Purge = ReturnType<Standin['state']>['purges'][number]
+
+const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555'
+const CLIENT = '3c4d5e6f-7081-4a9b-8c0d-2e3f4a5b6c7d'
+const SECRET = 'purge~Secret.0123456789'
+const DOMAINS = ['www.example.com', 'example.com']
+const PURGE_MS = 400
+
+let standin: Standin
+let clients: AzureClients
+
+beforeAll(async () => {
+  standin = await startAzureStandin({ containers: 'none' })
+  standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
+  const cloud = resolveCloud({
+    'authority-host': standin.cloud.authorityHost,
+    'resource-manager': standin.cloud.resourceManager,
+    'resource-manager-audience': standin.cloud.resourceManagerAudience,
+    'storage-suffix': standin.cloud.storageSuffix
+  })
+  const credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: CLIENT, clientSecret: SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
+  clients = createAzureClients(credential, cloud)
+  standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'web-prod', domains: DOMAINS })
+  standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-bare', endpoint: 'web-bare' })
+  standin.addCdnEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'cdn-classic', endpoint: 'static-site' })
+  // Long enough that a purge not polled to completion would still read InProgress.
+  standin.setPurgeDuration(PURGE_MS)
+}, 30_000)
+
+afterAll(async () => {
+  await standin?.close()
+})
+
+const range = (count: number, name: (index: number) => string) => Array.from({ length: count }, (_, index) => name(index))
+
+describe('purgePaths: what a deploy purges', () => {
+  test.each<[string, string[], 'changed' | 'all', string[]]>([
+    ['nothing replaced: nothing to purge', [], 'changed', []],
+    ['a page', ['about.html'], 'changed', ['/about.html']],
+    ['the root index.html is also served as /', ['index.html'], 'changed', ['/', '/index.html']],
+    ['a folder index.html is also served as its folder', ['docs/index.html'], 'changed', ['/docs/', '/docs/index.html']],
+    ['a name that only ends in index.html is not a folder index', ['myindex.html', 'docs/oldindex.html'], 'changed', ['/docs/oldindex.html', '/myindex.html']],
+    ['sorted, each path once', ['static/js/b.js', 'index.html', 'robots.txt', 'static/js/b.js'], 'changed', ['/', '/index.html', '/robots.txt', '/static/js/b.js']],
+    ['non-ASCII and spaces stay as the blob names them', ['docs/café menu.html'], 'changed', ['/docs/café menu.html']],
+    ["'all': everything, whatever changed", ['about.html'], 'all', ['/*']],
+    ["'all' with nothing replaced still purges everything", [], 'all', ['/*']]
+  ])('%s', (_name, replaced, mode, expected) => {
+    expect(purgePaths(replaced, mode)).toEqual(expected)
+  })
+
+  test(`up to ${MAX_LISTED_PATHS} paths are listed; one more and it is /*`, () => {
+    const exactly = range(MAX_LISTED_PATHS, index => `static/media/f${String(index).padStart(3, '0')}.png`)
+    expect(purgePaths(exactly, 'changed')).toHaveLength(MAX_LISTED_PATHS)
+    expect(purgePaths([...exactly, 'static/media/one-more.png'], 'changed')).toEqual(['/*'])
+    // Folder indexes count twice: 250 of them are 500 paths, 251 are 502.
+    const indexes = (count: number) => range(count, index => `d${index}/index.html`)
+    expect(purgePaths(indexes(250), 'changed')).toHaveLength(500)
+    expect(purgePaths(indexes(251), 'changed')).toEqual(['/*'])
+  })
+})
+
+describe('purgeBatches: at most 100 paths a call', () => {
+  test.each([
+    [0, []],
+    [1, [1]],
+    [100, [100]],
+    [101, [100, 1]],
+    [150, [100, 50]],
+    [500, [100, 100, 100, 100, 100]]
+  ])('%i paths → calls of %j', (count, sizes) => {
+    const paths = range(count, index => `/p${index}`)
+    const batches = purgeBatches(paths)
+    expect(batches.map(batch => batch.length)).toEqual(sizes)
+    // In order, every path exactly once.
+    expect(batches.flat()).toEqual(paths)
+  })
+
+  test('the limit is the one Front Door documents', () => {
+    expect(PATHS_PER_PURGE).toBe(100)
+  })
+})
+
+describe('purgeEdge against the stand-in, through @azure/arm-cdn', () => {
+  const frontDoor: CdnPlan = { kind: 'frontdoor', subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'web-prod' }
+  const purgesOf = (profile: string, since: number): Purge[] => standin.state().purges.filter(purge => purge.profile === profile).slice(since)
+  const countOf = (profile: string) => standin.state().purges.filter(purge => purge.profile === profile).length
+  /** The stand-in's record of the calls since `mark` whose path matches. */
+  const callsSince = (mark: number, pattern: RegExp) => standin.calls.slice(mark).filter(call => pattern.test(call.path))
+
+  test("Front Door, 150 paths, no domains in the config: 2 calls (100 + 50), each with the profile's custom domains, polled to completion", async () => {
+    const paths = range(150, index => `/static/js/chunk-${String(index).padStart(3, '0')}.js`)
+    const before = countOf('afd-prod')
+    const mark = standin.calls.length
+    const started = Date.now()
+    const report = await purgeEdge(frontDoor, paths, clients)
+    const resolvedAt = Date.now()
+
+    expect(report).toEqual({ paths, domains: DOMAINS, calls: 2, seconds: expect.any(Number) })
+    expect(report.seconds).toBeGreaterThanOrEqual(PURGE_MS / 1000)
+    const purges = purgesOf('afd-prod', before)
+    expect(purges).toHaveLength(2)
+    // The two calls run at once: match them by their paths, not their order.
+    const bySize = [...purges].sort((a, b) => b.contentPaths.length - a.contentPaths.length)
+    expect(bySize.map(purge => purge.contentPaths)).toEqual([paths.slice(0, 100), paths.slice(100)])
+    for (const purge of purges) {
+      expect(purge).toMatchObject({ kind: 'afd', subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', endpoint: 'web-prod', domains: DOMAINS, status: 'Succeeded' })
+      // Done on the stand-in before purgeEdge returned, and not before the purge's run time.
+      const completedAt = Date.parse(purge.completedAt!)
+      expect(completedAt).toBeGreaterThanOrEqual(started)
+      expect(completedAt).toBeLessThanOrEqual(resolvedAt)
+      expect(completedAt - Date.parse(purge.requestedAt)).toBeGreaterThanOrEqual(PURGE_MS - 50)
+      expect(standin.state().operations.find(operation => operation.id === purge.operationId)?.status).toBe('Succeeded')
+    }
+
+    // What the stand-in saw: the domains read once, two purge POSTs, each polled.
+    expect(callsSince(mark, /\/profiles\/afd-prod\/customDomains$/i).map(call => [call.method, call.status])).toEqual([['GET', 200]])
+    const posts = callsSince(mark, /\/afdEndpoints\/web-prod\/purge$/i)
+    expect(posts.map(call => [call.method, call.status, call.principal, call.apiVersion])).toEqual([
+      ['POST', 202, CLIENT, '2024-02-01'],
+      ['POST', 202, CLIENT, '2024-02-01']
+    ])
+    expect(callsSince(mark, /operation/i).length).toBeGreaterThanOrEqual(2)
+  }, 20_000)
+
+  test('Front Door with domains in the config: those, and no lookup', async () => {
+    const before = countOf('afd-prod')
+    const mark = standin.calls.length
+    const report = await purgeEdge({ ...frontDoor, domains: ['www.example.com'] }, ['/', '/index.html'], clients)
+    expect(report).toMatchObject({ domains: ['www.example.com'], calls: 1 })
+    expect(purgesOf('afd-prod', before)).toEqual([expect.objectContaining({ contentPaths: ['/', '/index.html'], domains: ['www.example.com'], status: 'Succeeded' })])
+    expect(callsSince(mark, /customDomains$/i)).toEqual([])
+  }, 20_000)
+
+  test('Front Door whose profile has no custom domains: the endpoint host only (no domains sent)', async () => {
+    const before = countOf('afd-bare')
+    const report = await purgeEdge({ ...frontDoor, profile: 'afd-bare', endpoint: 'web-bare' }, ['/*'], clients)
+    expect(report).toMatchObject({ paths: ['/*'], domains: [], calls: 1 })
+    expect(purgesOf('afd-bare', before)).toEqual([expect.objectContaining({ kind: 'afd', endpoint: 'web-bare', contentPaths: ['/*'], domains: null, status: 'Succeeded' })])
+  }, 20_000)
+
+  test('classic CDN endpoint: one call, no domains, polled to completion', async () => {
+    const before = countOf('cdn-classic')
+    const mark = standin.calls.length
+    const report = await purgeEdge({ kind: 'cdn', subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'cdn-classic', endpoint: 'static-site' }, ['/', '/index.html'], clients)
+    const resolvedAt = Date.now()
+    expect(report).toEqual({ paths: ['/', '/index.html'], domains: [], calls: 1, seconds: expect.any(Number) })
+    const [purge, ...more] = purgesOf('cdn-classic', before)
+    expect(more).toEqual([])
+    expect(purge).toMatchObject({ kind: 'cdn', endpoint: 'static-site', contentPaths: ['/', '/index.html'], domains: null, status: 'Succeeded' })
+    expect(Date.parse(purge!.completedAt!)).toBeLessThanOrEqual(resolvedAt)
+    expect(callsSince(mark, /\/endpoints\/static-site\/purge$/i).map(call => [call.method, call.status, call.principal])).toEqual([['POST', 202, CLIENT]])
+  }, 20_000)
+
+  test('an endpoint that does not exist: the purge fails with ARM’s 404', async () => {
+    await expect(purgeEdge({ ...frontDoor, endpoint: 'no-such-endpoint', domains: ['www.example.com'] }, ['/'], clients)).rejects.toThrow(/no-such-endpoint.*was not found/)
+  }, 20_000)
+})
