@@ -31129,7 +31129,7 @@ function describeFailure(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(20954);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94549);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31233,7 +31233,7 @@ function forcedParts(selection) {
 
 /***/ }),
 
-/***/ 20954:
+/***/ 94549:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31242,19 +31242,19 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:timers/promises"
 var promises_ = __nccwpck_require__(58500);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 10 modules
 var core = __nccwpck_require__(57264);
 // EXTERNAL MODULE: ./src/azure/cloud.ts
 var azure_cloud = __nccwpck_require__(56370);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(83916);
 ;// CONCATENATED MODULE: ./src/azure/sign-in.ts
@@ -31296,8 +31296,51 @@ function chooseSignIn(inputs, offers) {
     }
 }
 
-// EXTERNAL MODULE: ./src/backend/web-app-state.ts
-var web_app_state = __nccwpck_require__(53816);
+;// CONCATENATED MODULE: ./src/azure/connect.ts
+
+
+
+
+
+
+function signInOffers(env) {
+    const azureConfigDir = env.AZURE_CONFIG_DIR || external_node_path_default().join(env.HOME || (0,external_node_os_.homedir)(), '.azure');
+    return {
+        oidc: Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN),
+        azureCliSession: (0,external_node_fs_.existsSync)(external_node_path_default().join(azureConfigDir, 'azureProfile.json'))
+    };
+}
+/**
+ * Choose how to sign in and build the ARM clients. A dry run can go on without Azure; a
+ * deploy cannot. The Azure SDKs load only here, so a run's first lines print at once.
+ */
+async function connectAzure(inputs, cloud, deps) {
+    let method;
+    try {
+        method = chooseSignIn(inputs, signInOffers(deps.env));
+    }
+    catch (error) {
+        if (!inputs.dryRun || !(error instanceof errors/* DeployError */.sH))
+            throw error;
+        return { unavailable: error };
+    }
+    const [{ createCredential }, { createAzureClients }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(16), __nccwpck_require__.e(329)]).then(__nccwpck_require__.bind(__nccwpck_require__, 84329)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(860), __nccwpck_require__.e(509), __nccwpck_require__.e(139)]).then(__nccwpck_require__.bind(__nccwpck_require__, 23139))]);
+    const credential = createCredential(method, cloud, { getIdToken: deps.getIdToken, setSecret: deps.setSecret });
+    deps.logger.info(`Azure: ${cloud.name} (${cloud.resourceManager}), signing in with ${method.kind}${'clientId' in method ? ` as ${method.clientId}` : ''}`);
+    // Sign in now: a wrong federated credential or secret should fail the step here, with
+    // Entra ID's reason, not as a puzzling error halfway through a deploy.
+    try {
+        // enableCae as the ARM pipeline asks, so this token is the one its calls reuse.
+        await credential.getToken((0,azure_cloud/* resourceManagerScope */.M7)(cloud), { enableCae: true });
+    }
+    catch (error) {
+        if (!inputs.dryRun || !(error instanceof errors/* DeployError */.sH))
+            throw error;
+        return { unavailable: error };
+    }
+    return { clients: createAzureClients(credential, cloud), credential, cloud, tenantId: 'tenantId' in method ? method.tenantId : undefined };
+}
+
 // EXTERNAL MODULE: ./src/inputs.ts
 var src_inputs = __nccwpck_require__(38422);
 ;// CONCATENATED MODULE: ./src/logger.ts
@@ -31548,6 +31591,169 @@ function createGitRepository(runner, workspace, remote = 'origin') {
 
 
 
+
+// EXTERNAL MODULE: ./src/backend/web-app-state.ts
+var web_app_state = __nccwpck_require__(53816);
+;// CONCATENATED MODULE: ./src/plan.ts
+
+
+const EXAMPLE_COUNT = 5;
+function summarise(change) {
+    return {
+        changed: change.changed,
+        base: change.base,
+        reason: change.reason,
+        detail: change.detail,
+        fileCount: change.files.length,
+        examples: change.files.slice(0, EXAMPLE_COUNT)
+    };
+}
+/** Pure: the same config, environment and changes always give the same plan. */
+function buildPlan(request) {
+    const { config, environment } = request;
+    const subscriptionFor = (explicit, where, deploy) => {
+        const subscription = explicit ?? request.subscriptionId;
+        if (!subscription && deploy) {
+            throw new errors/* DeployError */.sH(`${where} names no subscription and the 'subscription-id' input is empty.`, `Set 'subscription-id:' in the workflow step, or add subscription: to ${where} in the config.`);
+        }
+        return subscription ?? '';
+    };
+    const parts = request.changes.map((change) => (change.part === 'backend' ? backendPlan(summarise(change)) : frontendPlan(summarise(change))));
+    return { environment: environment.name, environmentSource: environment.source, commit: request.commit, dryRun: request.dryRun, parts };
+    function backendPlan(change) {
+        const part = config.parts.backend;
+        const settings = environment.settings.backend;
+        return {
+            part: 'backend',
+            deploy: change.changed,
+            change,
+            image: `${part.registry}/${part.repository}:${request.commit}`,
+            registry: part.registry,
+            repository: part.repository,
+            context: part.context,
+            dockerfile: part.file,
+            buildArgs: part['build-args'],
+            versionBuildArg: part['version-build-arg'],
+            cache: part.cache,
+            strategy: settings.strategy,
+            acrIdentity: settings['acr-identity'],
+            swapTimeoutSeconds: settings['swap-timeout'],
+            targets: webAppTargets(environment, request.subscriptionId).map((target, index) => ({
+                ...target,
+                subscription: subscriptionFor(target.subscription || undefined, `environments.${environment.name}.backend.targets[${index}]`, change.changed)
+            })),
+            health: { path: part.health.path, versionHeader: part.health['version-header'], timeoutSeconds: part.health.timeout, consecutive: part.health.consecutive, intervalSeconds: part.health.interval }
+        };
+    }
+    function frontendPlan(change) {
+        const part = config.parts.frontend;
+        const settings = environment.settings.frontend;
+        const edge = settings.frontdoor ? { kind: 'frontdoor', ...settings.frontdoor } : settings.cdn ? { kind: 'cdn', ...settings.cdn } : undefined;
+        return {
+            part: 'frontend',
+            deploy: change.changed,
+            change,
+            workingDirectory: part['working-directory'],
+            install: part.install,
+            build: part.build,
+            output: part.output,
+            buildEnv: Object.hasOwn(part['build-env'], environment.name) ? part['build-env'][environment.name] : {},
+            cacheControl: part['cache-control'],
+            deleteStale: part['delete-stale'],
+            maxDeleteShare: part['max-delete-share'],
+            keepReleases: part['keep-releases'],
+            purge: part.purge,
+            indexDocument: part['index-document'],
+            errorDocument: part['error-document'],
+            lockTimeoutSeconds: part['lock-timeout'],
+            rollbackTo: request.rollbackTo,
+            storageAccount: settings['storage-account'],
+            container: settings.container,
+            archiveContainer: settings['archive-container'],
+            blobEndpoint: settings['blob-endpoint'],
+            siteUrl: settings['site-url'],
+            cdn: edge && {
+                kind: edge.kind,
+                subscription: subscriptionFor(edge.subscription, `environments.${environment.name}.frontend.${edge.kind}`, change.changed),
+                resourceGroup: edge['resource-group'],
+                profile: edge.profile,
+                endpoint: edge.endpoint,
+                domains: 'domains' in edge ? edge.domains : undefined
+            }
+        };
+    }
+}
+/** The environment's Web Apps and slots; `subscription` is '' where neither the target nor the input names one. */
+function webAppTargets(environment, defaultSubscription) {
+    return (environment.settings.backend?.targets ?? []).map(target => ({
+        subscription: target.subscription ?? defaultSubscription ?? '',
+        resourceGroup: target['resource-group'],
+        app: target.app,
+        slot: target.slot
+    }));
+}
+function partsToDeploy(plan) {
+    return plan.parts.filter(p => p.deploy).map(p => p.part);
+}
+/** The plan as a person reads it in the log. */
+function formatPlan(plan) {
+    const lines = [`Plan for environment ${plan.environment} (from ${plan.environmentSource}) at ${plan.commit}${plan.dryRun ? ' — dry run, nothing will change' : ''}`];
+    for (const part of plan.parts) {
+        lines.push(`${part.part}: ${part.deploy ? 'DEPLOY' : 'skip'} (${part.change.reason}) — ${part.change.detail}`);
+        if (!part.deploy)
+            continue;
+        if (part.part === 'backend') {
+            lines.push(`  image   ${part.image}`);
+            lines.push(`  build   ${part.dockerfile ?? `${part.context}/Dockerfile`} (context ${part.context})`);
+            lines.push(`  rollout ${part.strategy} to ${part.targets.length} target${part.targets.length === 1 ? '' : 's'} in parallel, all or nothing:`);
+            for (const target of part.targets)
+                lines.push(`    - ${target.app}${target.slot ? `/${target.slot}` : ''} (resource group ${target.resourceGroup})`);
+            lines.push(`  verify  ${part.health.path} answers with ${plan.commit.slice(0, 12)}${part.health.versionHeader ? ` in header ${part.health.versionHeader}` : ' in its body'}, ${part.health.consecutive}× within ${part.health.timeoutSeconds}s`);
+        }
+        else {
+            if (part.rollbackTo)
+                lines.push(`  release ${part.rollbackTo.slice(0, 12)}.zip from ${part.archiveContainer}, no build (rollback)`);
+            else
+                lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${external_node_path_default().posix.join(part.workingDirectory, part.output)}`);
+            lines.push(`  upload  ${part.storageAccount}/${part.container} (release archive in ${part.archiveContainer})`);
+            if (part.cdn)
+                lines.push(`  purge   ${part.cdn.kind} ${part.cdn.profile}/${part.cdn.endpoint}${part.cdn.domains?.length ? ` with ${part.cdn.domains.join(', ')}` : ''}`);
+            if (part.siteUrl)
+                lines.push(`  site    ${part.siteUrl}`);
+        }
+    }
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/deployed-state.ts
+
+
+/** What is deployed, read from the environment's targets. */
+async function deployedShaProviders(loaded, environment, azure, subscriptionId) {
+    const providers = {};
+    if (!('clients' in azure))
+        return providers;
+    const backend = loaded.config.parts.backend;
+    if (backend && environment.settings.backend) {
+        // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
+        const swapped = environment.settings.backend.strategy === 'slot-swap';
+        const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target));
+        providers.backend = (0,web_app_state/* webAppDeployedCommits */.YN)(live, backend, (0,web_app_state/* createWebAppReader */.zC)(azure.clients));
+    }
+    const site = environment.settings.frontend;
+    if (loaded.config.parts.frontend && site) {
+        const [{ blobEndpointFor, createSiteStore }, { siteDeployedCommits }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]);
+        const store = createSiteStore({
+            blobEndpoint: blobEndpointFor(site['storage-account'], azure.cloud.storageSuffix, site['blob-endpoint']),
+            credential: azure.credential,
+            container: site.container,
+            archiveContainer: site['archive-container'],
+            environment: environment.name
+        });
+        providers.frontend = siteDeployedCommits(store);
+    }
+    return providers;
+}
 
 // EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
 var exec = __nccwpck_require__(22876);
@@ -31886,137 +32092,6 @@ function resolveEnvironment(config, requested, ref) {
     throw new errors/* ConfigError */.xL(`no environment matches ${pushed}. Known environments: ${listing}.`, `Set 'environment:' in the workflow step, or add the ${ref.tag ? 'tag' : 'branch'} to an environment's ${ref.tag ? 'tags' : 'branches'} in the config.`);
 }
 
-;// CONCATENATED MODULE: ./src/plan.ts
-
-
-const EXAMPLE_COUNT = 5;
-function summarise(change) {
-    return {
-        changed: change.changed,
-        base: change.base,
-        reason: change.reason,
-        detail: change.detail,
-        fileCount: change.files.length,
-        examples: change.files.slice(0, EXAMPLE_COUNT)
-    };
-}
-/** Pure: the same config, environment and changes always give the same plan. */
-function buildPlan(request) {
-    const { config, environment } = request;
-    const subscriptionFor = (explicit, where, deploy) => {
-        const subscription = explicit ?? request.subscriptionId;
-        if (!subscription && deploy) {
-            throw new errors/* DeployError */.sH(`${where} names no subscription and the 'subscription-id' input is empty.`, `Set 'subscription-id:' in the workflow step, or add subscription: to ${where} in the config.`);
-        }
-        return subscription ?? '';
-    };
-    const parts = request.changes.map((change) => (change.part === 'backend' ? backendPlan(summarise(change)) : frontendPlan(summarise(change))));
-    return { environment: environment.name, environmentSource: environment.source, commit: request.commit, dryRun: request.dryRun, parts };
-    function backendPlan(change) {
-        const part = config.parts.backend;
-        const settings = environment.settings.backend;
-        return {
-            part: 'backend',
-            deploy: change.changed,
-            change,
-            image: `${part.registry}/${part.repository}:${request.commit}`,
-            registry: part.registry,
-            repository: part.repository,
-            context: part.context,
-            dockerfile: part.file,
-            buildArgs: part['build-args'],
-            versionBuildArg: part['version-build-arg'],
-            cache: part.cache,
-            strategy: settings.strategy,
-            acrIdentity: settings['acr-identity'],
-            swapTimeoutSeconds: settings['swap-timeout'],
-            targets: webAppTargets(environment, request.subscriptionId).map((target, index) => ({
-                ...target,
-                subscription: subscriptionFor(target.subscription || undefined, `environments.${environment.name}.backend.targets[${index}]`, change.changed)
-            })),
-            health: { path: part.health.path, versionHeader: part.health['version-header'], timeoutSeconds: part.health.timeout, consecutive: part.health.consecutive, intervalSeconds: part.health.interval }
-        };
-    }
-    function frontendPlan(change) {
-        const part = config.parts.frontend;
-        const settings = environment.settings.frontend;
-        const edge = settings.frontdoor ? { kind: 'frontdoor', ...settings.frontdoor } : settings.cdn ? { kind: 'cdn', ...settings.cdn } : undefined;
-        return {
-            part: 'frontend',
-            deploy: change.changed,
-            change,
-            workingDirectory: part['working-directory'],
-            install: part.install,
-            build: part.build,
-            output: part.output,
-            buildEnv: Object.hasOwn(part['build-env'], environment.name) ? part['build-env'][environment.name] : {},
-            cacheControl: part['cache-control'],
-            deleteStale: part['delete-stale'],
-            maxDeleteShare: part['max-delete-share'],
-            keepReleases: part['keep-releases'],
-            purge: part.purge,
-            indexDocument: part['index-document'],
-            errorDocument: part['error-document'],
-            lockTimeoutSeconds: part['lock-timeout'],
-            rollbackTo: request.rollbackTo,
-            storageAccount: settings['storage-account'],
-            container: settings.container,
-            archiveContainer: settings['archive-container'],
-            blobEndpoint: settings['blob-endpoint'],
-            siteUrl: settings['site-url'],
-            cdn: edge && {
-                kind: edge.kind,
-                subscription: subscriptionFor(edge.subscription, `environments.${environment.name}.frontend.${edge.kind}`, change.changed),
-                resourceGroup: edge['resource-group'],
-                profile: edge.profile,
-                endpoint: edge.endpoint,
-                domains: 'domains' in edge ? edge.domains : undefined
-            }
-        };
-    }
-}
-/** The environment's Web Apps and slots; `subscription` is '' where neither the target nor the input names one. */
-function webAppTargets(environment, defaultSubscription) {
-    return (environment.settings.backend?.targets ?? []).map(target => ({
-        subscription: target.subscription ?? defaultSubscription ?? '',
-        resourceGroup: target['resource-group'],
-        app: target.app,
-        slot: target.slot
-    }));
-}
-function partsToDeploy(plan) {
-    return plan.parts.filter(p => p.deploy).map(p => p.part);
-}
-/** The plan as a person reads it in the log. */
-function formatPlan(plan) {
-    const lines = [`Plan for environment ${plan.environment} (from ${plan.environmentSource}) at ${plan.commit}${plan.dryRun ? ' — dry run, nothing will change' : ''}`];
-    for (const part of plan.parts) {
-        lines.push(`${part.part}: ${part.deploy ? 'DEPLOY' : 'skip'} (${part.change.reason}) — ${part.change.detail}`);
-        if (!part.deploy)
-            continue;
-        if (part.part === 'backend') {
-            lines.push(`  image   ${part.image}`);
-            lines.push(`  build   ${part.dockerfile ?? `${part.context}/Dockerfile`} (context ${part.context})`);
-            lines.push(`  rollout ${part.strategy} to ${part.targets.length} target${part.targets.length === 1 ? '' : 's'} in parallel, all or nothing:`);
-            for (const target of part.targets)
-                lines.push(`    - ${target.app}${target.slot ? `/${target.slot}` : ''} (resource group ${target.resourceGroup})`);
-            lines.push(`  verify  ${part.health.path} answers with ${plan.commit.slice(0, 12)}${part.health.versionHeader ? ` in header ${part.health.versionHeader}` : ' in its body'}, ${part.health.consecutive}× within ${part.health.timeoutSeconds}s`);
-        }
-        else {
-            if (part.rollbackTo)
-                lines.push(`  release ${part.rollbackTo.slice(0, 12)}.zip from ${part.archiveContainer}, no build (rollback)`);
-            else
-                lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${external_node_path_default().posix.join(part.workingDirectory, part.output)}`);
-            lines.push(`  upload  ${part.storageAccount}/${part.container} (release archive in ${part.archiveContainer})`);
-            if (part.cdn)
-                lines.push(`  purge   ${part.cdn.kind} ${part.cdn.profile}/${part.cdn.endpoint}${part.cdn.domains?.length ? ` with ${part.cdn.domains.join(', ')}` : ''}`);
-            if (part.siteUrl)
-                lines.push(`  site    ${part.siteUrl}`);
-        }
-    }
-    return lines.join('\n');
-}
-
 // EXTERNAL MODULE: ./src/backend/health.ts
 var health = __nccwpck_require__(74228);
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -32185,8 +32260,6 @@ async function readRunContext(env) {
 
 
 
-
-
 const coreLogger = {
     info: message => core/* info */.pq(message),
     warning: message => core/* warning */.$e(message),
@@ -32195,70 +32268,6 @@ const coreLogger = {
 };
 function realDependencies() {
     return { env: process.env, runner: createCommandRunner(), logger: coreLogger, getIdToken: audience => core/* getIDToken */.V9(audience) };
-}
-function signInOffers(env) {
-    const azureConfigDir = env.AZURE_CONFIG_DIR || external_node_path_default().join(env.HOME || (0,external_node_os_.homedir)(), '.azure');
-    return {
-        oidc: Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN),
-        azureCliSession: (0,external_node_fs_.existsSync)(external_node_path_default().join(azureConfigDir, 'azureProfile.json'))
-    };
-}
-/**
- * Choose how to sign in and build the ARM clients. A dry run can go on without Azure; a
- * deploy cannot. The Azure SDKs load only here, so a run's first lines print at once.
- */
-async function connectAzure(inputs, loaded, deps) {
-    const cloud = (0,azure_cloud/* resolveCloud */.au)(loaded.config.cloud);
-    let method;
-    try {
-        method = chooseSignIn(inputs, signInOffers(deps.env));
-    }
-    catch (error) {
-        if (!inputs.dryRun || !(error instanceof errors/* DeployError */.sH))
-            throw error;
-        return { unavailable: error };
-    }
-    const [{ createCredential }, { createAzureClients }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(16), __nccwpck_require__.e(329)]).then(__nccwpck_require__.bind(__nccwpck_require__, 84329)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(860), __nccwpck_require__.e(509), __nccwpck_require__.e(139)]).then(__nccwpck_require__.bind(__nccwpck_require__, 23139))]);
-    const credential = createCredential(method, cloud, { getIdToken: deps.getIdToken, setSecret: core/* setSecret */.Pq });
-    deps.logger.info(`Azure: ${cloud.name} (${cloud.resourceManager}), signing in with ${method.kind}${'clientId' in method ? ` as ${method.clientId}` : ''}`);
-    // Sign in now: a wrong federated credential or secret should fail the step here, with
-    // Entra ID's reason, not as a puzzling error halfway through a deploy.
-    try {
-        // enableCae as the ARM pipeline asks, so this token is the one its calls reuse.
-        await credential.getToken((0,azure_cloud/* resourceManagerScope */.M7)(cloud), { enableCae: true });
-    }
-    catch (error) {
-        if (!inputs.dryRun || !(error instanceof errors/* DeployError */.sH))
-            throw error;
-        return { unavailable: error };
-    }
-    return { clients: createAzureClients(credential, cloud), credential, cloud, tenantId: 'tenantId' in method ? method.tenantId : undefined };
-}
-/** What is deployed, read from the environment's targets. */
-async function azureDeployedShaProviders(loaded, environment, azure, subscriptionId) {
-    const providers = {};
-    if (!('clients' in azure))
-        return providers;
-    const backend = loaded.config.parts.backend;
-    if (backend && environment.settings.backend) {
-        // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
-        const swapped = environment.settings.backend.strategy === 'slot-swap';
-        const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target));
-        providers.backend = (0,web_app_state/* webAppDeployedCommits */.YN)(live, backend, (0,web_app_state/* createWebAppReader */.zC)(azure.clients));
-    }
-    const site = environment.settings.frontend;
-    if (loaded.config.parts.frontend && site) {
-        const [{ blobEndpointFor, createSiteStore }, { siteDeployedCommits }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]);
-        const store = createSiteStore({
-            blobEndpoint: blobEndpointFor(site['storage-account'], azure.cloud.storageSuffix, site['blob-endpoint']),
-            credential: azure.credential,
-            container: site.container,
-            archiveContainer: site['archive-container'],
-            environment: environment.name
-        });
-        providers.frontend = siteDeployedCommits(store);
-    }
-    return providers;
 }
 /** inputs → config → changes → plan → execute → report. */
 async function run(overrides = {}) {
@@ -32277,11 +32286,11 @@ async function run(overrides = {}) {
         if (!(await git.hasCommit(context.sha))) {
             throw new errors/* DeployError */.sH(`the workspace ${context.workspace} is not a git checkout of ${context.sha}.`, 'Add `- uses: actions/checkout@v5` before this step (any fetch-depth works: missing commits are fetched by SHA).');
         }
-        const azure = await connectAzure(inputs, loaded, deps);
+        const azure = await connectAzure(inputs, (0,azure_cloud/* resolveCloud */.au)(loaded.config.cloud), { env: deps.env, logger, getIdToken: deps.getIdToken, setSecret: core/* setSecret */.Pq });
         if ('unavailable' in azure) {
             logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${(0,errors/* describeFailure */.Ic)(azure.unavailable)}`);
         }
-        const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await azureDeployedShaProviders(loaded, environment, azure, inputs.subscriptionId);
+        const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await deployedShaProviders(loaded, environment, azure, inputs.subscriptionId);
         const { config } = loaded;
         const changes = await logger.group('Detect changes', () => detectChanges({
             parts: { backend: config.parts.backend?.paths, frontend: config.parts.frontend?.paths },

@@ -1,20 +1,16 @@
-import { existsSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import path from 'node:path'
 import * as core from '@actions/core'
-import type { AzureClients } from './azure/clients.js'
-import type { TokenCredential } from '@azure/core-auth'
-import { resolveCloud, resourceManagerScope, type CloudEndpoints } from './azure/cloud.js'
-import { chooseSignIn, type SignInOffers } from './azure/sign-in.js'
-import { createWebAppReader, webAppDeployedCommits } from './backend/web-app-state.js'
+import { resolveCloud } from './azure/cloud.js'
+import { connectAzure, type AzureAccess } from './azure/connect.js'
 import { createGitRepository, detectChanges, type DeployedShaProviders } from './changes/index.js'
+import { deployedShaProviders } from './deployed-state.js'
 import { createCommandRunner, type CommandRunner } from './command-runner.js'
 import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnvironment } from './config.js'
 import { DeployError, describeFailure } from './errors.js'
-import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
+import { forcedParts, getInputs } from './inputs.js'
 import type { Logger } from './logger.js'
-import { buildPlan, formatPlan, partsToDeploy, webAppTargets, type BackendPlan, type FrontendPlan } from './plan.js'
+import { buildPlan, formatPlan, partsToDeploy, type BackendPlan, type FrontendPlan } from './plan.js'
 import type { BackendDeployResult } from './backend/deploy.js'
 import type { FrontendDeployResult } from './frontend/deploy.js'
 import { httpProbe } from './backend/health.js'
@@ -22,6 +18,8 @@ import { backendResult, writeBackendOutputs, writeFrontendOutputs, writePlanOutp
 import { readRunContext } from './run-context.js'
 
 type Env = Readonly<Record<string, string | undefined>>
+
+export type { AzureAccess }
 
 /** The side effects `run()` goes through. `run()` builds the real ones; tests pass their own. */
 export interface Dependencies {
@@ -34,9 +32,6 @@ export interface Dependencies {
   deployedShaProviders?(config: LoadedConfig, environment: ResolvedEnvironment, azure: AzureAccess): DeployedShaProviders
 }
 
-/** Azure, signed in — or why not, when a dry run goes on without it. */
-export type AzureAccess = { clients: AzureClients; credential: TokenCredential; cloud: CloudEndpoints; tenantId?: string } | { unavailable: DeployError }
-
 const coreLogger: Logger = {
   info: message => core.info(message),
   warning: message => core.warning(message),
@@ -46,68 +41,6 @@ const coreLogger: Logger = {
 
 function realDependencies(): Dependencies {
   return { env: process.env, runner: createCommandRunner(), logger: coreLogger, getIdToken: audience => core.getIDToken(audience) }
-}
-
-function signInOffers(env: Env): SignInOffers {
-  const azureConfigDir = env.AZURE_CONFIG_DIR || path.join(env.HOME || homedir(), '.azure')
-  return {
-    oidc: Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN),
-    azureCliSession: existsSync(path.join(azureConfigDir, 'azureProfile.json'))
-  }
-}
-
-/**
- * Choose how to sign in and build the ARM clients. A dry run can go on without Azure; a
- * deploy cannot. The Azure SDKs load only here, so a run's first lines print at once.
- */
-async function connectAzure(inputs: ActionInputs, loaded: LoadedConfig, deps: Dependencies): Promise<AzureAccess> {
-  const cloud = resolveCloud(loaded.config.cloud)
-  let method
-  try {
-    method = chooseSignIn(inputs, signInOffers(deps.env))
-  } catch (error) {
-    if (!inputs.dryRun || !(error instanceof DeployError)) throw error
-    return { unavailable: error }
-  }
-  const [{ createCredential }, { createAzureClients }] = await Promise.all([import('./azure/credentials.js'), import('./azure/clients.js')])
-  const credential = createCredential(method, cloud, { getIdToken: deps.getIdToken, setSecret: core.setSecret })
-  deps.logger.info(`Azure: ${cloud.name} (${cloud.resourceManager}), signing in with ${method.kind}${'clientId' in method ? ` as ${method.clientId}` : ''}`)
-  // Sign in now: a wrong federated credential or secret should fail the step here, with
-  // Entra ID's reason, not as a puzzling error halfway through a deploy.
-  try {
-    // enableCae as the ARM pipeline asks, so this token is the one its calls reuse.
-    await credential.getToken(resourceManagerScope(cloud), { enableCae: true })
-  } catch (error) {
-    if (!inputs.dryRun || !(error instanceof DeployError)) throw error
-    return { unavailable: error }
-  }
-  return { clients: createAzureClients(credential, cloud), credential, cloud, tenantId: 'tenantId' in method ? method.tenantId : undefined }
-}
-
-/** What is deployed, read from the environment's targets. */
-async function azureDeployedShaProviders(loaded: LoadedConfig, environment: ResolvedEnvironment, azure: AzureAccess, subscriptionId?: string): Promise<DeployedShaProviders> {
-  const providers: DeployedShaProviders = {}
-  if (!('clients' in azure)) return providers
-  const backend = loaded.config.parts.backend
-  if (backend && environment.settings.backend) {
-    // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
-    const swapped = environment.settings.backend.strategy === 'slot-swap'
-    const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target))
-    providers.backend = webAppDeployedCommits(live, backend, createWebAppReader(azure.clients))
-  }
-  const site = environment.settings.frontend
-  if (loaded.config.parts.frontend && site) {
-    const [{ blobEndpointFor, createSiteStore }, { siteDeployedCommits }] = await Promise.all([import('./frontend/blob-store.js'), import('./frontend/deployed-release.js')])
-    const store = createSiteStore({
-      blobEndpoint: blobEndpointFor(site['storage-account'], azure.cloud.storageSuffix, site['blob-endpoint']),
-      credential: azure.credential,
-      container: site.container,
-      archiveContainer: site['archive-container'],
-      environment: environment.name
-    })
-    providers.frontend = siteDeployedCommits(store)
-  }
-  return providers
 }
 
 /** inputs → config → changes → plan → execute → report. */
@@ -128,11 +61,11 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     if (!(await git.hasCommit(context.sha))) {
       throw new DeployError(`the workspace ${context.workspace} is not a git checkout of ${context.sha}.`, 'Add `- uses: actions/checkout@v5` before this step (any fetch-depth works: missing commits are fetched by SHA).')
     }
-    const azure = await connectAzure(inputs, loaded, deps)
+    const azure = await connectAzure(inputs, resolveCloud(loaded.config.cloud), { env: deps.env, logger, getIdToken: deps.getIdToken, setSecret: core.setSecret })
     if ('unavailable' in azure) {
       logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${describeFailure(azure.unavailable)}`)
     }
-    const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await azureDeployedShaProviders(loaded, environment, azure, inputs.subscriptionId)
+    const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await deployedShaProviders(loaded, environment, azure, inputs.subscriptionId)
 
     const { config } = loaded
     const changes = await logger.group('Detect changes', () =>
