@@ -2,21 +2,34 @@
 //
 // First makes sure a Docker engine and the local registry (127.0.0.1:$APD_REGISTRY_PORT,
 // 5555) answer, running `bash scripts/services/docker.sh` when they do not. Without them the
-// backend deploy is skipped (and said so) and the rest runs as before.
+// backend deploy is skipped (and said so) and the rest runs as before. Then starts Azurite
+// (HTTPS with a CA of its own, `--oauth basic`) for the frontend deploy; when it cannot
+// start, that deploy is skipped (and said so).
 //
 // Starts the loopback Azure stand-in (Entra ID, GitHub OIDC, Resource Manager; Web App
 // containers run on Docker, or are simulated without it), registers an Entra app that trusts
 // pushes to master_dev (and stage), and adds the dev Web App of examples/estate (and the two
 // stage ones). Copies examples/estate into a throwaway git repository (a bare "origin" and a
 // working clone), with a `cloud:` block pointing the config at the stand-in (and, for the
-// deploy, the local registry and a shorter health check), pushes it to master_dev (and
-// stage), and sets the Web Apps to run the image of that initial commit, as if it had been
-// deployed (with Docker, the demo builds that image and pushes it to the local registry).
+// deploy, the local registry and a shorter health check; for the frontend deploy, stage's
+// site in Azurite: storage-account devstoreaccount1 and its blob-endpoint), pushes it to
+// master_dev (and stage), and sets the Web Apps to run the image of that initial commit, as
+// if it had been deployed (with Docker, the demo builds that image and pushes it to the
+// local registry). For the frontend it adds stage's Front Door endpoint and custom domain to
+// the stand-in, creates $web in Azurite and fills it with the initial commit's build as an
+// earlier tool would have left it (no Cache-Control rules, no charset, no deploy manifest).
 //
 // Dry runs: three pushes to master_dev: a frontend change, a backend change, and a change to
 // both. After each push it makes a depth-1 checkout, as actions/checkout does, runs the
 // bundled dist/index.js exactly as a runner would (OIDC sign-in, dry run), and prints what the
 // action detected and planned.
+//
+// Frontend deploy (with Azurite): two pushes of frontend changes to stage, each run for real:
+// the site built in the checkout, its release zip kept, synced into $web in order, the
+// replaced paths purged on Front Door, stale blobs deleted after the purge. What the storage
+// holds is then read back here (every blob's MD5 and headers, the changed page) and compared
+// with the action's outputs, the purges the stand-in received and the build in the checkout.
+// The first deploy replaces the earlier tool's upload; the second changes one file.
 //
 // Deploy (with Docker): two pushes of backend changes to stage, each run for real: the
 // example's static server compiled in the checkout (backend/build-server.sh, as the example
@@ -29,13 +42,19 @@
 // action's output.
 /* global fetch, AbortSignal */
 import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import tls from 'node:tls'
 import { promisify, styleText } from 'node:util'
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob'
+import { lookup as guessType } from 'mime-types'
+import picomatch from 'picomatch'
 import { parse } from 'yaml'
+import { createTlsMaterial } from '../azure-standin/https-server.mjs'
 import { startAzureStandin } from '../azure-standin/index.mjs'
 import { pushPayload, repoRoot, runAction } from './lib/action-runner.mjs'
 import { createEstate, git } from './lib/git-fixture.mjs'
@@ -59,9 +78,10 @@ const REGISTRY = `127.0.0.1:${process.env.APD_REGISTRY_PORT || '5555'}`
 const HEALTH = { timeout: 10, interval: 0.5 }
 const PARTS = ['backend', 'frontend']
 /**
- * What each part is compared with here. The backend: the commit its Web App runs (the SHA tag
- * of its image), the initial one on every push, since dry runs deploy nothing. The frontend:
- * the push's previous commit, until its deployed-state reader arrives with the frontend deploy.
+ * What each part is compared with in the dry runs. The backend: the commit its Web App runs
+ * (the SHA tag of its image), the initial one on every push, since dry runs deploy nothing.
+ * The frontend: the push's previous commit, since dev's deploy manifest would be in a storage
+ * account nothing serves here (only stage's site is in Azurite).
  */
 const BASES = { backend: 'deployed', frontend: 'before' }
 const estateSource = path.join(repoRoot, 'examples', 'estate')
@@ -184,22 +204,24 @@ function oidcClaims(sha, branch = BRANCH) {
   return { sub: subjectOf(branch), ref, sha, workflow_ref: workflowRef, workflow_sha: sha, job_workflow_ref: workflowRef, job_workflow_sha: sha }
 }
 
-/** What a token the stand-in issued is, from its (unverified) issuer claim. */
+/** What a token the stand-in issued is, from its (unverified) issuer and audience claims. */
 function tokenKind(standin, token) {
   try {
-    const { iss } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'))
-    return iss === standin.githubOidc.issuer ? 'GitHub ID token' : 'access token'
+    const { iss, aud } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'))
+    if (iss === standin.githubOidc.issuer) return 'GitHub ID token'
+    if (/^https:\/\/storage\.azure\.com\/?$/.test(aud)) return 'storage access token'
+    return 'ARM access token'
   } catch {
     return 'token'
   }
 }
 
 /**
- * What the stand-in saw over all runs (each `{ name, kind: 'dry-run' | 'deploy', branch, run,
- * calls }`, `calls` the requests the run made): the sign-ins, the ARM calls, and whether a
- * token it issued shows anywhere in the action's output but the `::add-mask::` lines. Each
- * problem is printed under its line; returns them all. `apps`: the dry runs' Web App, and the
- * Web Apps the deploys may write to.
+ * What the stand-in saw over all runs (each `{ name, kind: 'dry-run' | 'frontend' | 'deploy',
+ * branch, run, calls }`, `calls` the requests the run made): the sign-ins, the ARM calls, and
+ * whether a token it issued shows anywhere in the action's output but the `::add-mask::` lines.
+ * Each problem is printed under its line; returns them all. `apps`: the dry runs' Web App, the
+ * Web Apps the deploys may write to, and the Front Door endpoint the frontend deploys purge.
  */
 function reportAzure(standin, results, apps) {
   console.log()
@@ -229,7 +251,10 @@ function reportAzure(standin, results, apps) {
   const subjects = branches.map(branch => `${subjectOf(branch)}${branches.length > 1 ? ` (${plural(results.filter(r => r.branch === branch).length, 'run')})` : ''}`)
   console.log(`${label('sign-in')}OIDC as ${CLIENT_ID} to the stand-in at ${standin.url} (tenant ${standin.tenantId})`)
   console.log(`${indent}${plural(idTokens.all.length, 'GitHub ID token request')} (${idTokens.text}), ${subjects.length === 1 ? 'subject' : 'subjects'} ${subjects.join(', ')}`)
-  console.log(`${indent}${plural(tokenRequests.all.length, 'Entra ID token request')} (${tokenRequests.text}) → ${plural(count('access token'), 'ARM access token')}`)
+  const storageTokens = count('storage access token')
+  console.log(
+    `${indent}${plural(tokenRequests.all.length, 'Entra ID token request')} (${tokenRequests.text}) → ${plural(count('ARM access token'), 'ARM access token')}${storageTokens > 0 ? `, ${plural(storageTokens, 'storage access token')} (for Azurite)` : ''}`
+  )
   report([
     ...(results.some(r => !r.calls.some(call => tokenRequests.all.includes(call) && call.status === 200)) ? ['a run got no access token from Entra ID'] : []),
     ...(tokenRequests.all.some(call => call.principal !== CLIENT_ID) ? [`a token request came from a client other than ${CLIENT_ID}`] : [])
@@ -254,6 +279,38 @@ function reportAzure(standin, results, apps) {
   ]
   if (armProblems.length === 0) console.log(dim(`${indent}one read of the image ${apps.dryRun} runs per dry run, as ${CLIENT_ID}; nothing written`))
   report(armProblems)
+
+  // ARM, frontend deploys: the stage Web Apps read (what the backend runs), purges of the
+  // Front Door endpoint and their polls; nothing else written.
+  const sites = results.filter(r => r.kind === 'frontend')
+  if (sites.length > 0) {
+    const siteArm = sites.flatMap(r => r.calls.filter(isArm))
+    const generic = call =>
+      `${call.method} …/${call.path
+        .replace(/^\/subscriptions\/[^/]+\/(?:resourceGroups\/[^/]+\/)?providers\//i, '')
+        .replace(/(\/sites\/)[^/]+/i, '$1{app}')
+        .replace(/(\/operation(?:Statuses|Results)\/)[^/]+$/i, '$1{id}')}`
+    const siteRoutes = [...new Set(siteArm.map(generic))]
+    siteRoutes.forEach((name, i) => {
+      const matching = tally(calls => calls.filter(call => isArm(call) && generic(call) === name), sites)
+      console.log(`${i === 0 ? label('frontend') : indent}${matching.all.length} × ${name} (${matching.text})`)
+    })
+    const { frontDoor } = apps
+    const isPurge = call => call.method === 'POST' && call.path.toLowerCase().endsWith(`/profiles/${frontDoor.profile}/afdendpoints/${frontDoor.endpoint}/purge`.toLowerCase())
+    const purges = siteArm.filter(isPurge)
+    const otherWrites = siteArm.filter(call => call.method !== 'GET' && !isPurge(call))
+    const failedCalls = siteArm.filter(call => call.status >= 400)
+    const siteProblems = [
+      ...(purges.length === 0 ? ['the frontend deploys purged nothing'] : []),
+      ...(otherWrites.length > 0 ? [`a frontend deploy wrote to ARM: ${[...new Set(otherWrites.map(generic))].join(', ')}`] : []),
+      ...(failedCalls.length > 0 ? [`${plural(failedCalls.length, 'ARM call')} failed: ${[...new Set(failedCalls.map(call => `${generic(call)} ${call.status}`))].join(', ')}`] : []),
+      ...(siteArm.some(call => call.principal !== CLIENT_ID) ? [`an ARM call was made by someone other than ${CLIENT_ID}`] : [])
+    ]
+    if (siteProblems.length === 0) {
+      console.log(dim(`${indent}{app}: ${inWords(apps.deploy)}, read only; ${plural(purges.length, 'purge')} of ${frontDoor.profile}/${frontDoor.endpoint}, as ${CLIENT_ID}; the site itself went to Azurite`))
+    }
+    report(siteProblems)
+  }
 
   // ARM, deploys: what each run read and wrote, the Web App's name folded into {app}; writes
   // only to the deploy's own Web Apps.
@@ -298,7 +355,7 @@ function reportAzure(standin, results, apps) {
     }
   }
   const masked = tokens.filter(token => results.some(({ run }) => run.stdout.includes(`::add-mask::${token}`))).length
-  const issued = `${plural(tokens.length, 'token')} issued (${plural(count('GitHub ID token'), 'GitHub ID token')}, ${plural(count('access token'), 'access token')})`
+  const issued = `${plural(tokens.length, 'token')} issued (${plural(count('GitHub ID token'), 'GitHub ID token')}, ${plural(tokens.length - count('GitHub ID token'), 'access token')})`
   if (tokens.length === 0) {
     console.log(`${label('secrets')}${bad('✗')} no token issued`)
     report(['the stand-in issued no token: the runs did not sign in'])
@@ -315,7 +372,7 @@ function reportAzure(standin, results, apps) {
 
 // ---- one push, one run ----------------------------------------------------------------
 
-async function runPush({ estate, standin, deployed, pushNumbers }, push, index) {
+async function runPush({ estate, standin, caCerts, deployed, pushNumbers }, push, index) {
   console.log()
   console.log(bold(`▸ Push ${index + 1} of ${pushes.length}: ${push.title}`))
   const problems = []
@@ -351,7 +408,7 @@ async function runPush({ estate, standin, deployed, pushNumbers }, push, index) 
       env: {
         ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl,
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken,
-        NODE_EXTRA_CA_CERTS: standin.caCertPath
+        NODE_EXTRA_CA_CERTS: caCerts
       }
     })
   )
@@ -560,7 +617,7 @@ async function probeApp(standin, app, healthPath) {
   }
 }
 
-async function runDeploy({ estate, standin, cli, apps, healthPath, deployed }, step, index) {
+async function runDeploy({ estate, standin, caCerts, cli, apps, healthPath, deployed }, step, index) {
   console.log()
   console.log(bold(`▸ Deploy ${index + 1} of ${deploySteps.length}: ${step.title}`))
   const problems = []
@@ -585,11 +642,6 @@ async function runDeploy({ estate, standin, cli, apps, healthPath, deployed }, s
   const [compiled, compileTime] = await timed(() => execFileAsync('sh', [path.join(workspace, 'backend', 'build-server.sh')], { timeout: 120_000 }))
   console.log(`${label('server')}sh backend/build-server.sh: ${compiled.stdout.trim().replace(`${workspace}/`, '')}  ${dim(`(${ms(compileTime)})`)}`)
 
-  // The frontend deploy is not in this version: the action refuses a run where the frontend
-  // changed unless `parts: backend` leaves it out.
-  const frontendChanged = files.some(file => / frontend\//.test(file))
-  if (frontendChanged) console.log(`${label('parts')}backend: the frontend changed too, and this version cannot deploy it`)
-
   const failing = step.failOn === undefined ? undefined : apps[step.failOn]
   if (failing) {
     standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: failing.resourceGroup, name: failing.name })
@@ -604,11 +656,11 @@ async function runDeploy({ estate, standin, cli, apps, healthPath, deployed }, s
       sha: after,
       ref: `refs/heads/${DEPLOY_BRANCH}`,
       event: { name: 'push', payload: pushPayload({ ref: `refs/heads/${DEPLOY_BRANCH}`, before, after, repository: REPOSITORY, message: step.message }) },
-      inputs: { 'client-id': CLIENT_ID, 'tenant-id': standin.tenantId, 'subscription-id': SUBSCRIPTION, ...(frontendChanged ? { parts: 'backend' } : {}) },
+      inputs: { 'client-id': CLIENT_ID, 'tenant-id': standin.tenantId, 'subscription-id': SUBSCRIPTION },
       env: {
         ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl,
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken,
-        NODE_EXTRA_CA_CERTS: standin.caCertPath,
+        NODE_EXTRA_CA_CERTS: caCerts,
         // A docker CLI that builds with BuildKit first, as on a runner with buildx.
         PATH: cli.path.includes('/') ? `${path.dirname(cli.path)}:${process.env.PATH ?? ''}` : (process.env.PATH ?? '')
       },
@@ -618,7 +670,9 @@ async function runDeploy({ estate, standin, cli, apps, healthPath, deployed }, s
   const { outputs } = run
   const calls = standin.calls.slice(firstCall)
 
-  console.log(`${label('detected')}environment ${outputs.environment ?? '?'}; changed: ${outputs.changed ?? '?'}; backend base ${short(outputs['backend-base'])} (${outputs['backend-reason'] ?? '?'})`)
+  console.log(
+    `${label('detected')}environment ${outputs.environment ?? '?'}; changed: ${outputs.changed ?? '?'}; backend base ${short(outputs['backend-base'])} (${outputs['backend-reason'] ?? '?'}), frontend base ${short(outputs['frontend-base'])} (${outputs['frontend-reason'] ?? '?'})`
+  )
 
   // What was built: the image output, and the build and push times from the job summary.
   const built = /\((already in the registry: build skipped|built in ([\d.]+)s, pushed in ([\d.]+)s)\)/.exec(run.summary)
@@ -669,7 +723,7 @@ async function runDeploy({ estate, standin, cli, apps, healthPath, deployed }, s
   if (outputs.result !== step.expect.result) problems.push(`result is ${JSON.stringify(outputs.result ?? null)}, expected "${step.expect.result}"`)
   if (outputs.environment !== DEPLOY_ENVIRONMENT) problems.push(`environment is ${JSON.stringify(outputs.environment)}, expected "${DEPLOY_ENVIRONMENT}"`)
   if (outputs.changed !== JSON.stringify(['backend'])) problems.push(`changed is ${outputs.changed}, expected ["backend"]`)
-  if (!frontendChanged && (outputs['backend-reason'] !== 'deployed' || outputs['backend-base'] !== deployed)) {
+  if (outputs['backend-reason'] !== 'deployed' || outputs['backend-base'] !== deployed) {
     problems.push(`the backend was compared with ${short(outputs['backend-base'])} (${outputs['backend-reason']}), expected the deployed ${short(deployed)}`)
   }
   if (!new RegExp(`^${REGISTRY.replace(/\./g, '\\.')}/[^:]+:${after}@sha256:[0-9a-f]{64}$`).test(outputs.image ?? '')) problems.push(`image is ${JSON.stringify(outputs.image ?? null)}, expected ${REGISTRY}/…:${short(after)}@sha256:…`)
@@ -693,12 +747,395 @@ async function runDeploy({ estate, standin, cli, apps, healthPath, deployed }, s
   return { ok: problems.length === 0, name: `deploy ${index + 1}`, kind: 'deploy', branch: DEPLOY_BRANCH, after, runTime, run, calls }
 }
 
+// ---- the frontend: Azurite, the earlier site, real deploys to stage ---------------------
+
+/** Azurite's development account: the stage site's storage account in the demo's config. */
+const AZURITE_ACCOUNT = 'devstoreaccount1'
+/**
+ * Azurite's well-known key for that account, the same on every install (Azurite's README).
+ * The demo looks at the storage with it, as the account's owner would in the portal; the
+ * action itself signs in with bearer tokens from the stand-in's Entra ID (`--oauth basic`).
+ */
+const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+const AZURITE_MAIN = path.join(repoRoot, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js')
+const SITE_CONTAINER = '$web'
+const ARCHIVE_CONTAINER = 'deployments'
+/** How the team's earlier tool left the site: a guessed Content-Type, one Cache-Control for every file. */
+const EARLIER_CACHE_CONTROL = 'public, max-age=3600'
+
+/** A loopback port nothing listens on right now. */
+async function freePort() {
+  const server = createServer()
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = server.address()
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
+
+/** Ends an Azurite child: SIGTERM, SIGKILL after 5 s. */
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+/**
+ * Azurite's blob service as the tests start it (__fixtures__/azurite.ts): its own process on
+ * a free loopback port, HTTPS with `tlsMaterial`, `--oauth basic` so that it takes the bearer
+ * tokens the stand-in's Entra ID issues for https://storage.azure.com, a folder of its own.
+ */
+async function startAzurite(tlsMaterial) {
+  const location = mkdtempSync(path.join(tmpdir(), 'apd-azurite-'))
+  const cert = path.join(location, 'server.pem')
+  const key = path.join(location, 'server-key.pem')
+  writeFileSync(cert, tlsMaterial.cert)
+  writeFileSync(key, tlsMaterial.key, { mode: 0o600 })
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    // --skipApiVersionCheck: the SDK sends an api-version newer than Azurite knows.
+    const args = [AZURITE_MAIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', location, '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--cert', cert, '--key', key, '--oauth', 'basic']
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      await new Promise((resolve, reject) => {
+        let output = ''
+        const timer = setTimeout(() => reject(new Error(`it did not listen within 20 s${output.trim() ? `: ${output.trim().split('\n').at(-1)}` : ''}`)), 20_000)
+        const onData = chunk => {
+          output += chunk
+          if (/successfully listens on/i.test(output)) {
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+        child.stdout.setEncoding('utf8').on('data', onData)
+        child.stderr.setEncoding('utf8').on('data', onData)
+        child.once('error', error => {
+          clearTimeout(timer)
+          reject(error)
+        })
+        child.once('exit', code => {
+          clearTimeout(timer)
+          reject(new Error(`it exited (${code}) before listening${output.trim() ? `: ${output.trim().split('\n').at(-1)}` : ''}`))
+        })
+      })
+    } catch (error) {
+      await stopChild(child)
+      // Another process may take the port between freePort() and Azurite's listen.
+      if (attempt < 3 && /EADDRINUSE/.test(String(error))) continue
+      rmSync(location, { recursive: true, force: true })
+      throw error
+    }
+    child.stdout.resume()
+    child.stderr.resume()
+    return {
+      blobEndpoint: `https://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
+      async stop() {
+        await stopChild(child)
+        rmSync(location, { recursive: true, force: true })
+      }
+    }
+  }
+}
+
+/**
+ * Azurite for the frontend deploy, with a CA of its own: `{ azurite, caCertPem, admin }`, or
+ * `{ reason }` why the frontend deploy is skipped.
+ */
+async function prepareStorage() {
+  if (!existsSync(AZURITE_MAIN)) return { reason: `Azurite is not installed (${path.relative(repoRoot, AZURITE_MAIN)} is missing: run npm ci)` }
+  let tlsMaterial
+  let azurite
+  try {
+    tlsMaterial = await createTlsMaterial()
+    azurite = await startAzurite(tlsMaterial)
+  } catch (error) {
+    return { reason: `Azurite did not start: ${error instanceof Error ? error.message : String(error)}` }
+  }
+  const admin = new BlobServiceClient(azurite.blobEndpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), { retryOptions: { maxTries: 2 } })
+  return { azurite, caCertPem: tlsMaterial.caCertPem, admin }
+}
+
+/** The copied config, edited for the frontend deploy: stage's site is in Azurite. */
+const storageConfig = blobEndpoint =>
+  replace(
+    /^(\s*)storage-account: sttidepoolwebstage$/m,
+    `$1storage-account: ${AZURITE_ACCOUNT} # npm run demo: Azurite's account (was sttidepoolwebstage)\n$1blob-endpoint: ${blobEndpoint} # npm run demo: Azurite, HTTPS, bearer tokens`
+  )
+
+const md5Of = content => createHash('md5').update(content).digest('base64')
+
+/** Every file under `dir`, by its path relative to it with `/`: `{ path, absolute }`. */
+function filesUnder(dir, prefix = '') {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap(entry => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name), `${prefix}${entry.name}/`) : [{ path: `${prefix}${entry.name}`, absolute: path.join(dir, entry.name) }]))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** What a container holds: path → { md5, contentType, cacheControl, size }. */
+async function listBlobs(container) {
+  const blobs = new Map()
+  for await (const blob of container.listBlobsFlat()) {
+    const { contentMD5, contentType, cacheControl, contentLength } = blob.properties
+    blobs.set(blob.name, { md5: contentMD5 && Buffer.from(contentMD5).toString('base64'), contentType, cacheControl, size: contentLength ?? 0 })
+  }
+  return blobs
+}
+
+/** A blob's content and headers, read back from the storage. */
+async function readBlob(container, name) {
+  const response = await container.getBlobClient(name).download()
+  const chunks = []
+  for await (const chunk of response.readableStreamBody) chunks.push(chunk)
+  return { text: Buffer.concat(chunks).toString('utf8'), contentType: response.contentType, cacheControl: response.cacheControl }
+}
+
+/**
+ * The site as the team's earlier tool left it: the initial commit's build for stage, every
+ * file uploaded with its MD5, a Content-Type guessed without charset, and one Cache-Control.
+ * No deploy manifest: to the action, nothing it deployed runs there yet.
+ */
+async function seedEarlierSite({ estate, commit, frontend, site }) {
+  const workspace = estate.checkout(commit, `refs/heads/${DEPLOY_BRANCH}`)
+  const workingDir = path.join(workspace, frontend['working-directory'])
+  try {
+    await execFileAsync('npm', ['run', 'build'], { cwd: workingDir, env: { ...process.env, ...frontend['build-env'][DEPLOY_ENVIRONMENT], CI: 'true' }, timeout: 120_000 })
+  } catch (error) {
+    throw new Error(`building the earlier site failed: ${why(error)}`)
+  }
+  const files = filesUnder(path.join(workingDir, frontend.output))
+  for (const file of files) {
+    const content = readFileSync(file.absolute)
+    await site.getBlockBlobClient(file.path).upload(content, content.length, {
+      blobHTTPHeaders: { blobContentType: guessType(file.path) || 'application/octet-stream', blobCacheControl: EARLIER_CACHE_CONTROL, blobContentMD5: createHash('md5').update(content).digest() }
+    })
+  }
+  return files
+}
+
+/** Pure: the edge paths the action must purge for `replaced` blobs (an index.html is also its folder). */
+function expectedPurgePaths(replaced) {
+  const paths = new Set()
+  for (const blob of replaced) {
+    paths.add(`/${blob}`)
+    if (blob === 'index.html' || blob.endsWith('/index.html')) paths.add(`/${blob.slice(0, -'index.html'.length)}`)
+  }
+  return [...paths].sort()
+}
+
+// Each a push of a frontend change to stage, deployed for real to Azurite. `proof`: a blob
+// read back afterwards, which must hold `text`.
+const frontendSteps = [
+  {
+    title: "push 1's frontend change, promoted to stage: the action's first deploy of the site",
+    message: pushes[0].message,
+    edits: { ...pushes[0].edits, 'frontend/public/index.html': replace('shared notes for small teams', 'shared notes for small, busy teams') },
+    proof: { blob: 'index.html', text: 'shared notes for small, busy teams' },
+    expect: { reason: 'not-deployed' }
+  },
+  {
+    title: 'a one-file change: robots.txt',
+    message: 'Site: keep crawlers out of /drafts/',
+    edits: { 'frontend/public/robots.txt': replace(/^Disallow:$/m, 'Disallow: /drafts/') },
+    proof: { blob: 'robots.txt', text: 'Disallow: /drafts/' },
+    expect: { reason: 'deployed', uploaded: 1 }
+  }
+]
+
+/** The action's own log lines about the site deploy, in order. */
+const SITE_LOG = /^(static website|release archive|sync plan:|uploaded \d|fixed the headers|purged \d|deleted \d|removed \d)/
+
+async function runFrontendDeploy({ estate, standin, storage, caCerts, frontend, frontDoor, siteUrl, cacheRules, deployedBackend, deployedSite }, step, index) {
+  console.log()
+  console.log(bold(`▸ Frontend deploy ${index + 1} of ${frontendSteps.length}: ${step.title}`))
+  const problems = []
+  const site = storage.admin.getContainerClient(SITE_CONTAINER)
+  const archives = storage.admin.getContainerClient(ARCHIVE_CONTAINER)
+
+  const [{ before, after }, pushTime] = await timed(async () => {
+    const changes = {}
+    for (const [file, edit] of Object.entries(step.edits)) changes[file] = edit(readFileSync(path.join(estate.work, file), 'utf8'))
+    const after = estate.commit(changes, step.message)
+    const before = estate.push(DEPLOY_BRANCH)
+    return { before, after }
+  })
+  const files = git(estate.work, ['diff', '--name-status', '--no-renames', before, after])
+    .split('\n')
+    .filter(Boolean)
+    .map(line => line.replace('\t', ' '))
+  console.log(`${label('push')}${DEPLOY_BRANCH} ${short(before)} → ${short(after)}  "${step.message}"  ${dim(`(${ms(pushTime)})`)}`)
+  files.forEach((file, i) => console.log(`${i === 0 ? label('files') : indent}${file}`))
+  const [workspace, checkoutTime] = await timed(async () => estate.checkout(after, `refs/heads/${DEPLOY_BRANCH}`))
+  console.log(`${label('checkout')}depth 1 at ${short(after)}, as actions/checkout leaves it  ${dim(`(${ms(checkoutTime)})`)}`)
+
+  const previous = await listBlobs(site)
+  const purgesBefore = standin.state().purges.length
+  standin.setOidcClaims(oidcClaims(after, DEPLOY_BRANCH))
+  const firstCall = standin.calls.length
+  const [run, runTime] = await timed(() =>
+    runAction({
+      workspace,
+      sha: after,
+      ref: `refs/heads/${DEPLOY_BRANCH}`,
+      event: { name: 'push', payload: pushPayload({ ref: `refs/heads/${DEPLOY_BRANCH}`, before, after, repository: REPOSITORY, message: step.message }) },
+      inputs: { 'client-id': CLIENT_ID, 'tenant-id': standin.tenantId, 'subscription-id': SUBSCRIPTION },
+      env: {
+        ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken,
+        // One PEM with both CAs: the stand-in's (Entra ID, ARM) and Azurite's.
+        NODE_EXTRA_CA_CERTS: caCerts
+      },
+      timeoutMs: 180_000
+    })
+  )
+  const { outputs } = run
+  const calls = standin.calls.slice(firstCall)
+
+  const frontendBase = outputs['frontend-reason'] === 'deployed' ? `base ${short(outputs['frontend-base'])} (deployed: the deploy manifest)` : `(${outputs['frontend-reason'] ?? '?'})`
+  console.log(`${label('detected')}environment ${outputs.environment ?? '?'}; changed: ${outputs.changed ?? '?'}; frontend ${frontendBase}; backend base ${short(outputs['backend-base'])} (${outputs['backend-reason'] ?? '?'})`)
+  const notDeployed = /^frontend: changed \(not-deployed\) — (.*)$/m.exec(run.stdout)?.[1]
+  if (notDeployed) console.log(dim(`${indent}${notDeployed}`))
+  // The build's own output goes to the debug log only; its commands' times to the log.
+  const commandTimes = [frontend.install, frontend.build].map(line => `${line} ${/: done in ([\d.]+) s$/m.exec(run.stdout.split(/\r?\n/).find(l => l.startsWith(`${line}: done in`)) ?? '')?.[1] ?? '?'} s`)
+  const buildDebug = run.stdout.split(/\r?\n/).find(line => line.startsWith(`::debug::Last lines of "${frontend.build}"`))
+  const inlined = /Inlined: ([^%]*)/.exec(buildDebug ?? '')?.[1]
+  if (run.stdout.includes(`${frontend.build}: done in`)) {
+    console.log(`${label('build')}${commandTimes.join(', ')} in ${frontend['working-directory']}/ → ${frontend['working-directory']}/${frontend.output}/${inlined ? `; inlined ${inlined}` : ''}`)
+  }
+  const siteLog = run.stdout.split(/\r?\n/).filter(line => SITE_LOG.test(line))
+  siteLog.forEach((line, i) => console.log(`${i === 0 ? label('log') : indent}${dim('│')} ${line}`))
+  if (run.exitCode !== 0) for (const note of annotations(run.stdout).filter(n => n.startsWith('error'))) console.log(`${label('error')}${note.replace(/^error: /, '').replace(/\n/g, `\n${indent}`)}`)
+
+  // What the storage holds now, against the build the action made in the checkout.
+  const outputDir = path.join(workspace, frontend['working-directory'], frontend.output)
+  const built = existsSync(outputDir) ? filesUnder(outputDir).map(file => ({ ...file, md5: md5Of(readFileSync(file.absolute)) })) : []
+  const live = await listBlobs(site)
+
+  // What a correct sync of that build over the previous blobs does, and must report.
+  const uploads = built.filter(file => previous.get(file.path)?.md5 !== file.md5)
+  const kept = built.filter(file => previous.get(file.path)?.md5 === file.md5)
+  const fixed = kept.filter(file => ['contentType', 'cacheControl'].some(header => previous.get(file.path)[header] !== live.get(file.path)?.[header]))
+  const stale = [...previous.keys()].filter(name => !built.some(file => file.path === name))
+  const replaced = [...uploads.filter(file => previous.has(file.path)), ...fixed].map(file => file.path)
+  const expected = { uploaded: uploads.length, skipped: kept.length - fixed.length, headersFixed: fixed.length, deleted: stale.length, purged: expectedPurgePaths(replaced) }
+
+  const count = name => (outputs[name] === undefined ? '?' : outputs[name])
+  console.log(`${label('sync')}${count('files-uploaded')} uploaded, ${count('files-skipped')} skipped (unchanged), ${count('headers-fixed')} headers fixed, ${count('files-deleted')} deleted`)
+  if (uploads.length > 0) console.log(dim(`${indent}uploaded: ${uploads.map(file => `${file.path}${previous.has(file.path) ? '' : ' (new)'}`).join(', ')}`))
+  if (fixed.length > 0) console.log(dim(`${indent}headers fixed: ${fixed.map(file => file.path).join(', ')}`))
+  if (stale.length > 0) console.log(dim(`${indent}deleted: ${stale.join(', ')}`))
+
+  // The purge, as the action reports it and as the stand-in received it.
+  let purged = []
+  try {
+    purged = JSON.parse(outputs.purged ?? '[]')
+  } catch {
+    problems.push('the purged output is not JSON')
+  }
+  const purges = standin.state().purges.slice(purgesBefore)
+  const received = [...new Set(purges.flatMap(p => p.contentPaths))].sort()
+  const domains = [...new Set(purges.flatMap(p => p.domains ?? []))]
+  const purgeTime = /purged \d+ paths? in \d+ calls?.*\(([\d.]+)s\)$/m.exec(run.stdout)?.[1]
+  if (purges.length > 0) {
+    console.log(`${label('purge')}Front Door ${purges[0].profile}/${purges[0].endpoint}, ${domains.length ? `domains ${domains.join(', ')}` : 'no custom domain'}: ${plural(purges.length, 'call')}${purgeTime ? `, ${purgeTime} s` : ''}`)
+    console.log(`${indent}${received.join(', ')}`)
+  } else {
+    console.log(`${label('purge')}none${purged.length === 0 ? ': no blob an edge could have cached was replaced' : ''}`)
+  }
+
+  // The release archive and the deploy manifest, read back from the private container.
+  const archiveName = `${DEPLOY_ENVIRONMENT}/${after}.zip`
+  const archive = await archives.getBlobClient(archiveName).getProperties().catch(() => undefined)
+  const archiveAccess = await archives.getAccessPolicy().then(policy => policy.blobPublicAccess ?? 'private').catch(error => `unreadable (${error?.message ?? error})`)
+  const manifest = await readBlob(archives, `${DEPLOY_ENVIRONMENT}/manifest.json`).then(blob => JSON.parse(blob.text)).catch(() => undefined)
+  const phases = /<td>((?:[a-z]+ [\d.]+s(?:, )?)+)<\/td>\s*<\/tr>\s*<\/table>/.exec(run.summary)?.[1]
+  const archivePath = `${ARCHIVE_CONTAINER}/${archiveName}`
+  console.log(`${label('archive')}${outputs.archive ?? '—'}${archive ? ` (${outputs.archive === archivePath ? '' : `stored as ${archivePath}, `}${archive.contentLength} bytes, ${archive.contentType}, container ${archiveAccess})` : ''}`)
+  if (manifest) console.log(`${indent}manifest ${ARCHIVE_CONTAINER}/${DEPLOY_ENVIRONMENT}/manifest.json: ${short(manifest.commit)}, ${plural(manifest.files?.length ?? 0, 'file')}`)
+  if (phases) console.log(`${label('phases')}${phases.replace(/(\d)s\b/g, '$1 s')}  ${dim('(from the job summary)')}`)
+  console.log(`${label('site')}${outputs['site-url'] || '—'}  ${dim('(site-url output: the Front Door domain, not served on this machine)')}`)
+  console.log(`${indent}files in ${storage.azurite.blobEndpoint}/${SITE_CONTAINER}/ (Azurite)`)
+
+  // The proof: what the storage serves now is this build, with the right headers.
+  const exact = built.length > 0 && live.size === built.length && built.every(file => live.get(file.path)?.md5 === file.md5)
+  console.log(`${label('storage')}${SITE_CONTAINER} holds ${plural(live.size, 'blob')}: ${exact ? `exactly ${frontend['working-directory']}/${frontend.output}/ of ${short(after)}, each with its Content-MD5  ${good('✓')}` : bad(`not the build of ${short(after)} (${built.length} files built)`)}`)
+  if (!exact) problems.push(`${SITE_CONTAINER} does not hold exactly the build of ${short(after)}`)
+  const cacheControlFor = name => cacheRules.find(rule => rule.test(name))?.value
+  const wrongHeaders = [...live].filter(([name, blob]) => blob.cacheControl !== cacheControlFor(name) || !/; charset=utf-8$/.test(blob.contentType ?? ''))
+  if (index === 0 || wrongHeaders.length > 0) {
+    const width = Math.max(...[...live.keys()].map(name => name.length))
+    for (const [name, blob] of live) {
+      const ok = !wrongHeaders.some(([wrong]) => wrong === name)
+      console.log(`${indent}${name.padEnd(width)}  ${(blob.contentType ?? '—').padEnd(40)}  ${blob.cacheControl ?? '—'}  ${ok ? good('✓') : bad('✗')}`)
+    }
+  }
+  if (wrongHeaders.length > 0) problems.push(`${plural(wrongHeaders.length, 'blob')} without the config's Cache-Control or a charset: ${wrongHeaders.map(([name]) => name).join(', ')}`)
+  const proof = await readBlob(site, step.proof.blob).catch(error => ({ error: error?.message ?? String(error) }))
+  const holds = proof.text?.includes(step.proof.text)
+  console.log(
+    `${indent}GET ${SITE_CONTAINER}/${step.proof.blob} → ${proof.error ? `failed: ${proof.error}` : `${holds ? `"…${step.proof.text}…"` : 'without the change'}; Content-Type ${proof.contentType}, Cache-Control ${proof.cacheControl}`}  ${holds ? good('✓') : bad('✗')}`
+  )
+  if (!holds) problems.push(`${SITE_CONTAINER}/${step.proof.blob} does not hold "${step.proof.text}"`)
+  if (step.proof.blob === 'index.html' && holds) {
+    const script = /src="\/(static\/js\/[^"]+)"/.exec(proof.text)?.[1]
+    const gone = stale.filter(name => !live.has(name))
+    console.log(`${indent}it loads ${script ?? '?'}, which is there  ${script && live.has(script) ? good('✓') : bad('✗')}${gone.length ? `; the earlier ${gone.join(', ')} is gone` : ''}`)
+    if (!script || !live.has(script)) problems.push(`index.html loads ${script ?? 'no script'}, which ${SITE_CONTAINER} does not hold`)
+  }
+
+  // What this deploy must have produced.
+  if (run.exitCode !== 0) problems.push(`the action exited with code ${run.exitCode}`)
+  if (outputs.result !== 'deployed') problems.push(`result is ${JSON.stringify(outputs.result ?? null)}, expected "deployed"`)
+  if (outputs.environment !== DEPLOY_ENVIRONMENT) problems.push(`environment is ${JSON.stringify(outputs.environment)}, expected "${DEPLOY_ENVIRONMENT}"`)
+  if (outputs.changed !== JSON.stringify(['frontend'])) problems.push(`changed is ${outputs.changed}, expected ["frontend"]`)
+  if (outputs['frontend-reason'] !== step.expect.reason) problems.push(`the frontend's reason is ${outputs['frontend-reason']}, expected ${step.expect.reason}`)
+  if (step.expect.reason === 'deployed' && outputs['frontend-base'] !== deployedSite) problems.push(`the frontend was compared with ${short(outputs['frontend-base'])}, expected the deployed ${short(deployedSite)}`)
+  if (outputs['backend-reason'] !== 'deployed' || outputs['backend-base'] !== deployedBackend) problems.push(`the backend was compared with ${short(outputs['backend-base'])} (${outputs['backend-reason']}), expected the deployed ${short(deployedBackend)}`)
+  const reported = { uploaded: outputs['files-uploaded'], skipped: outputs['files-skipped'], headersFixed: outputs['headers-fixed'], deleted: outputs['files-deleted'] }
+  for (const [name, value] of Object.entries(reported)) if (value !== String(expected[name])) problems.push(`${name} is ${value ?? 'missing'}, expected ${expected[name]}`)
+  if (step.expect.uploaded !== undefined && uploads.length !== step.expect.uploaded) problems.push(`${plural(uploads.length, 'file')} differed from the live site, expected ${step.expect.uploaded}`)
+  if (JSON.stringify(purged) !== JSON.stringify(expected.purged)) problems.push(`purged ${JSON.stringify(purged)}, expected ${JSON.stringify(expected.purged)}`)
+  if (JSON.stringify(received) !== JSON.stringify(expected.purged)) problems.push(`the stand-in received purges of ${JSON.stringify(received)}, expected ${JSON.stringify(expected.purged)}`)
+  if (purges.some(p => p.kind !== 'afd' || p.endpoint !== frontDoor.endpoint || p.profile !== frontDoor.profile || JSON.stringify(p.domains) !== JSON.stringify(frontDoor.domains))) problems.push(`a purge did not go to ${frontDoor.profile}/${frontDoor.endpoint} with ${frontDoor.domains.join(', ')}`)
+  if (stale.length > 0) {
+    const purgedAt = siteLog.findIndex(line => line.startsWith('purged '))
+    const deletedAt = siteLog.findIndex(line => line.startsWith('deleted '))
+    if (purgedAt < 0 || deletedAt < purgedAt) problems.push('the stale blobs were not deleted after the purge')
+  }
+  if (outputs['site-url'] !== siteUrl) problems.push(`site-url is ${JSON.stringify(outputs['site-url'] ?? null)}, expected ${siteUrl}`)
+  // The output names the blob the release is kept in: <archive-container>/<environment>/<commit>.zip.
+  if (outputs.archive !== archivePath) problems.push(`archive is ${JSON.stringify(outputs.archive ?? null)}, expected ${archivePath}`)
+  if (!archive) problems.push(`no release archive ${archivePath}`)
+  if (archiveAccess !== 'private') problems.push(`the archive container ${ARCHIVE_CONTAINER} is ${archiveAccess}, not private`)
+  if (manifest?.commit !== after) problems.push(`the deploy manifest names ${short(manifest?.commit)}, expected ${short(after)}`)
+
+  const timing = dim(`(action ${ms(runTime)})`)
+  if (problems.length === 0) {
+    const what = index === 0 ? `${short(after)} built, synced over the earlier site and purged` : `${short(after)}: ${plural(uploads.length, 'file')} uploaded, the rest left alone`
+    console.log(`${label('result')}${good(`✓ ${outputs.result}`)}: ${what}  ${timing}`)
+  } else {
+    console.log(`${label('result')}${bad(`✗ ${outputs.result ?? 'no result'}`)}  ${timing}`)
+    for (const problem of problems) console.log(`${indent}${bad('•')} ${problem}`)
+    if (run.exitCode !== 0) for (const note of annotations(run.stdout)) console.log(note.replace(/^/gm, `${indent}  `))
+    if (run.stderr.trim()) console.log(run.stderr.trim().replace(/^/gm, `${indent}  stderr: `))
+  }
+  return { ok: problems.length === 0, name: `frontend deploy ${index + 1}`, kind: 'frontend', branch: DEPLOY_BRANCH, after, runTime, run, calls, uploaded: uploads.length }
+}
+
 // ---- main -----------------------------------------------------------------------------
 
 /** The stand-in, once started; closed at the end, on failure and on Ctrl-C. */
 let standin
 let closing
 const closeStandin = () => (closing ??= standin ? standin.close() : Promise.resolve())
+/** Azurite, once started; stopped at the end, on failure and on Ctrl-C. */
+let azurite
+let stopping
+const stopAzurite = () => (stopping ??= azurite ? azurite.stop() : Promise.resolve())
 /** Images the demo and its deploys left in the local engine (`cli`: the docker CLI), removed at the end. */
 const localImages = { cli: 'docker', refs: new Set() }
 
@@ -718,7 +1155,11 @@ async function main() {
     bold('azure-push-deploy demo') +
       ': the bundled action on a throwaway git repository, signed in by GitHub OIDC to a local Azure stand-in (Entra ID, Resource Manager, Web Apps) that answers as Azure does.'
   )
-  console.log(dim('Three dry runs on master_dev show what it detects; then, with Docker, two real backend deploys to the two stage Web Apps: one that succeeds and one that rolls back.'))
+  console.log(
+    dim(
+      'Three dry runs on master_dev show what it detects; then two real frontend deploys of the example site to stage, into Azurite behind a Front Door on the stand-in; then, with Docker, two real backend deploys to the two stage Web Apps: one that succeeds and one that rolls back.'
+    )
+  )
 
   const bundle = path.join(repoRoot, 'dist', 'index.js')
   if (!existsSync(bundle)) throw new Error(`${path.relative(process.cwd(), bundle)} is missing: run \`npm run bundle\` first.`)
@@ -732,7 +1173,7 @@ async function main() {
   if (docker.reason) {
     console.log(`${label('deploy')}${bad('skipped')}: ${docker.reason}`)
     console.log(`${indent}The backend deploy needs Docker and the local registry (bash scripts/services/docker.sh starts them; it needs root and apt).`)
-    console.log(`${indent}The dry runs go on as before, on simulated Web App containers.`)
+    console.log(`${indent}The rest goes on as before, on simulated Web App containers.`)
   } else {
     localImages.cli = docker.cli.path
     const builds = docker.cli.buildkit ? `${docker.cli.path} (CLI ${docker.cli.version}) builds with BuildKit` : 'no docker CLI here builds with BuildKit: the classic builder'
@@ -740,8 +1181,20 @@ async function main() {
   }
   let deploy = !docker.reason
 
+  // Storage: Azurite, for the frontend deploy. Without it that deploy is skipped.
+  const [storage, storageTime] = await timed(() => prepareStorage())
+  const siteDeploy = !storage.reason
+  if (storage.reason) {
+    console.log(`${label('frontend')}${bad('skipped')}: ${storage.reason}`)
+    console.log(`${indent}The frontend deploy needs Azurite (node_modules/azurite, a dev dependency); the rest goes on.`)
+  } else {
+    azurite = storage.azurite
+    console.log(`${label('storage')}Azurite at ${azurite.blobEndpoint}: HTTPS (a CA of its own), --oauth basic (bearer tokens from Entra ID)  ${dim(`(${ms(storageTime)})`)}`)
+  }
+
   // Azure: the stand-in, an Entra app that trusts pushes to master_dev (and stage), Web Apps.
-  const branches = deploy ? [BRANCH, DEPLOY_BRANCH] : [BRANCH]
+  const stage = deploy || siteDeploy
+  const branches = stage ? [BRANCH, DEPLOY_BRANCH] : [BRANCH]
   const [, standinTime] = await timed(async () => {
     // `auto`: real containers when Docker answers. Without the deploy, simulated ones: the
     // dev Web App's image names the example's registry, which no engine here could pull.
@@ -755,13 +1208,17 @@ async function main() {
     console.log(`${label('deploy')}${bad('skipped')}: the stand-in found no Docker engine (${standin.containers.reason}); the dry runs go on`)
     deploy = false
   }
-  // The process trusts the stand-in's CA, to ask the Web Apps over HTTPS itself.
-  tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
+  // The process trusts the stand-in's CA, to ask the Web Apps over HTTPS itself, and Azurite's.
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem, ...(siteDeploy ? [storage.caCertPem] : [])])
+  // The action's runs trust both through one PEM file (NODE_EXTRA_CA_CERTS takes one file).
+  const caCerts = siteDeploy ? path.join(scratch, 'stand-in-and-azurite-ca.pem') : standin.caCertPath
+  if (siteDeploy) writeFileSync(caCerts, `${standin.caCertPem.trim()}\n${storage.caCertPem.trim()}\n`)
 
-  // The estate, its config pointed at the stand-in (and the local registry) before the initial commit.
-  const configText = `${(deploy ? deployConfig(sourceConfig) : sourceConfig).trimEnd()}\n${cloudBlock(standin)}`
+  // The estate, its config pointed at the stand-in (and the local registry, and Azurite) before the initial commit.
+  const edited = [deploy ? deployConfig : undefined, siteDeploy ? storageConfig(azurite.blobEndpoint) : undefined].filter(Boolean).reduce((next, edit) => edit(next), sourceConfig)
+  const configText = `${edited.trimEnd()}\n${cloudBlock(standin)}`
   const config = parse(configText)
-  const { backend } = config.parts
+  const { backend, frontend } = config.parts
   const estate = createEstate({ from: estateSource, prefix: 'estate-', files: { '.github/azure-deploy.yml': configText } })
   console.log(`${label('config')}.github/azure-deploy.yml as in examples/estate, plus a cloud: block naming the stand-in (custom cloud "standin")`)
   if (deploy) {
@@ -769,12 +1226,16 @@ async function main() {
     console.log(`${indent}edited by the demo for the deploy: registry ${REGISTRY} (was ${original.registry}; repository ${backend.repository} kept),`)
     console.log(`${indent}health check timeout ${HEALTH.timeout} s (was ${original.health.timeout}) and interval ${HEALTH.interval} s (was 2), so a broken release fails fast`)
   }
+  if (siteDeploy) {
+    const original = parse(sourceConfig).environments[DEPLOY_ENVIRONMENT].frontend
+    console.log(`${indent}edited for the frontend deploy: ${DEPLOY_ENVIRONMENT}'s storage-account ${AZURITE_ACCOUNT} (was ${original['storage-account']}), blob-endpoint ${azurite.blobEndpoint}`)
+  }
   estate.branch(BRANCH)
   const first = estate.push(BRANCH)
   const initial = estate.head()
-  if (deploy) estate.push(DEPLOY_BRANCH)
+  if (stage) estate.push(DEPLOY_BRANCH)
   const fileCount = git(estate.work, ['ls-files']).split('\n').filter(Boolean).length
-  console.log(`${label('origin')}${short(initial)} "initial" (${plural(fileCount, 'file')}) pushed to ${BRANCH}${first === '0'.repeat(40) ? ' (a new branch)' : ''}${deploy ? ` and ${DEPLOY_BRANCH}` : ''}`)
+  console.log(`${label('origin')}${short(initial)} "initial" (${plural(fileCount, 'file')}) pushed to ${BRANCH}${first === '0'.repeat(40) ? ' (a new branch)' : ''}${stage ? ` and ${DEPLOY_BRANCH}` : ''}`)
 
   // The Web Apps run the initial commit's image, as if the initial commit had been deployed.
   const image = `${backend.registry}/${backend.repository}:${initial}`
@@ -787,7 +1248,7 @@ async function main() {
   const [target] = config.environments[ENVIRONMENT].backend.targets
   const toApp = t => ({ resourceGroup: t['resource-group'], name: t.app })
   const devApp = toApp(target)
-  const stageApps = deploy ? config.environments[DEPLOY_ENVIRONMENT].backend.targets.map(toApp) : []
+  const stageApps = stage ? config.environments[DEPLOY_ENVIRONMENT].backend.targets.map(toApp) : []
   const [, appTime] = await timed(() =>
     Promise.all([devApp, ...stageApps].map(app => standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: app.resourceGroup, name: app.name, image, healthCheckPath: backend.health?.path })))
   )
@@ -798,25 +1259,66 @@ async function main() {
     const notServing = standin.state().sites.filter(site => site.slot === 'production' && site.serving?.image !== image)
     if (notServing.length > 0) throw new Error(`${notServing.map(site => site.name).join(', ')} did not start ${image}: ${notServing[0].lastStart?.reason ?? notServing[0].status}`)
   }
+
+  // The stage site: Front Door on the stand-in, $web in Azurite holding what an earlier tool put there.
+  const siteSettings = config.environments[DEPLOY_ENVIRONMENT].frontend
+  const frontDoor = siteSettings.frontdoor
+  if (siteDeploy) {
+    standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: frontDoor['resource-group'], profile: frontDoor.profile, endpoint: frontDoor.endpoint, domains: frontDoor.domains })
+    console.log(`${label('edge')}Front Door ${frontDoor.profile}/${frontDoor.endpoint} (${frontDoor['resource-group']}) with the custom domain ${inWords(frontDoor.domains)}, on the stand-in`)
+    const site = storage.admin.getContainerClient(SITE_CONTAINER)
+    const [earlier, seedTime] = await timed(async () => {
+      // Azurite creates no $web when its static website is switched on, as Azure does: the demo does.
+      await site.create()
+      return seedEarlierSite({ estate, commit: initial, frontend, site })
+    })
+    console.log(`${label('site')}${AZURITE_ACCOUNT}/${SITE_CONTAINER} created in Azurite (switching the static website on does not create it there), and filled  ${dim(`(${ms(seedTime)})`)}`)
+    console.log(`${indent}with "initial"'s build as the team's earlier tool left it: ${plural(earlier.length, 'file')}, Content-MD5, Content-Type guessed without charset,`)
+    console.log(`${indent}Cache-Control "${EARLIER_CACHE_CONTROL}" on every file, and no deploy manifest (${earlier.map(file => file.path).join(', ')})`)
+  }
+
   console.log(dim(`${indent}Each part is compared with what is deployed; these dry runs deploy nothing, so on every push:`))
   console.log(dim(`${indent}backend   base ${short(initial)} (deployed): the commit ${target.app}'s image is tagged with; files changed since it`))
-  console.log(dim(`${indent}frontend  base the push's previous commit (before), until the frontend deploy brings its own reader; files the push changed`))
+  console.log(dim(`${indent}frontend  base the push's previous commit (before): dev's deploy manifest would be in ${config.environments[ENVIRONMENT].frontend['storage-account']}, which`))
+  console.log(dim(`${indent}          nothing serves here${siteDeploy ? " (only stage's site is in Azurite)" : ''}, so the action falls back to it; files the push changed`))
 
-  const context = { estate, standin, deployed: initial, pushNumbers: new Map() }
+  const context = { estate, standin, caCerts, deployed: initial, pushNumbers: new Map() }
   const results = []
   for (const [index, push] of pushes.entries()) results.push(await runPush(context, push, index))
+
+  // The frontend deploys: pushes to stage, run for real into Azurite.
+  if (stage) estate.branch(DEPLOY_BRANCH, initial)
+  const siteDeploys = []
+  if (siteDeploy) {
+    console.log()
+    console.log(bold(`▸ Frontend: real runs on ${DEPLOY_BRANCH}, the site to ${AZURITE_ACCOUNT}/${SITE_CONTAINER} in Azurite, purged on Front Door ${frontDoor.profile}/${frontDoor.endpoint}`))
+    console.log(dim(`${indent}No dry-run input: each run builds the site (npm ci, npm run build), keeps the release zip, syncs it in order (assets, pages,`))
+    console.log(dim(`${indent}index.html last), purges what it replaced, then deletes stale blobs, and writes the deploy manifest the next run compares with.`))
+    const cacheRules = frontend['cache-control'].map(rule => ({ test: picomatch(rule.match, { dot: true }), value: rule.value }))
+    const siteContext = { estate, standin, storage, caCerts, frontend, frontDoor, siteUrl: siteSettings['site-url'], cacheRules, deployedBackend: initial, deployedSite: undefined }
+    for (const [index, step] of frontendSteps.entries()) {
+      if (index > 0 && !siteDeploys.at(-1).ok) {
+        console.log()
+        console.log(`${bold(`▸ Frontend deploy ${index + 1} of ${frontendSteps.length}`)}: ${bad('skipped')}, frontend deploy ${index} did not go as expected`)
+        siteDeploys.push({ ok: false, skipped: true })
+        continue
+      }
+      const result = await runFrontendDeploy(siteContext, step, index)
+      if (result.ok) siteContext.deployedSite = result.after
+      siteDeploys.push(result)
+    }
+  }
 
   // The deploys: pushes to stage, run for real.
   const deploys = []
   if (deploy) {
     console.log()
     console.log(bold(`▸ Deploy: real runs on ${DEPLOY_BRANCH}, to ${inWords(stageApps.map(app => app.name))} (in place, in parallel, all or nothing)`))
-    console.log(dim(`${indent}No dry-run input. This version deploys the backend only: the action refuses a run where the frontend changed`))
-    console.log(dim(`${indent}unless parts: backend. These pushes change only the backend, so parts stays auto.`))
-    estate.branch(DEPLOY_BRANCH, initial)
+    console.log(dim(`${indent}No dry-run input. These pushes change only the backend: the frontend is compared with its deploy manifest${siteDeploy ? ' in Azurite' : ''}`))
+    console.log(dim(`${indent}${siteDeploy ? `(the frontend deploys' last commit)` : `(in ${parse(sourceConfig).environments[DEPLOY_ENVIRONMENT].frontend['storage-account']}, unreachable here: the push's previous commit instead)`} and stays as it is.`))
     // The tag the action's inline layer cache (cache: registry without buildx) is pushed under.
     localImages.refs.add(`${REGISTRY}/${backend.repository}:buildcache`)
-    const deployContext = { estate, standin, cli: docker.cli, apps: stageApps, healthPath: backend.health.path, deployed: initial }
+    const deployContext = { estate, standin, caCerts, cli: docker.cli, apps: stageApps, healthPath: backend.health.path, deployed: initial }
     for (const [index, step] of deploySteps.entries()) {
       if (index > 0 && !deploys.at(-1).ok) {
         console.log()
@@ -831,26 +1333,34 @@ async function main() {
     }
   }
   const ran = deploys.filter(d => !d.skipped)
-  const azureProblems = reportAzure(standin, [...results, ...ran], { dryRun: target.app, deploy: stageApps.map(app => app.name) })
+  const sitesRan = siteDeploys.filter(d => !d.skipped)
+  const azureProblems = reportAzure(standin, [...results, ...sitesRan, ...ran], { dryRun: target.app, deploy: stageApps.map(app => app.name), frontDoor })
 
   const failed = results.filter(r => !r.ok).length
   const failedDeploys = ran.filter(d => !d.ok).length
   const skippedDeploys = deploys.length - ran.length
+  const failedSites = sitesRan.filter(d => !d.ok).length
+  const skippedSites = siteDeploys.length - sitesRan.length
   console.log()
   const timing = [
     `dry runs ${results.map(r => ms(r.runTime)).join(', ')}`,
-    ...(ran.length > 0 ? [`deploys ${ran.map(r => ms(r.runTime)).join(', ')}`] : []),
+    ...(sitesRan.length > 0 ? [`frontend deploys ${sitesRan.map(r => ms(r.runTime)).join(', ')}`] : []),
+    ...(ran.length > 0 ? [`backend deploys ${ran.map(r => ms(r.runTime)).join(', ')}`] : []),
     `whole demo ${ms(performance.now() - started)}`
   ].join('; ')
-  const ok = failed === 0 && failedDeploys === 0 && skippedDeploys === 0 && azureProblems.length === 0
+  const ok = failed === 0 && failedDeploys === 0 && skippedDeploys === 0 && failedSites === 0 && skippedSites === 0 && azureProblems.length === 0
   if (ok) {
+    const site = siteDeploy
+      ? `; the site deployed to Azurite twice (over the earlier tool's upload: ${sitesRan[0].uploaded} uploaded; then ${plural(sitesRan[1].uploaded, 'file')}) and purged on Front Door`
+      : `; frontend deploy skipped (${storage.reason})`
     const deployed = deploy
       ? `; deployed to both stage Web Apps and verified over HTTPS, and a broken release rolled back on both`
       : `; backend deploy skipped (${docker.reason ?? 'no Docker'})`
-    console.log(good(bold(`✓ All ${pushes.length} pushes detected and planned as expected${deployed}; signed in to the stand-in, no token in the output`)) + dim(` (${timing})`))
+    console.log(good(bold(`✓ All ${pushes.length} pushes detected and planned as expected${site}${deployed}; signed in to the stand-in, no token in the output`)) + dim(` (${timing})`))
   } else {
     const what = [
       failed > 0 ? `${failed} of ${pushes.length} pushes did not go as expected` : '',
+      failedSites > 0 ? `${failedSites} of ${frontendSteps.length} frontend deploys did not go as expected${skippedSites > 0 ? `, ${skippedSites} skipped after it` : ''}` : '',
       failedDeploys > 0 ? `${failedDeploys} of ${deploySteps.length} deploys did not go as expected${skippedDeploys > 0 ? `, ${skippedDeploys} skipped after it` : ''}` : '',
       azureProblems.length > 0 ? `Azure: ${azureProblems.join('; ')}` : ''
     ].filter(Boolean)
@@ -884,7 +1394,7 @@ process.once('SIGINT', () => {
   // A second Ctrl-C while the stand-in closes ends the demo at once (the default handler).
   if (!interrupted) console.error(bad('demo interrupted'))
   interrupted = true
-  void closeStandin()
+  void Promise.allSettled([closeStandin(), stopAzurite()])
     .catch(() => {})
     .finally(() => {
       cleanUp()
@@ -906,6 +1416,7 @@ try {
   }
 } finally {
   await closeStandin().catch(error => console.error(bad(`closing the Azure stand-in failed: ${error instanceof Error ? error.message : String(error)}`)))
+  await stopAzurite().catch(error => console.error(bad(`stopping Azurite failed: ${error instanceof Error ? error.message : String(error)}`)))
   await removeLocalImages()
   cleanUp()
 }
