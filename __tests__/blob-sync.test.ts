@@ -24,7 +24,7 @@ import { compileCacheControl, headersFor, IMMUTABLE, type CacheControlRule } fro
 import { listSiteFiles } from '../src/frontend/site-files.js'
 import { deleteStale, syncSite } from '../src/frontend/sync.js'
 import { planSync, type LocalEntry, type SyncPlanOptions } from '../src/frontend/sync-plan.js'
-import { startAzurite, type Azurite } from '../__fixtures__/azurite.js'
+import { startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
 import { recordingLogger } from '../__fixtures__/logger.js'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>

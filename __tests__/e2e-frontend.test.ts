@@ -25,7 +25,7 @@ import { pushPayload, runAction } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
-import { startAzurite, type Azurite } from '../__fixtures__/azurite.js'
+import { startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
 import { startStorageFaultProxy, type StorageFaultProxy, type StorageRequest } from '../__fixtures__/storage-fault-proxy.js'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>

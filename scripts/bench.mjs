@@ -12,12 +12,12 @@
 // Progress goes to stderr; one JSON object goes to stdout at the end.
 import { execFileSync, spawn } from 'node:child_process'
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { actionCommand, pushPayload, repoRoot, runnerEnvironment } from './lib/action-runner.mjs'
+import { startAzurite } from './lib/azurite.mjs'
 import { generateSite } from './lib/generated-site.mjs'
 import { createEstate, git } from './lib/git-fixture.mjs'
 
@@ -428,82 +428,6 @@ async function benchRollout(src) {
 
 // ---- frontendSync: the site sync against Azurite ------------------------------------------
 
-const AZURITE_MAIN = path.join(repoRoot, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js')
-
-/** A loopback port nothing listens on right now. */
-async function freePort() {
-  const server = createServer()
-  await new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const { port } = server.address()
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
-
-/**
- * Azurite's blob service as __fixtures__/azurite.ts starts it for the tests: its own process
- * on a free loopback port, HTTPS with `tlsMaterial`, `--oauth basic` (bearer tokens from the
- * stand-in's Entra ID), a throwaway folder. `stop()` ends it and removes the folder.
- */
-async function startAzurite(tlsMaterial) {
-  const location = mkdtempSync(path.join(tmpdir(), 'apd-bench-azurite-'))
-  const cert = path.join(location, 'server.pem')
-  const key = path.join(location, 'server-key.pem')
-  writeFileSync(cert, tlsMaterial.cert)
-  writeFileSync(key, tlsMaterial.key, { mode: 0o600 })
-  const stop = async child => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise(resolve => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-  }
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    // --skipApiVersionCheck: the SDK sends an api-version newer than Azurite knows.
-    const args = [AZURITE_MAIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', location, '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--cert', cert, '--key', key, '--oauth', 'basic']
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    try {
-      await new Promise((resolve, reject) => {
-        let output = ''
-        const timer = setTimeout(() => reject(new Error(`Azurite did not listen within 20 s:\n${output}`)), 20_000)
-        const onData = chunk => {
-          output += chunk
-          if (/successfully listens on/i.test(output)) {
-            clearTimeout(timer)
-            resolve()
-          }
-        }
-        child.stdout.setEncoding('utf8').on('data', onData)
-        child.stderr.setEncoding('utf8').on('data', onData)
-        child.once('exit', code => {
-          clearTimeout(timer)
-          reject(new Error(`Azurite exited (${code}) before listening:\n${output}`))
-        })
-      })
-    } catch (error) {
-      await stop(child)
-      // Another process may take the port between freePort() and Azurite's listen.
-      if (attempt < 3 && /EADDRINUSE/.test(String(error))) continue
-      rmSync(location, { recursive: true, force: true })
-      throw error
-    }
-    child.stdout.resume()
-    child.stderr.resume()
-    return {
-      blobEndpoint: `https://127.0.0.1:${port}/devstoreaccount1`,
-      pid: child.pid,
-      async stop() {
-        await stop(child)
-        rmSync(location, { recursive: true, force: true })
-      }
-    }
-  }
-}
-
 /** CPU milliseconds (user + system) a process has used so far, from /proc; undefined off Linux. */
 const clockTicks = (() => {
   try {
@@ -553,7 +477,7 @@ async function benchFrontendSync(src) {
     const storageTls = await createTlsMaterial()
     tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem, storageTls.caCertPem])
     progress('starting Azurite (HTTPS, --oauth basic)')
-    azurite = await startAzurite(storageTls)
+    azurite = await startAzurite({ https: { cert: storageTls.cert, key: storageTls.key }, oauth: true })
     standin.registerApplication({ clientId: 'bench', clientSecret: 'bench-secret' })
     const cloud = src.resolveCloud({
       'authority-host': standin.cloud.authorityHost,

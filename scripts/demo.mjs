@@ -44,7 +44,6 @@
 import { execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -57,6 +56,7 @@ import { parse } from 'yaml'
 import { createTlsMaterial } from '../azure-standin/https-server.mjs'
 import { startAzureStandin } from '../azure-standin/index.mjs'
 import { pushPayload, repoRoot, runAction } from './lib/action-runner.mjs'
+import { AZURITE_ACCOUNT, AZURITE_MAIN, startAzurite } from './lib/azurite.mjs'
 import { createEstate, git } from './lib/git-fixture.mjs'
 
 const execFileAsync = promisify(execFile)
@@ -749,98 +749,17 @@ async function runDeploy({ estate, standin, caCerts, cli, apps, healthPath, depl
 
 // ---- the frontend: Azurite, the earlier site, real deploys to stage ---------------------
 
-/** Azurite's development account: the stage site's storage account in the demo's config. */
-const AZURITE_ACCOUNT = 'devstoreaccount1'
 /**
  * Azurite's well-known key for that account, the same on every install (Azurite's README).
  * The demo looks at the storage with it, as the account's owner would in the portal; the
  * action itself signs in with bearer tokens from the stand-in's Entra ID (`--oauth basic`).
  */
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-const AZURITE_MAIN = path.join(repoRoot, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js')
 const SITE_CONTAINER = '$web'
 const ARCHIVE_CONTAINER = 'deployments'
 /** How the team's earlier tool left the site: a guessed Content-Type, one Cache-Control for every file. */
 const EARLIER_CACHE_CONTROL = 'public, max-age=3600'
 
-/** A loopback port nothing listens on right now. */
-async function freePort() {
-  const server = createServer()
-  await new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const { port } = server.address()
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
-
-/** Ends an Azurite child: SIGTERM, SIGKILL after 5 s. */
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise(resolve => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
-}
-
-/**
- * Azurite's blob service as the tests start it (__fixtures__/azurite.ts): its own process on
- * a free loopback port, HTTPS with `tlsMaterial`, `--oauth basic` so that it takes the bearer
- * tokens the stand-in's Entra ID issues for https://storage.azure.com, a folder of its own.
- */
-async function startAzurite(tlsMaterial) {
-  const location = mkdtempSync(path.join(tmpdir(), 'apd-azurite-'))
-  const cert = path.join(location, 'server.pem')
-  const key = path.join(location, 'server-key.pem')
-  writeFileSync(cert, tlsMaterial.cert)
-  writeFileSync(key, tlsMaterial.key, { mode: 0o600 })
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    // --skipApiVersionCheck: the SDK sends an api-version newer than Azurite knows.
-    const args = [AZURITE_MAIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', location, '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--cert', cert, '--key', key, '--oauth', 'basic']
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    try {
-      await new Promise((resolve, reject) => {
-        let output = ''
-        const timer = setTimeout(() => reject(new Error(`it did not listen within 20 s${output.trim() ? `: ${output.trim().split('\n').at(-1)}` : ''}`)), 20_000)
-        const onData = chunk => {
-          output += chunk
-          if (/successfully listens on/i.test(output)) {
-            clearTimeout(timer)
-            resolve()
-          }
-        }
-        child.stdout.setEncoding('utf8').on('data', onData)
-        child.stderr.setEncoding('utf8').on('data', onData)
-        child.once('error', error => {
-          clearTimeout(timer)
-          reject(error)
-        })
-        child.once('exit', code => {
-          clearTimeout(timer)
-          reject(new Error(`it exited (${code}) before listening${output.trim() ? `: ${output.trim().split('\n').at(-1)}` : ''}`))
-        })
-      })
-    } catch (error) {
-      await stopChild(child)
-      // Another process may take the port between freePort() and Azurite's listen.
-      if (attempt < 3 && /EADDRINUSE/.test(String(error))) continue
-      rmSync(location, { recursive: true, force: true })
-      throw error
-    }
-    child.stdout.resume()
-    child.stderr.resume()
-    return {
-      blobEndpoint: `https://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
-      async stop() {
-        await stopChild(child)
-        rmSync(location, { recursive: true, force: true })
-      }
-    }
-  }
-}
 
 /**
  * Azurite for the frontend deploy, with a CA of its own: `{ azurite, caCertPem, admin }`, or
@@ -852,7 +771,7 @@ async function prepareStorage() {
   let azurite
   try {
     tlsMaterial = await createTlsMaterial()
-    azurite = await startAzurite(tlsMaterial)
+    azurite = await startAzurite({ https: { cert: tlsMaterial.cert, key: tlsMaterial.key }, oauth: true })
   } catch (error) {
     return { reason: `Azurite did not start: ${error instanceof Error ? error.message : String(error)}` }
   }

@@ -1,53 +1,44 @@
+// A real Azurite blob service for the tests, the demo and the benchmarks: its own process,
+// a free loopback port and a throwaway folder.
 /**
- * A real Azurite blob service for tests: its own process, a free loopback port and a
+ * A real Azurite blob service: its own process, a free loopback port and a
  * throwaway folder. With `https` and `oauth` it accepts the bearer tokens Entra ID issues for
  * https://storage.azure.com, so tests sign in the way production does.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../../azure-standin/containers.mjs'
 
 /** Azurite's well-known development account: the first path segment of every blob URL. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1'
 
-const BLOB_MAIN = fileURLToPath(new URL('../node_modules/azurite/dist/src/blob/main.js', import.meta.url))
+export const AZURITE_MAIN = fileURLToPath(new URL('../../node_modules/azurite/dist/src/blob/main.js', import.meta.url))
 
-export interface AzuriteOptions {
-  /** PEM text of the server certificate (for 127.0.0.1) and its key; without it Azurite speaks HTTP. */
-  https?: { cert: string; key: string }
-  /** `--oauth basic`: accept bearer tokens (needs `https`; Azurite refuses bearer over HTTP). */
-  oauth?: boolean
-  /** Milliseconds to wait for the service to listen. */
-  startTimeoutMs?: number
-}
+/**
+ * @typedef {object} AzuriteOptions
+ * @property {{ cert: string, key: string }} [https] PEM text of the server certificate (for 127.0.0.1) and its key; without it Azurite speaks HTTP
+ * @property {boolean} [oauth] `--oauth basic`: accept bearer tokens (needs `https`; Azurite refuses bearer over HTTP)
+ * @property {number} [startTimeoutMs] milliseconds to wait for the service to listen
+ *
+ * @typedef {object} Azurite
+ * @property {string} blobEndpoint `http(s)://127.0.0.1:<port>/devstoreaccount1`
+ * @property {number} port
+ * @property {number | undefined} pid the Azurite process, for CPU accounting
+ * @property {() => Promise<void>} stop
+ */
 
-export interface Azurite {
-  /** `http(s)://127.0.0.1:<port>/devstoreaccount1` */
-  blobEndpoint: string
-  port: number
-  stop(): Promise<void>
-}
-
-/** A loopback port nothing listens on right now (Azurite is retried when another process takes it first). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const address = server.address()
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port from the loopback listener')
-  return address.port
-}
-
-function argumentsFor(port: number, location: string, options: AzuriteOptions): string[] {
+/**
+ * @param {number} port
+ * @param {string} location
+ * @param {AzuriteOptions} options
+ */
+function argumentsFor(port, location, options) {
   const args = [
-    BLOB_MAIN,
+    AZURITE_MAIN,
     '--blobHost', '127.0.0.1',
     '--blobPort', String(port),
     '--location', location,
@@ -68,11 +59,17 @@ function argumentsFor(port: number, location: string, options: AzuriteOptions): 
   return args
 }
 
-/** Resolves once the child prints that it listens; rejects with its output when it exits first. */
-function listening(child: ChildProcess, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once the child prints that it listens; rejects with its output when it exits first.
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {number} timeoutMs
+ * @returns {Promise<void>}
+ */
+function listening(child, timeoutMs) {
   return new Promise((resolve, reject) => {
     let output = ''
-    const done = (error?: Error) => {
+    /** @param {Error} [error] */
+    const done = error => {
       clearTimeout(timer)
       child.stdout?.off('data', onData)
       child.stderr?.off('data', onData)
@@ -80,11 +77,13 @@ function listening(child: ChildProcess, timeoutMs: number): Promise<void> {
       if (error) reject(error)
       else resolve()
     }
-    const onData = (chunk: Buffer) => {
+    /** @param {Buffer} chunk */
+    const onData = chunk => {
       output += chunk.toString('utf8')
       if (/successfully listens on/i.test(output)) done()
     }
-    const onExit = (code: number | null) => done(new Error(`azurite-blob exited (${code}) before listening:\n${output}`))
+    /** @param {number | null} code */
+    const onExit = code => done(new Error(`azurite-blob exited (${code}) before listening:\n${output}`))
     const timer = setTimeout(() => done(new Error(`azurite-blob did not listen within ${timeoutMs} ms:\n${output}`)), timeoutMs)
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
@@ -92,9 +91,10 @@ function listening(child: ChildProcess, timeoutMs: number): Promise<void> {
   })
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** @param {import('node:child_process').ChildProcess} child */
+async function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  const exited = new Promise(resolve => child.once('exit', () => resolve(undefined)))
   child.kill('SIGTERM')
   const stopped = await Promise.race([exited.then(() => true), sleep(5000, undefined, { ref: false }).then(() => false)])
   if (!stopped) {
@@ -103,11 +103,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
   }
 }
 
-/** Start Azurite's blob service; `stop()` ends it and deletes its folder. */
-export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+/**
+ * Start Azurite's blob service; `stop()` ends it and deletes its folder.
+ * @param {AzuriteOptions} [options]
+ * @returns {Promise<Azurite>}
+ */
+export async function startAzurite(options = {}) {
   if (options.oauth && !options.https) throw new Error('Azurite accepts bearer tokens only over HTTPS: pass https with oauth')
   const location = mkdtempSync(path.join(tmpdir(), 'apd-azurite-'))
-  let lastError: unknown
+  /** @type {unknown} */
+  let lastError
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort()
     // process.execPath: Azurite needs Node >= 22, whatever `node` is first on PATH.
@@ -131,6 +136,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     return {
       blobEndpoint: `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
       port,
+      pid: child.pid,
       async stop() {
         await stopChild(child)
         rmSync(location, { recursive: true, force: true })
