@@ -46,12 +46,7 @@ beforeAll(async () => {
   const storageTls = await createTlsMaterial()
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem, storageTls.caCertPem])
   azurite = await startAzurite({ https: { cert: storageTls.cert, key: storageTls.key }, oauth: true })
-  const cloud = resolveCloud({
-    'authority-host': standin.cloud.authorityHost,
-    'resource-manager': standin.cloud.resourceManager,
-    'resource-manager-audience': standin.cloud.resourceManagerAudience,
-    'storage-suffix': standin.cloud.storageSuffix
-  })
+  const cloud = resolveCloud(standin.cloudSetting)
   credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: CLIENT, clientSecret: SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
   admin = new BlobServiceClient(azurite.blobEndpoint, credential)
 }, 60_000)

@@ -8,6 +8,7 @@ import { startAzureStandin } from '../azure-standin/index.mjs'
 import { pushPayload, runAction } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { ESTATE_CONFIG, ESTATE_FILES, SUBSCRIPTION } from './estate-config.js'
+import { stringify } from 'yaml'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>
 type Estate = ReturnType<typeof createEstate>
@@ -33,13 +34,7 @@ afterEach(async () => {
 
 /** The estate's config, pointed at the stand-in as a custom cloud. */
 function configFor(s: Standin): string {
-  return `cloud:
-  name: standin
-  authority-host: ${s.cloud.authorityHost}
-  resource-manager: ${s.cloud.resourceManager}
-  resource-manager-audience: ${s.cloud.resourceManagerAudience}
-  storage-suffix: ${s.cloud.storageSuffix}
-${ESTATE_CONFIG}`
+  return `${stringify({ cloud: s.cloudSetting })}${ESTATE_CONFIG}`
 }
 
 /**

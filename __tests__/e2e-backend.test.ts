@@ -14,6 +14,7 @@ import { startAzureStandin } from '../azure-standin/index.mjs'
 import { pushPayload, runAction } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { buildkitCli, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from '../__fixtures__/docker.js'
+import { stringify } from 'yaml'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>
 type Estate = ReturnType<typeof createEstate>
@@ -51,13 +52,7 @@ afterAll(async () => {
 
 /** A repository holding only the backend (as the users split theirs), deployed to `targets`. */
 function estateWith(environments: string): Estate {
-  const config = `cloud:
-  name: standin
-  authority-host: ${standin.cloud.authorityHost}
-  resource-manager: ${standin.cloud.resourceManager}
-  resource-manager-audience: ${standin.cloud.resourceManagerAudience}
-  storage-suffix: ${standin.cloud.storageSuffix}
-parts:
+  const config = `${stringify({ cloud: standin.cloudSetting })}parts:
   backend:
     paths: ['backend/**', '!**/*.md']
     context: backend

@@ -27,6 +27,7 @@ import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
 import { startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
 import { startStorageFaultProxy, type StorageFaultProxy, type StorageRequest } from '../__fixtures__/storage-fault-proxy.js'
+import { stringify } from 'yaml'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>
 type Estate = ReturnType<typeof createEstate>
@@ -125,13 +126,7 @@ function expectedHeaders(blob: string, imagesRule: string): [string, string] {
 }
 
 function configFor(imagesRule: string): string {
-  return `cloud:
-  name: standin
-  authority-host: ${standin.cloud.authorityHost}
-  resource-manager: ${standin.cloud.resourceManager}
-  resource-manager-audience: ${standin.cloud.resourceManagerAudience}
-  storage-suffix: ${standin.cloud.storageSuffix}
-parts:
+  return `${stringify({ cloud: standin.cloudSetting })}parts:
   frontend:
     paths: ['frontend/**']
     working-directory: frontend
@@ -293,12 +288,7 @@ beforeAll(async () => {
   proxy = await startStorageFaultProxy({ upstreamPort: azurite.port, upstreamCa: storageTls.caCertPem, cert: storageTls.cert, key: storageTls.key })
 
   // The test reads the storage directly, as an app of its own with a client secret.
-  const cloud = resolveCloud({
-    'authority-host': standin.cloud.authorityHost,
-    'resource-manager': standin.cloud.resourceManager,
-    'resource-manager-audience': standin.cloud.resourceManagerAudience,
-    'storage-suffix': standin.cloud.storageSuffix
-  })
+  const cloud = resolveCloud(standin.cloudSetting)
   const credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: ADMIN_CLIENT, clientSecret: ADMIN_SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
   admin = new BlobServiceClient(azurite.blobEndpoint, credential)
   web = admin.getContainerClient('$web')

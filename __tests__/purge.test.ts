@@ -29,12 +29,7 @@ beforeAll(async () => {
   standin = await startAzureStandin({ containers: 'none' })
   standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
-  const cloud = resolveCloud({
-    'authority-host': standin.cloud.authorityHost,
-    'resource-manager': standin.cloud.resourceManager,
-    'resource-manager-audience': standin.cloud.resourceManagerAudience,
-    'storage-suffix': standin.cloud.storageSuffix
-  })
+  const cloud = resolveCloud(standin.cloudSetting)
   const credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: CLIENT, clientSecret: SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
   clients = createAzureClients(credential, cloud)
   standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'web-prod', domains: DOMAINS })

@@ -53,12 +53,7 @@ afterAll(async () => {
 const group = () => `rg-${testNumber}`
 
 function control() {
-  const cloud = resolveCloud({
-    'authority-host': standin.cloud.authorityHost,
-    'resource-manager': standin.cloud.resourceManager,
-    'resource-manager-audience': standin.cloud.resourceManagerAudience,
-    'storage-suffix': standin.cloud.storageSuffix
-  })
+  const cloud = resolveCloud(standin.cloudSetting)
   const credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: CLIENT, clientSecret: SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
   return createWebAppControl(createAzureClients(credential, cloud))
 }

@@ -247,6 +247,14 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     tenantId,
     /** The custom-cloud endpoints a client points at the stand-in. */
     cloud,
+    /** The same, as the action's config writes a custom cloud (its `cloud:` value). */
+    cloudSetting: {
+      name: 'standin',
+      'authority-host': cloud.authorityHost,
+      'resource-manager': cloud.resourceManager,
+      'resource-manager-audience': cloud.resourceManagerAudience,
+      'storage-suffix': cloud.storageSuffix
+    },
     /** ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN of a job with `id-token: write`. */
     githubOidc: { requestUrl: githubOidc.requestUrl, requestToken: githubOidc.requestToken, issuer: githubOidc.issuer },
     /** Whether Web Apps run real Docker containers or simulated ones, and why. */

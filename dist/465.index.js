@@ -9,19 +9,19 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   BATCH_SIZE: () => (/* binding */ BATCH_SIZE),
 /* harmony export */   blobEndpointFor: () => (/* binding */ blobEndpointFor),
-/* harmony export */   createSiteStore: () => (/* binding */ createSiteStore)
+/* harmony export */   createSiteStore: () => (/* binding */ createSiteStore),
+/* harmony export */   siteStoreFor: () => (/* binding */ siteStoreFor)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(73024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(51455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(58500);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _azure_storage_blob__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(64981);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(51455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(58500);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _azure_storage_blob__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(64981);
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(38816);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(83916);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(83916);
+/* harmony import */ var _site_files_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(34555);
 /**
  * The storage account of a frontend environment, as the deploy uses it: the site container
  * (`$web`), the private archive container (release zips, the deployed-state manifest, the
@@ -65,7 +65,7 @@ function createSiteStore(options) {
     const pipeline = {
         retryOptions: { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, ...options.retry }
     };
-    const service = new _azure_storage_blob__WEBPACK_IMPORTED_MODULE_4__/* .BlobServiceClient */ .wS(options.blobEndpoint, options.credential, pipeline);
+    const service = new _azure_storage_blob__WEBPACK_IMPORTED_MODULE_3__/* .BlobServiceClient */ .wS(options.blobEndpoint, options.credential, pipeline);
     const account = service.accountName;
     const site = service.getContainerClient(options.container);
     const archive = service.getContainerClient(options.archiveContainer);
@@ -75,17 +75,17 @@ function createSiteStore(options) {
     const where = (container, blob) => `${account}/${container.containerName}${blob === undefined ? '' : `/${blob}`}`;
     /** A storage error as the user should read it: what, where, the service's code, and what to change. */
     function failure(action, target, error) {
-        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH)
+        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH)
             return error;
         const storage = error;
         if (storage.syscall) {
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`${action} ${target} failed: ${storage.message}`, 'Something changed the build output while the deploy ran: make sure no other step writes to it, then re-run.');
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`${action} ${target} failed: ${storage.message}`, 'Something changed the build output while the deploy ran: make sure no other step writes to it, then re-run.');
         }
         const code = errorCodeOf(error);
         const status = storage.statusCode;
         const firstLine = (storage.message ?? String(error)).split('\n')[0];
         const message = `${action} ${target} failed: ${status ? `${status} ` : ''}${code ? `${code}: ` : ''}${firstLine}`;
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(message, hintFor(status, code, target));
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(message, hintFor(status, code, target));
     }
     function hintFor(status, code, target) {
         if (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo') {
@@ -130,11 +130,11 @@ function createSiteStore(options) {
      * The file is opened first: a file that vanished or cannot be read fails here, not in a retry loop.
      */
     async function putFile(blob, absolute, size, md5, headers) {
-        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(absolute, 'r');
+        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.open)(absolute, 'r');
         try {
             const actualSize = (await handle.stat()).size;
             if (actualSize !== size)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`${absolute} changed while the deploy ran (${size} bytes when hashed, ${actualSize} now).`, 'Make sure nothing writes to the build output during the deploy.');
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`${absolute} changed while the deploy ran (${size} bytes when hashed, ${actualSize} now).`, 'Make sure nothing writes to the build output during the deploy.');
             const blobHTTPHeaders = { ...headers, blobContentMD5: Buffer.from(md5, 'base64') };
             if (size <= singleShotBytes) {
                 // A factory, so a retried request reads the file again from the start.
@@ -148,15 +148,6 @@ function createSiteStore(options) {
         finally {
             await handle.close();
         }
-    }
-    async function md5Of(file) {
-        const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5');
-        let size = 0;
-        for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(file)) {
-            hash.update(chunk);
-            size += chunk.length;
-        }
-        return { md5: hash.digest('base64'), size };
     }
     const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`);
     return {
@@ -205,7 +196,7 @@ function createSiteStore(options) {
                     const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404);
                     if (failed.length > 0) {
                         const first = failed[0];
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`, first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined);
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`, first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined);
                     }
                 }
             };
@@ -231,7 +222,7 @@ function createSiteStore(options) {
             await ensureArchiveContainer();
             const blobName = `${prefix}${name}`;
             await attempt('uploading', where(archive, blobName), async () => {
-                const { md5, size } = await md5Of(file);
+                const { md5, size } = await (0,_site_files_js__WEBPACK_IMPORTED_MODULE_5__/* .digest */ .br)(file);
                 await putFile(archive.getBlockBlobClient(blobName), file, size, md5, { blobContentType: 'application/zip' });
             });
         },
@@ -243,7 +234,7 @@ function createSiteStore(options) {
             catch (error) {
                 const code = errorCodeOf(error);
                 if (code === 'BlobNotFound' || code === 'ContainerNotFound') {
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the release archive ${where(archive, blobName)} does not exist.`, 'It may have been pruned: only the last releases are kept. Pick a commit that is still archived, or deploy it by pushing again.');
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`the release archive ${where(archive, blobName)} does not exist.`, 'It may have been pruned: only the last releases are kept. Pick a commit that is still archived, or deploy it by pushing again.');
                 }
                 throw failure('downloading', where(archive, blobName), error);
             }
@@ -284,7 +275,7 @@ function createSiteStore(options) {
                 parsed = manifestSchema.parse(JSON.parse(text));
             }
             catch (error) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the deployed-state manifest ${where(archive, manifestBlob.name)} is not valid: ${error.message.split('\n')[0]}`, 'Delete it: the next deploy writes a new one (until then every part counts as changed).');
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`the deployed-state manifest ${where(archive, manifestBlob.name)} is not valid: ${error.message.split('\n')[0]}`, 'Delete it: the next deploy writes a new one (until then every part counts as changed).');
             }
             return parsed;
         },
@@ -320,12 +311,12 @@ function createSiteStore(options) {
                     if (code !== 'LeaseAlreadyPresent')
                         throw failure('locking', name, error);
                     if (Date.now() + pollMs > deadline) {
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`another deploy holds the lock on ${name}; waited ${Math.round(waitMs / 1000)} s. It expires by itself within ${leaseSeconds} s if its runner died.`, 'Let the other deploy finish (a workflow `concurrency:` group per environment avoids the wait), or re-run this one later.');
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`another deploy holds the lock on ${name}; waited ${Math.round(waitMs / 1000)} s. It expires by itself within ${leaseSeconds} s if its runner died.`, 'Let the other deploy finish (a workflow `concurrency:` group per environment avoids the wait), or re-run this one later.');
                     }
                     if (!announced)
                         logger?.info(`waiting for another deploy to release ${name} (up to ${Math.round(waitMs / 1000)} s)`);
                     announced = true;
-                    await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_3__.setTimeout)(pollMs);
+                    await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_2__.setTimeout)(pollMs);
                 }
             }
             let lost;
@@ -355,7 +346,7 @@ function createSiteStore(options) {
                 name,
                 assertHeld() {
                     if (lost)
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the deploy lock ${name} was lost: ${lost.message}`, 'Another deploy may have started meanwhile: re-run this one once it has finished.');
+                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`the deploy lock ${name} was lost: ${lost.message}`, 'Another deploy may have started meanwhile: re-run this one once it has finished.');
                 },
                 async release() {
                     if (released)
@@ -370,6 +361,129 @@ function createSiteStore(options) {
             };
         }
     };
+}
+/** The store of a site: the account's blob endpoint on the deploy's cloud (or the explicit one), signed in as the deploy. */
+function siteStoreFor(site, environment, azure, logger) {
+    return createSiteStore({
+        blobEndpoint: blobEndpointFor(site.storageAccount, azure.cloud.storageSuffix, site.blobEndpoint),
+        credential: azure.credential,
+        container: site.container,
+        archiveContainer: site.archiveContainer,
+        environment,
+        logger
+    });
+}
+
+
+/***/ }),
+
+/***/ 34555:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Dm: () => (/* binding */ listOutputFiles),
+/* harmony export */   LB: () => (/* binding */ listSiteFiles),
+/* harmony export */   br: () => (/* binding */ digest),
+/* harmony export */   f2: () => (/* binding */ byPath)
+/* harmony export */ });
+/* unused harmony export HASH_CONCURRENCY */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(73024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(51455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(76760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(83916);
+
+
+
+
+
+/** Enough to keep two cores busy without running out of file handles. */
+const HASH_CONCURRENCY = 32;
+/** Code-unit order: the same in every locale, so listings, uploads and zips agree. */
+function byPath(a, b) {
+    return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+/**
+ * Every file under the output folder, sorted by path. A symlink is followed only when it
+ * resolves inside the folder (a link to a file is that file, a link to a folder is walked
+ * once); one that leads outside it, or nowhere, is refused, so nothing outside the build
+ * is ever published.
+ */
+async function listOutputFiles(outputDir) {
+    const root = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.realpath)(outputDir);
+    const entries = [];
+    // `dir` is a real path; `ancestors` are the real folders above it, to catch a link back up.
+    const walk = async (dir, prefix, ancestors) => {
+        const lineage = new Set(ancestors).add(dir);
+        for (const dirent of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readdir)(dir, { withFileTypes: true })) {
+            const relative = prefix + dirent.name;
+            const absolute = node_path__WEBPACK_IMPORTED_MODULE_3___default().join(dir, dirent.name);
+            if (dirent.isFile()) {
+                entries.push({ path: relative, absolute });
+            }
+            else if (dirent.isDirectory()) {
+                await walk(absolute, `${relative}/`, lineage);
+            }
+            else if (dirent.isSymbolicLink()) {
+                const target = await insideTarget(root, absolute, relative);
+                if (!(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(target)).isDirectory()) {
+                    entries.push({ path: relative, absolute });
+                }
+                else if (lineage.has(target)) {
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`The build output has a symlink loop: ${relative} links back to a folder above it.`, 'Remove the link from the build output.');
+                }
+                else {
+                    await walk(target, `${relative}/`, lineage);
+                }
+            }
+            // Sockets, FIFOs and devices are not site content.
+        }
+    };
+    await walk(root, '', new Set());
+    return entries.sort(byPath);
+}
+async function insideTarget(root, link, relative) {
+    let target;
+    try {
+        target = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.realpath)(link);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`The build output has a symlink that points to nothing: ${relative}.`, 'Remove the link from the build output, or make the build copy the file it should publish.');
+    }
+    const fromRoot = node_path__WEBPACK_IMPORTED_MODULE_3___default().relative(root, target);
+    if (fromRoot === '..' || fromRoot.startsWith(`..${(node_path__WEBPACK_IMPORTED_MODULE_3___default().sep)}`) || node_path__WEBPACK_IMPORTED_MODULE_3___default().isAbsolute(fromRoot)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`The build output has a symlink that points outside it: ${relative} → ${target}.`, 'Make the build copy that file into its output folder instead of linking it: only files inside the output are published.');
+    }
+    return target;
+}
+/** The site's files with their sizes and MD5s, hashed as streams, up to 32 at a time. */
+async function listSiteFiles(outputDir) {
+    const entries = await listOutputFiles(outputDir);
+    const files = new Array(entries.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < entries.length) {
+            const index = next++;
+            const entry = entries[index];
+            files[index] = { ...entry, ...(await digest(entry.absolute)) };
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, entries.length) }, worker));
+    return files;
+}
+/** Size and base64 MD5 (Content-MD5's form) of a file, streamed. */
+async function digest(file) {
+    const md5 = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5');
+    let size = 0;
+    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(file)) {
+        md5.update(chunk);
+        size += chunk.length;
+    }
+    return { size, md5: md5.digest('base64') };
 }
 
 

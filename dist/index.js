@@ -31742,15 +31742,9 @@ async function deployedShaProviders(loaded, environment, azure, subscriptionId) 
     }
     const site = environment.settings.frontend;
     if (loaded.config.parts.frontend && site) {
-        const [{ blobEndpointFor, createSiteStore }, { siteDeployedCommits }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]);
-        const store = createSiteStore({
-            blobEndpoint: blobEndpointFor(site['storage-account'], azure.cloud.storageSuffix, site['blob-endpoint']),
-            credential: azure.credential,
-            container: site.container,
-            archiveContainer: site['archive-container'],
-            environment: environment.name
-        });
-        providers.frontend = siteDeployedCommits(store);
+        const [{ siteStoreFor }, { siteDeployedCommits }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]);
+        const location = { storageAccount: site['storage-account'], blobEndpoint: site['blob-endpoint'], container: site.container, archiveContainer: site['archive-container'] };
+        providers.frontend = siteDeployedCommits(siteStoreFor(location, environment.name, azure));
     }
     return providers;
 }
@@ -32348,7 +32342,7 @@ async function run(overrides = {}) {
         }
         let frontend;
         if (frontendPlan) {
-            const { deployFrontend } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(974), __nccwpck_require__.e(709)]).then(__nccwpck_require__.bind(__nccwpck_require__, 29709));
+            const { deployFrontend } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(974), __nccwpck_require__.e(465), __nccwpck_require__.e(66)]).then(__nccwpck_require__.bind(__nccwpck_require__, 20066));
             frontend = await deployFrontend(frontendPlan, { workspace: context.workspace, commit: context.sha, environment: plan.environment }, { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete });
             writeFrontendOutputs(frontend);
             logger.info(`Deployed the site (${frontend.commit.slice(0, 12)}): ${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.headersFixed} headers fixed, ${frontend.deleted} deleted${frontend.siteUrl ? `; ${frontend.siteUrl}` : ''}.`);

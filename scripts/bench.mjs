@@ -368,12 +368,7 @@ async function benchRollout(src) {
     tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
     const subscription = '11111111-2222-3333-4444-555555555555'
     standin.registerApplication({ clientId: 'bench', clientSecret: 'bench-secret' })
-    const cloud = src.resolveCloud({
-      'authority-host': standin.cloud.authorityHost,
-      'resource-manager': standin.cloud.resourceManager,
-      'resource-manager-audience': standin.cloud.resourceManagerAudience,
-      'storage-suffix': standin.cloud.storageSuffix
-    })
+    const cloud = src.resolveCloud(standin.cloudSetting)
     const credential = src.createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: 'bench', clientSecret: 'bench-secret' }, cloud, { getIdToken: async () => '', setSecret() {} })
     const control = src.createWebAppControl(src.createAzureClients(credential, cloud))
     standin.faults.delay({ path: /^\/subscriptions\//i, times: 1_000_000, delayMs: ARM_LATENCY_MS })
@@ -479,12 +474,7 @@ async function benchFrontendSync(src) {
     progress('starting Azurite (HTTPS, --oauth basic)')
     azurite = await startAzurite({ https: { cert: storageTls.cert, key: storageTls.key }, oauth: true })
     standin.registerApplication({ clientId: 'bench', clientSecret: 'bench-secret' })
-    const cloud = src.resolveCloud({
-      'authority-host': standin.cloud.authorityHost,
-      'resource-manager': standin.cloud.resourceManager,
-      'resource-manager-audience': standin.cloud.resourceManagerAudience,
-      'storage-suffix': standin.cloud.storageSuffix
-    })
+    const cloud = src.resolveCloud(standin.cloudSetting)
     // A bearer token from the stand-in's Entra ID for https://storage.azure.com, as production signs in.
     const credential = src.createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: 'bench', clientSecret: 'bench-secret' }, cloud, { getIdToken: async () => '', setSecret() {} })
     const admin = new BlobServiceClient(azurite.blobEndpoint, credential)

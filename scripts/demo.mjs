@@ -52,7 +52,7 @@ import { promisify, styleText } from 'node:util'
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob'
 import { lookup as guessType } from 'mime-types'
 import picomatch from 'picomatch'
-import { parse } from 'yaml'
+import { parse, stringify } from 'yaml'
 import { createTlsMaterial } from '../azure-standin/https-server.mjs'
 import { startAzureStandin } from '../azure-standin/index.mjs'
 import { pushPayload, repoRoot, runAction } from './lib/action-runner.mjs'
@@ -189,13 +189,7 @@ function describeEstate(configText) {
 /** The config's `cloud:` block for the stand-in: a custom cloud, as for Azure Stack. */
 const cloudBlock = standin => `
 # Added by npm run demo: Azure is the loopback stand-in (azure-standin/), a custom cloud.
-cloud:
-  name: standin
-  authority-host: ${standin.cloud.authorityHost}
-  resource-manager: ${standin.cloud.resourceManager}
-  resource-manager-audience: ${standin.cloud.resourceManagerAudience}
-  storage-suffix: ${standin.cloud.storageSuffix}
-`
+${stringify({ cloud: standin.cloudSetting })}`
 
 /** The claims of a push to `branch`'s GitHub OIDC token, for the commit `sha`. */
 function oidcClaims(sha, branch = BRANCH) {
@@ -604,6 +598,26 @@ const deploySteps = [
 /** The `<commit>` of `<registry>/<repository>:<commit>[@digest]`, shortened. */
 const tagOf = image => (image ? short(/:([0-9a-f]{40})(@|$)/.exec(image)?.[1] ?? image) : '—')
 
+/** Apply a step's edits, push them to the deploy branch, print the push and check it out at depth 1. */
+async function pushToDeployBranch(estate, step) {
+  const [{ before, after }, pushTime] = await timed(async () => {
+    const changes = {}
+    for (const [file, edit] of Object.entries(step.edits)) changes[file] = edit(readFileSync(path.join(estate.work, file), 'utf8'))
+    const after = estate.commit(changes, step.message)
+    const before = estate.push(DEPLOY_BRANCH)
+    return { before, after }
+  })
+  const files = git(estate.work, ['diff', '--name-status', '--no-renames', before, after])
+    .split('\n')
+    .filter(Boolean)
+    .map(line => line.replace('\t', ' '))
+  console.log(`${label('push')}${DEPLOY_BRANCH} ${short(before)} → ${short(after)}  "${step.message}"  ${dim(`(${ms(pushTime)})`)}`)
+  files.forEach((file, i) => console.log(`${i === 0 ? label('files') : indent}${file}`))
+  const [workspace, checkoutTime] = await timed(async () => estate.checkout(after, `refs/heads/${DEPLOY_BRANCH}`))
+  console.log(`${label('checkout')}depth 1 at ${short(after)}, as actions/checkout leaves it  ${dim(`(${ms(checkoutTime)})`)}`)
+  return { before, after, workspace }
+}
+
 /** What a Web App answers now on its health path, over HTTPS (the stand-in's CA is trusted). */
 async function probeApp(standin, app, healthPath) {
   const site = standin.state().sites.find(s => s.resourceGroup === app.resourceGroup && s.name === app.name && s.slot === 'production')
@@ -622,22 +636,7 @@ async function runDeploy({ estate, standin, caCerts, cli, apps, healthPath, depl
   console.log(bold(`▸ Deploy ${index + 1} of ${deploySteps.length}: ${step.title}`))
   const problems = []
 
-  const [{ before, after }, pushTime] = await timed(async () => {
-    const changes = {}
-    for (const [file, edit] of Object.entries(step.edits)) changes[file] = edit(readFileSync(path.join(estate.work, file), 'utf8'))
-    const after = estate.commit(changes, step.message)
-    const before = estate.push(DEPLOY_BRANCH)
-    return { before, after }
-  })
-  const files = git(estate.work, ['diff', '--name-status', '--no-renames', before, after])
-    .split('\n')
-    .filter(Boolean)
-    .map(line => line.replace('\t', ' '))
-  console.log(`${label('push')}${DEPLOY_BRANCH} ${short(before)} → ${short(after)}  "${step.message}"  ${dim(`(${ms(pushTime)})`)}`)
-  files.forEach((file, i) => console.log(`${i === 0 ? label('files') : indent}${file}`))
-
-  const [workspace, checkoutTime] = await timed(async () => estate.checkout(after, `refs/heads/${DEPLOY_BRANCH}`))
-  console.log(`${label('checkout')}depth 1 at ${short(after)}, as actions/checkout leaves it  ${dim(`(${ms(checkoutTime)})`)}`)
+  const { before, after, workspace } = await pushToDeployBranch(estate, step)
   // The example workflow's step before the action: the image copies this prebuilt binary.
   const [compiled, compileTime] = await timed(() => execFileAsync('sh', [path.join(workspace, 'backend', 'build-server.sh')], { timeout: 120_000 }))
   console.log(`${label('server')}sh backend/build-server.sh: ${compiled.stdout.trim().replace(`${workspace}/`, '')}  ${dim(`(${ms(compileTime)})`)}`)
@@ -875,21 +874,7 @@ async function runFrontendDeploy({ estate, standin, storage, caCerts, frontend, 
   const site = storage.admin.getContainerClient(SITE_CONTAINER)
   const archives = storage.admin.getContainerClient(ARCHIVE_CONTAINER)
 
-  const [{ before, after }, pushTime] = await timed(async () => {
-    const changes = {}
-    for (const [file, edit] of Object.entries(step.edits)) changes[file] = edit(readFileSync(path.join(estate.work, file), 'utf8'))
-    const after = estate.commit(changes, step.message)
-    const before = estate.push(DEPLOY_BRANCH)
-    return { before, after }
-  })
-  const files = git(estate.work, ['diff', '--name-status', '--no-renames', before, after])
-    .split('\n')
-    .filter(Boolean)
-    .map(line => line.replace('\t', ' '))
-  console.log(`${label('push')}${DEPLOY_BRANCH} ${short(before)} → ${short(after)}  "${step.message}"  ${dim(`(${ms(pushTime)})`)}`)
-  files.forEach((file, i) => console.log(`${i === 0 ? label('files') : indent}${file}`))
-  const [workspace, checkoutTime] = await timed(async () => estate.checkout(after, `refs/heads/${DEPLOY_BRANCH}`))
-  console.log(`${label('checkout')}depth 1 at ${short(after)}, as actions/checkout leaves it  ${dim(`(${ms(checkoutTime)})`)}`)
+  const { before, after, workspace } = await pushToDeployBranch(estate, step)
 
   const previous = await listBlobs(site)
   const purgesBefore = standin.state().purges.length

@@ -17,15 +17,9 @@ export async function deployedShaProviders(loaded: LoadedConfig, environment: Re
   }
   const site = environment.settings.frontend
   if (loaded.config.parts.frontend && site) {
-    const [{ blobEndpointFor, createSiteStore }, { siteDeployedCommits }] = await Promise.all([import('./frontend/blob-store.js'), import('./frontend/deployed-release.js')])
-    const store = createSiteStore({
-      blobEndpoint: blobEndpointFor(site['storage-account'], azure.cloud.storageSuffix, site['blob-endpoint']),
-      credential: azure.credential,
-      container: site.container,
-      archiveContainer: site['archive-container'],
-      environment: environment.name
-    })
-    providers.frontend = siteDeployedCommits(store)
+    const [{ siteStoreFor }, { siteDeployedCommits }] = await Promise.all([import('./frontend/blob-store.js'), import('./frontend/deployed-release.js')])
+    const location = { storageAccount: site['storage-account'], blobEndpoint: site['blob-endpoint'], container: site.container, archiveContainer: site['archive-container'] }
+    providers.frontend = siteDeployedCommits(siteStoreFor(location, environment.name, azure))
   }
   return providers
 }

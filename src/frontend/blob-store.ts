@@ -5,16 +5,17 @@
  * decides nothing, and every failure becomes a DeployError naming the blob and what to change.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TokenCredential } from '@azure/core-auth'
 import { BlobServiceClient, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
 import * as z from 'zod'
 import { DeployError } from '../errors.js'
+import type { CloudEndpoints } from '../azure/cloud.js'
 import type { Logger } from '../logger.js'
+import type { FrontendPlan } from '../plan.js'
 import type { BlobHeaders } from './headers.js'
-import type { SiteFile } from './site-files.js'
+import { digest, type SiteFile } from './site-files.js'
 
 /** A blob of the site as listed: what the planner compares local files with. */
 export interface RemoteBlob {
@@ -232,16 +233,6 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
     }
   }
 
-  async function md5Of(file: string): Promise<{ md5: string; size: number }> {
-    const hash = createHash('md5')
-    let size = 0
-    for await (const chunk of createReadStream(file)) {
-      hash.update(chunk as Buffer)
-      size += (chunk as Buffer).length
-    }
-    return { md5: hash.digest('base64'), size }
-  }
-
   const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`)
 
   return {
@@ -323,7 +314,7 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       await ensureArchiveContainer()
       const blobName = `${prefix}${name}`
       await attempt('uploading', where(archive, blobName), async () => {
-        const { md5, size } = await md5Of(file)
+        const { md5, size } = await digest(file)
         await putFile(archive.getBlockBlobClient(blobName), file, size, md5, { blobContentType: 'application/zip' })
       })
     },
@@ -464,4 +455,19 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       }
     }
   }
+}
+
+/** Where a frontend environment's site lives, as the plan names it. */
+export type SiteLocation = Pick<FrontendPlan, 'storageAccount' | 'blobEndpoint' | 'container' | 'archiveContainer'>
+
+/** The store of a site: the account's blob endpoint on the deploy's cloud (or the explicit one), signed in as the deploy. */
+export function siteStoreFor(site: SiteLocation, environment: string, azure: { credential: TokenCredential; cloud: CloudEndpoints }, logger?: Logger): SiteStore {
+  return createSiteStore({
+    blobEndpoint: blobEndpointFor(site.storageAccount, azure.cloud.storageSuffix, site.blobEndpoint),
+    credential: azure.credential,
+    container: site.container,
+    archiveContainer: site.archiveContainer,
+    environment,
+    logger
+  })
 }

@@ -8,7 +8,7 @@ import { DeployError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { FrontendPlan } from '../plan.js'
 import { createReleaseArchive, extractReleaseArchive } from './archive.js'
-import { blobEndpointFor, createSiteStore, type SiteStore } from './blob-store.js'
+import { siteStoreFor, type SiteStore } from './blob-store.js'
 import { buildFrontend } from './build.js'
 import { compileCacheControl, headersFor } from './headers.js'
 import { purgeEdge, purgePaths, type PurgeReport } from './purge.js'
@@ -48,18 +48,6 @@ export interface FrontendDeployResult {
   sync: SyncReport
   /** Seconds per phase. */
   seconds: Record<string, number>
-}
-
-/** The store for a frontend plan: the account's blob endpoint on the deploy's cloud. */
-export function siteStoreFor(plan: FrontendPlan, environment: string, azure: FrontendDeployDeps['azure'], logger?: Logger): SiteStore {
-  return createSiteStore({
-    blobEndpoint: blobEndpointFor(plan.storageAccount, azure.cloud.storageSuffix, plan.blobEndpoint),
-    credential: azure.credential,
-    container: plan.container,
-    archiveContainer: plan.archiveContainer,
-    environment,
-    logger
-  })
 }
 
 /**

@@ -98,7 +98,8 @@ export async function listSiteFiles(outputDir: string): Promise<SiteFile[]> {
   return files
 }
 
-async function digest(file: string): Promise<{ size: number; md5: string }> {
+/** Size and base64 MD5 (Content-MD5's form) of a file, streamed. */
+export async function digest(file: string): Promise<{ size: number; md5: string }> {
   const md5 = createHash('md5')
   let size = 0
   for await (const chunk of createReadStream(file)) {

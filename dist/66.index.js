@@ -1,381 +1,8 @@
-export const id = 709;
-export const ids = [709,465];
+export const id = 66;
+export const ids = [66];
 export const modules = {
 
-/***/ 55465:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-__webpack_require__.r(__webpack_exports__);
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   BATCH_SIZE: () => (/* binding */ BATCH_SIZE),
-/* harmony export */   blobEndpointFor: () => (/* binding */ blobEndpointFor),
-/* harmony export */   createSiteStore: () => (/* binding */ createSiteStore)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(73024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(51455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(58500);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _azure_storage_blob__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(64981);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(38816);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(83916);
-/**
- * The storage account of a frontend environment, as the deploy uses it: the site container
- * (`$web`), the private archive container (release zips, the deployed-state manifest, the
- * deploy lock) and the static-website switch. A thin executor over @azure/storage-blob: it
- * decides nothing, and every failure becomes a DeployError naming the blob and what to change.
- */
-
-
-
-
-
-
-
-/** Azure's limit of sub-requests in one batch. */
-const BATCH_SIZE = 256;
-const PARALLEL_BATCHES = 4;
-const BLOCK_SIZE = 8 * 1024 * 1024;
-const BLOCK_CONCURRENCY = 4;
-const SINGLE_SHOT_BYTES = 32 * 1024 * 1024;
-const MANIFEST = 'manifest.json';
-const LOCK = 'deploy.lock';
-const DATA_ROLE = 'Storage Blob Data Contributor';
-/** 403 codes of an identity that signed in but lacks a role (or is kept out by the firewall). */
-const PERMISSION_REFUSED = new Set(['AuthorizationPermissionMismatch', 'AuthorizationFailure']);
-/** The explicit endpoint (private endpoints, tests), else the account's in the cloud. */
-function blobEndpointFor(account, storageSuffix, explicit) {
-    if (explicit)
-        return explicit.replace(/\/+$/, '');
-    return `https://${account}.blob.${storageSuffix}`;
-}
-const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
-    commit: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP().regex(/^[0-9a-f]{40}$/),
-    deployedAt: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(),
-    archive: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP().optional(),
-    files: zod__WEBPACK_IMPORTED_MODULE_6__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({ path: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(), md5: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(), size: zod__WEBPACK_IMPORTED_MODULE_6__/* .number */ .aig() }))
-});
-/** The service's error code: on the error for most calls, only in its details for a failed download. */
-const errorCodeOf = (error) => error.code ?? error.details?.errorCode;
-const base64 = (bytes) => (bytes && bytes.length > 0 ? Buffer.from(bytes).toString('base64') : undefined);
-function createSiteStore(options) {
-    const pipeline = {
-        retryOptions: { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, ...options.retry }
-    };
-    const service = new _azure_storage_blob__WEBPACK_IMPORTED_MODULE_4__/* .BlobServiceClient */ .wS(options.blobEndpoint, options.credential, pipeline);
-    const account = service.accountName;
-    const site = service.getContainerClient(options.container);
-    const archive = service.getContainerClient(options.archiveContainer);
-    const prefix = options.environment ? `${options.environment}/` : '';
-    const singleShotBytes = options.singleShotBytes ?? SINGLE_SHOT_BYTES;
-    const logger = options.logger;
-    const where = (container, blob) => `${account}/${container.containerName}${blob === undefined ? '' : `/${blob}`}`;
-    /** A storage error as the user should read it: what, where, the service's code, and what to change. */
-    function failure(action, target, error) {
-        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH)
-            return error;
-        const storage = error;
-        if (storage.syscall) {
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`${action} ${target} failed: ${storage.message}`, 'Something changed the build output while the deploy ran: make sure no other step writes to it, then re-run.');
-        }
-        const code = errorCodeOf(error);
-        const status = storage.statusCode;
-        const firstLine = (storage.message ?? String(error)).split('\n')[0];
-        const message = `${action} ${target} failed: ${status ? `${status} ` : ''}${code ? `${code}: ` : ''}${firstLine}`;
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(message, hintFor(status, code, target));
-    }
-    function hintFor(status, code, target) {
-        if (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo') {
-            return `The storage service refused the sign-in token: check the cloud's storage suffix and that the account ${account} is in the signed-in tenant.`;
-        }
-        if (status === 403) {
-            return `The signed-in identity needs the "${DATA_ROLE}" role on the storage account ${account} (a role assignment can take some minutes to apply); if the account has a firewall, it must let the runner in.`;
-        }
-        if (code === 'ContainerNotFound') {
-            return target.startsWith(`${account}/$web`)
-                ? `The static website of ${account} is off, so $web does not exist: switch it on (portal, or az storage blob service-properties update --static-website), or give the deploy's identity "Storage Account Contributor" so that it can.`
-                : `Create the container, or fix its name in the config.`;
-        }
-        if (status === undefined && /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|ECONNRESET|REQUEST_SEND_ERROR/.test(code ?? '')) {
-            return `Check storage-account and blob-endpoint in the config, and that the runner can reach ${options.blobEndpoint}.`;
-        }
-        return undefined;
-    }
-    async function attempt(action, target, work) {
-        try {
-            return await work();
-        }
-        catch (error) {
-            throw failure(action, target, error);
-        }
-    }
-    let archiveReady;
-    /** The archive container, created private on first use. */
-    function ensureArchiveContainer() {
-        archiveReady ??= attempt('creating', where(archive), async () => {
-            await archive.createIfNotExists();
-        }).catch(error => {
-            archiveReady = undefined;
-            throw error;
-        });
-        return archiveReady;
-    }
-    /**
-     * Put one local file with all its headers. Small files go in one request that carries the
-     * MD5 the file was hashed with, so the service refuses bytes that changed since (and the
-     * stored Content-MD5 can never lie); large ones go in blocks with Content-MD5 set on commit.
-     * The file is opened first: a file that vanished or cannot be read fails here, not in a retry loop.
-     */
-    async function putFile(blob, absolute, size, md5, headers) {
-        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(absolute, 'r');
-        try {
-            const actualSize = (await handle.stat()).size;
-            if (actualSize !== size)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`${absolute} changed while the deploy ran (${size} bytes when hashed, ${actualSize} now).`, 'Make sure nothing writes to the build output during the deploy.');
-            const blobHTTPHeaders = { ...headers, blobContentMD5: Buffer.from(md5, 'base64') };
-            if (size <= singleShotBytes) {
-                // A factory, so a retried request reads the file again from the start.
-                const body = () => handle.createReadStream({ start: 0, autoClose: false });
-                await blob.upload(body, size, { blobHTTPHeaders, transactionalContentMD5: blobHTTPHeaders.blobContentMD5 });
-            }
-            else {
-                await blob.uploadFile(absolute, { blobHTTPHeaders, blockSize: BLOCK_SIZE, concurrency: BLOCK_CONCURRENCY, maxSingleShotSize: singleShotBytes });
-            }
-        }
-        finally {
-            await handle.close();
-        }
-    }
-    async function md5Of(file) {
-        const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5');
-        let size = 0;
-        for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(file)) {
-            hash.update(chunk);
-            size += chunk.length;
-        }
-        return { md5: hash.digest('base64'), size };
-    }
-    const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`);
-    return {
-        account,
-        container: options.container,
-        archiveContainer: options.archiveContainer,
-        archivePath: name => `${options.archiveContainer}/${prefix}${name}`,
-        async listSite() {
-            return attempt('listing', where(site), async () => {
-                const blobs = [];
-                for await (const item of site.listBlobsFlat()) {
-                    blobs.push({
-                        path: item.name,
-                        md5: base64(item.properties.contentMD5),
-                        contentType: item.properties.contentType,
-                        cacheControl: item.properties.cacheControl,
-                        size: item.properties.contentLength ?? 0
-                    });
-                }
-                return blobs;
-            });
-        },
-        async upload(file, headers) {
-            const blob = site.getBlockBlobClient(file.path);
-            await attempt('uploading', where(site, file.path), () => putFile(blob, file.absolute, file.size, file.md5, { blobContentType: headers.contentType, blobCacheControl: headers.cacheControl }));
-        },
-        async setHeaders(path, headers, md5) {
-            // Set Blob Properties replaces every header: Content-MD5 included, or it is wiped.
-            await attempt('setting the headers of', where(site, path), async () => {
-                await site.getBlobClient(path).setHTTPHeaders({ blobContentType: headers.contentType, blobCacheControl: headers.cacheControl, blobContentMD5: Buffer.from(md5, 'base64') });
-            });
-        },
-        async deleteBlobs(paths) {
-            const batches = [];
-            for (let i = 0; i < paths.length; i += BATCH_SIZE)
-                batches.push(paths.slice(i, i + BATCH_SIZE));
-            const batchClient = site.getBlobBatchClient();
-            let next = 0;
-            const worker = async () => {
-                while (next < batches.length) {
-                    const batch = batches[next++];
-                    const clients = batch.map(path => site.getBlobClient(path));
-                    const pathByUrl = new Map(clients.map((client, index) => [client.url, batch[index]]));
-                    const response = await attempt('deleting blobs from', where(site), () => batchClient.deleteBlobs(clients));
-                    // A blob already gone is what we wanted; anything else is a failure.
-                    const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404);
-                    if (failed.length > 0) {
-                        const first = failed[0];
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`, first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined);
-                    }
-                }
-            };
-            await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
-        },
-        async enableStaticWebsite(indexDocument, errorDocument404Path) {
-            let current;
-            try {
-                current = (await service.getProperties()).staticWebsite;
-            }
-            catch (error) {
-                if (!PERMISSION_REFUSED.has(errorCodeOf(error) ?? ''))
-                    throw failure('reading the static website setting of', account, error);
-                return { status: 'unknown', reason: `the signed-in identity may not read the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include)` };
-            }
-            if (current?.enabled)
-                return { status: 'already-on', indexDocument: current.indexDocument, errorDocument404Path: current.errorDocument404Path };
-            // Elements left out of Set Blob Service Properties keep their values (CORS, logging…).
-            await attempt('enabling the static website of', account, () => service.setProperties({ staticWebsite: { enabled: true, indexDocument, errorDocument404Path } }));
-            return { status: 'enabled', indexDocument, errorDocument404Path };
-        },
-        async uploadArchive(name, file) {
-            await ensureArchiveContainer();
-            const blobName = `${prefix}${name}`;
-            await attempt('uploading', where(archive, blobName), async () => {
-                const { md5, size } = await md5Of(file);
-                await putFile(archive.getBlockBlobClient(blobName), file, size, md5, { blobContentType: 'application/zip' });
-            });
-        },
-        async downloadArchive(name, destination) {
-            const blobName = `${prefix}${name}`;
-            try {
-                await archive.getBlobClient(blobName).downloadToFile(destination);
-            }
-            catch (error) {
-                const code = errorCodeOf(error);
-                if (code === 'BlobNotFound' || code === 'ContainerNotFound') {
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the release archive ${where(archive, blobName)} does not exist.`, 'It may have been pruned: only the last releases are kept. Pick a commit that is still archived, or deploy it by pushing again.');
-                }
-                throw failure('downloading', where(archive, blobName), error);
-            }
-        },
-        async listArchives() {
-            await ensureArchiveContainer();
-            return attempt('listing', where(archive), async () => {
-                const archives = [];
-                // One level only: other environments' folders, the manifest and the lock are not releases.
-                for await (const item of archive.listBlobsByHierarchy('/', { prefix })) {
-                    if (item.kind === 'prefix')
-                        continue;
-                    const name = item.name.slice(prefix.length);
-                    if (name === MANIFEST || name === LOCK)
-                        continue;
-                    archives.push({ name, size: item.properties.contentLength ?? 0, lastModified: item.properties.lastModified });
-                }
-                return archives.sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-            });
-        },
-        async deleteArchive(name) {
-            const blobName = `${prefix}${name}`;
-            await attempt('deleting', where(archive, blobName), () => archive.getBlobClient(blobName).deleteIfExists());
-        },
-        async readManifest() {
-            let text;
-            try {
-                text = (await manifestBlob.downloadToBuffer()).toString('utf8');
-            }
-            catch (error) {
-                const code = errorCodeOf(error);
-                if (code === 'BlobNotFound' || code === 'ContainerNotFound')
-                    return undefined;
-                throw failure('reading', where(archive, manifestBlob.name), error);
-            }
-            let parsed;
-            try {
-                parsed = manifestSchema.parse(JSON.parse(text));
-            }
-            catch (error) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the deployed-state manifest ${where(archive, manifestBlob.name)} is not valid: ${error.message.split('\n')[0]}`, 'Delete it: the next deploy writes a new one (until then every part counts as changed).');
-            }
-            return parsed;
-        },
-        async writeManifest(manifest) {
-            await ensureArchiveContainer();
-            const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-            await attempt('writing', where(archive, manifestBlob.name), () => manifestBlob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8', blobCacheControl: 'no-cache', blobContentMD5: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5').update(body).digest() } }));
-        },
-        async acquireLock({ leaseSeconds = 60, waitMs, renewEveryMs, pollMs = 2000 }) {
-            await ensureArchiveContainer();
-            const lockBlob = archive.getBlockBlobClient(`${prefix}${LOCK}`);
-            const name = where(archive, lockBlob.name);
-            const lease = lockBlob.getBlobLeaseClient();
-            const deadline = Date.now() + waitMs;
-            let announced = false;
-            let created = false;
-            for (;;) {
-                try {
-                    await lease.acquireLease(leaseSeconds);
-                    break;
-                }
-                catch (error) {
-                    const code = errorCodeOf(error);
-                    if (code === 'BlobNotFound' && !created) {
-                        created = true;
-                        // First deploy: make the lock blob. Another deploy may make it at the same moment.
-                        await attempt('creating', name, () => lockBlob.upload('', 0, { conditions: { ifNoneMatch: '*' } })).catch((refused) => {
-                            if (!/BlobAlreadyExists|LeaseIdMissing|ConditionNotMet/.test(refused.message))
-                                throw refused;
-                        });
-                        continue;
-                    }
-                    if (code !== 'LeaseAlreadyPresent')
-                        throw failure('locking', name, error);
-                    if (Date.now() + pollMs > deadline) {
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`another deploy holds the lock on ${name}; waited ${Math.round(waitMs / 1000)} s. It expires by itself within ${leaseSeconds} s if its runner died.`, 'Let the other deploy finish (a workflow `concurrency:` group per environment avoids the wait), or re-run this one later.');
-                    }
-                    if (!announced)
-                        logger?.info(`waiting for another deploy to release ${name} (up to ${Math.round(waitMs / 1000)} s)`);
-                    announced = true;
-                    await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_3__.setTimeout)(pollMs);
-                }
-            }
-            let lost;
-            let released = false;
-            let renewedAt = Date.now();
-            const renewal = setInterval(() => {
-                lease.renewLease().then(() => {
-                    renewedAt = Date.now();
-                }, (error) => {
-                    if (released || lost)
-                        return;
-                    const problem = failure('renewing the lease on', name, error);
-                    // 409/412: the lease was broken or taken over. Otherwise it holds until it lapses.
-                    const status = error.statusCode;
-                    if (status === 409 || status === 412 || Date.now() - renewedAt >= leaseSeconds * 1000) {
-                        lost = problem;
-                        logger?.warning(`${problem.message}: another deploy may start before this one ends`);
-                    }
-                    else {
-                        logger?.warning(`${problem.message}; retrying`);
-                    }
-                });
-            }, renewEveryMs ?? (leaseSeconds * 1000) / 3);
-            // A crashed deploy must not be kept alive by its renewal timer: the lease then lapses by itself.
-            renewal.unref();
-            return {
-                name,
-                assertHeld() {
-                    if (lost)
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`the deploy lock ${name} was lost: ${lost.message}`, 'Another deploy may have started meanwhile: re-run this one once it has finished.');
-                },
-                async release() {
-                    if (released)
-                        return;
-                    released = true;
-                    clearInterval(renewal);
-                    await lease.releaseLease().catch((error) => {
-                        // It lapses by itself within leaseSeconds.
-                        logger?.warning(`${failure('releasing', name, error).message} (it expires by itself within ${leaseSeconds} s)`);
-                    });
-                }
-            };
-        }
-    };
-}
-
-
-/***/ }),
-
-/***/ 29709:
+/***/ 20066:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -383,8 +10,6 @@ function createSiteStore(options) {
 __webpack_require__.d(__webpack_exports__, {
   deployFrontend: () => (/* binding */ deployFrontend)
 });
-
-// UNUSED EXPORTS: siteStoreFor
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(51455);
@@ -407,96 +32,8 @@ var external_node_events_ = __webpack_require__(78474);
 var external_node_stream_ = __webpack_require__(57075);
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __webpack_require__(46466);
-;// CONCATENATED MODULE: ./src/frontend/site-files.ts
-
-
-
-
-
-/** Enough to keep two cores busy without running out of file handles. */
-const HASH_CONCURRENCY = 32;
-/** Code-unit order: the same in every locale, so listings, uploads and zips agree. */
-function byPath(a, b) {
-    return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-}
-/**
- * Every file under the output folder, sorted by path. A symlink is followed only when it
- * resolves inside the folder (a link to a file is that file, a link to a folder is walked
- * once); one that leads outside it, or nowhere, is refused, so nothing outside the build
- * is ever published.
- */
-async function listOutputFiles(outputDir) {
-    const root = await (0,promises_.realpath)(outputDir);
-    const entries = [];
-    // `dir` is a real path; `ancestors` are the real folders above it, to catch a link back up.
-    const walk = async (dir, prefix, ancestors) => {
-        const lineage = new Set(ancestors).add(dir);
-        for (const dirent of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
-            const relative = prefix + dirent.name;
-            const absolute = external_node_path_default().join(dir, dirent.name);
-            if (dirent.isFile()) {
-                entries.push({ path: relative, absolute });
-            }
-            else if (dirent.isDirectory()) {
-                await walk(absolute, `${relative}/`, lineage);
-            }
-            else if (dirent.isSymbolicLink()) {
-                const target = await insideTarget(root, absolute, relative);
-                if (!(await (0,promises_.stat)(target)).isDirectory()) {
-                    entries.push({ path: relative, absolute });
-                }
-                else if (lineage.has(target)) {
-                    throw new errors/* DeployError */.sH(`The build output has a symlink loop: ${relative} links back to a folder above it.`, 'Remove the link from the build output.');
-                }
-                else {
-                    await walk(target, `${relative}/`, lineage);
-                }
-            }
-            // Sockets, FIFOs and devices are not site content.
-        }
-    };
-    await walk(root, '', new Set());
-    return entries.sort(byPath);
-}
-async function insideTarget(root, link, relative) {
-    let target;
-    try {
-        target = await (0,promises_.realpath)(link);
-    }
-    catch {
-        throw new errors/* DeployError */.sH(`The build output has a symlink that points to nothing: ${relative}.`, 'Remove the link from the build output, or make the build copy the file it should publish.');
-    }
-    const fromRoot = external_node_path_default().relative(root, target);
-    if (fromRoot === '..' || fromRoot.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(fromRoot)) {
-        throw new errors/* DeployError */.sH(`The build output has a symlink that points outside it: ${relative} → ${target}.`, 'Make the build copy that file into its output folder instead of linking it: only files inside the output are published.');
-    }
-    return target;
-}
-/** The site's files with their sizes and MD5s, hashed as streams, up to 32 at a time. */
-async function listSiteFiles(outputDir) {
-    const entries = await listOutputFiles(outputDir);
-    const files = new Array(entries.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < entries.length) {
-            const index = next++;
-            const entry = entries[index];
-            files[index] = { ...entry, ...(await digest(entry.absolute)) };
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, entries.length) }, worker));
-    return files;
-}
-async function digest(file) {
-    const md5 = (0,external_node_crypto_.createHash)('md5');
-    let size = 0;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file)) {
-        md5.update(chunk);
-        size += chunk.length;
-    }
-    return { size, md5: md5.digest('base64') };
-}
-
+// EXTERNAL MODULE: ./src/frontend/site-files.ts
+var site_files = __webpack_require__(34555);
 ;// CONCATENATED MODULE: ./src/frontend/archive.ts
 
 
@@ -532,7 +69,7 @@ async function createReleaseArchive(outputDir, files, destinationFile) {
     });
     const written = (0,external_node_stream_promises_.pipeline)(zip, measure, (0,external_node_fs_.createWriteStream)(destinationFile));
     try {
-        for (const file of [...files].sort(byPath)) {
+        for (const file of [...files].sort(site_files/* byPath */.f2)) {
             const source = (0,external_node_fs_.createReadStream)(file.absolute);
             // archiver does not listen for its sources' errors: a file gone since the listing would hang it.
             const unreadable = new Promise((_, reject) => source.once('error', reject));
@@ -740,7 +277,7 @@ async function checkOutput(outputDir, shownAs) {
     if (!(await isDirectory(outputDir)))
         throw new errors/* DeployError */.sH(`The frontend build finished but wrote no output folder ${shownAs}: nothing uploaded.`, hint);
     // Refuses links that lead outside the folder, naming the link.
-    const files = await listOutputFiles(outputDir);
+    const files = await (0,site_files/* listOutputFiles */.Dm)(outputDir);
     if (files.length === 0)
         throw new errors/* DeployError */.sH(`The frontend build finished but its output folder ${shownAs} is empty: nothing uploaded.`, hint);
 }
@@ -941,7 +478,7 @@ function planSync(local, remote, options) {
     const uploads = [];
     const headerFixes = [];
     const unchanged = [];
-    for (const entry of [...local].sort((a, b) => byPath(a.file, b.file))) {
+    for (const entry of [...local].sort((a, b) => (0,site_files/* byPath */.f2)(a.file, b.file))) {
         const existing = remoteByPath.get(entry.file.path);
         // A blob without Content-MD5 cannot be compared: it is replaced, and gets one.
         if (!existing || existing.md5 !== entry.file.md5) {
@@ -1084,17 +621,6 @@ async function deleteStale(plan, sync, deps) {
 
 
 
-/** The store for a frontend plan: the account's blob endpoint on the deploy's cloud. */
-function siteStoreFor(plan, environment, azure, logger) {
-    return (0,blob_store.createSiteStore)({
-        blobEndpoint: (0,blob_store.blobEndpointFor)(plan.storageAccount, azure.cloud.storageSuffix, plan.blobEndpoint),
-        credential: azure.credential,
-        container: plan.container,
-        archiveContainer: plan.archiveContainer,
-        environment,
-        logger
-    });
-}
 /**
  * Build (or take an archived release), keep the release zip, then sync the site in a safe
  * order: assets, pages, the root index.html last; purge what changed; only then delete
@@ -1113,7 +639,7 @@ async function deployFrontend(plan, context, deps) {
             seconds[phase] = Math.round((now() - started) / 100) / 10;
         }
     };
-    const store = siteStoreFor(plan, context.environment, deps.azure, logger);
+    const store = (0,blob_store.siteStoreFor)(plan, context.environment, deps.azure, logger);
     const live = plan.rollbackTo ?? context.commit;
     const archive = `${live}.zip`;
     const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join(deps.tempDir, 'apd-frontend-'));
@@ -1137,7 +663,7 @@ async function deployFrontend(plan, context, deps) {
             outputDir = await timed('build', async () => (await buildFrontend(plan, { workspace: context.workspace }, deps)).outputDir);
         }
         // Hash the local files while the container is listed: on a large site both take a while.
-        const [files, remote, website] = await Promise.all([listSiteFiles(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)]);
+        const [files, remote, website] = await Promise.all([(0,site_files/* listSiteFiles */.LB)(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)]);
         if (website.status === 'enabled')
             logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`);
         if (website.status === 'unknown')
@@ -1213,4 +739,4 @@ async function pruneArchives(store, keep, current, logger) {
 
 };
 
-//# sourceMappingURL=709.index.js.map
+//# sourceMappingURL=66.index.js.map
