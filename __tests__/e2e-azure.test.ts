@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { startAzureStandin } from '../azure-standin/index.mjs'
-import { pushPayload, runAction } from '../scripts/lib/action-runner.mjs'
+import { pushPayload, RUNNER_TOKEN, runAction } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { ESTATE_CONFIG, ESTATE_FILES, SUBSCRIPTION } from './estate-config.js'
 import { stringify } from 'yaml'
@@ -168,5 +168,49 @@ describe('sign-in failures say what to change', () => {
     expect(result.exitCode).toBe(1)
     expect(result.stdout).toContain('the runner offers no GitHub OIDC token')
     expect(result.stdout).toContain('permissions: { id-token: write }')
+  })
+})
+
+describe('the last successful GitHub deployment stands in when the targets cannot be read', () => {
+  /** An earlier run recorded prod/backend at `sha` as successful; this job's token may read deployments. */
+  function recordedDeployment(sha: string) {
+    standin.github.addToken(RUNNER_TOKEN, { deployments: 'read' })
+    standin.github.seed({ repository: 'octo-org/estate', sha, environment: 'prod/backend', states: ['in_progress', 'success'] })
+  }
+  const githubEnv = () => ({ ...oidcEnv(), GITHUB_API_URL: standin.github.apiUrl })
+
+  test('ARM refuses to read one target (403): the backend is compared with that deployment, with a warning', async () => {
+    const { a, c, before } = await history()
+    recordedDeployment(a)
+    standin.faults.fail({ method: 'GET', path: /\/sites\/api-prod-1\/config\/web$/i, times: 5, status: 403 })
+    const result = await run(c, before, { 'client-id': OIDC_CLIENT, 'dry-run': 'true' }, githubEnv())
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['backend-reason']).toBe('deployed')
+    expect(result.outputs['backend-base']).toBe(a)
+    expect(result.stdout).toMatch(/::warning::backend: could not read what is deployed on .*; using the last successful GitHub deployment of prod\/backend, [0-9a-f]{12}/)
+    expect(standin.calls.some(call => call.method === 'GET' && call.path.endsWith('/deployments') && call.status === 200)).toBe(true)
+  })
+
+  test('the same refusal with nothing recorded on GitHub: the push’s before, as without deployments', async () => {
+    const { c, before } = await history()
+    standin.github.addToken(RUNNER_TOKEN, { deployments: 'read' })
+    standin.faults.fail({ method: 'GET', path: /\/sites\/api-prod-1\/config\/web$/i, times: 5, status: 403 })
+    const result = await run(c, before, { 'client-id': OIDC_CLIENT, 'dry-run': 'true' }, githubEnv())
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['backend-reason']).toBe('before')
+    expect(result.outputs['backend-base']).toBe(before)
+  })
+
+  test('a dry run that cannot sign in to Azure: each part is compared with its last successful GitHub deployment', async () => {
+    const { a, c, before } = await history()
+    recordedDeployment(a)
+    // No client-id and no Azure CLI session: Azure cannot be asked.
+    const result = await run(c, before, { 'dry-run': 'true' }, { GITHUB_API_URL: standin.github.apiUrl })
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/::warning::Dry run without Azure/)
+    expect(result.outputs['backend-reason']).toBe('deployed')
+    expect(result.outputs['backend-base']).toBe(a)
+    // Nothing recorded for the frontend: the event's previous commit.
+    expect(result.outputs['frontend-reason']).toBe('before')
   })
 })

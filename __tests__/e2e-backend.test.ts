@@ -11,7 +11,7 @@ import path from 'node:path'
 import tls from 'node:tls'
 import { promisify } from 'node:util'
 import { startAzureStandin } from '../azure-standin/index.mjs'
-import { pushPayload, runAction } from '../scripts/lib/action-runner.mjs'
+import { pushPayload, RUNNER_TOKEN, runAction } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { buildkitCli, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from '../__fixtures__/docker.js'
 import { stringify } from 'yaml'
@@ -38,6 +38,7 @@ beforeAll(async () => {
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
   standin.registerApplication({ clientId: CLIENT, federatedCredentials: [{ subject: 'repo:octo-org/estate:ref:refs/heads/main' }] })
   standin.setContainerStartLimit(20_000)
+  standin.github.addToken(RUNNER_TOKEN, { deployments: 'write' })
   try {
     runnerPath = `${path.dirname(await buildkitCli())}:${runnerPath}`
   } catch {
@@ -84,7 +85,7 @@ async function deploy(estate: Estate, sha: string, before: string, inputs: Recor
     sha,
     event: { name: 'push', payload: pushPayload({ ref: 'refs/heads/main', before, after: sha }) },
     inputs: { 'client-id': CLIENT, 'tenant-id': standin.tenantId, 'subscription-id': SUBSCRIPTION, ...inputs },
-    env: { NODE_EXTRA_CA_CERTS: standin.caCertPath, ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken, PATH: runnerPath },
+    env: { NODE_EXTRA_CA_CERTS: standin.caCertPath, ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken, GITHUB_API_URL: standin.github.apiUrl, PATH: runnerPath },
     timeoutMs: 240_000
   })
   const logs = `${result.stdout}\n${result.stderr}`.split('\n').filter(line => !line.startsWith('::add-mask::'))
@@ -98,6 +99,13 @@ async function serving(group: string, app: string, slot?: string): Promise<strin
   const response = await fetch(`https://${entry?.defaultHostName}/healthz`)
   return response.headers.get('x-app-version')
 }
+
+/** The GitHub deployment statuses recorded for that commit's backend, in order. */
+const githubStatuses = (sha: string) =>
+  standin.github
+    .deployments()
+    .filter(d => d.environment === 'prod/backend' && d.sha === sha)
+    .map(d => d.statuses.map(s => [s.state, s.environment_url, s.description]))
 
 const targetsYaml = (group: string, apps: string[], slot?: string) => apps.map(app => `        - { resource-group: ${group}, app: ${app}${slot ? `, slot: ${slot}` : ''} }`).join('\n')
 
@@ -124,6 +132,13 @@ describe('backend deploy on real containers', () => {
       expect(targets.map(t => [t.app, t.status])).toEqual(apps.map(app => [app, 'deployed']))
       expect(await Promise.all(apps.map(app => serving(group, app)))).toEqual([first, first, first])
       expect(standin.state().containers.mode).toBe('docker')
+      // The GitHub deployment prod/backend: in progress, then success at the first target's URL.
+      expect(githubStatuses(first)).toEqual([
+        [
+          ['in_progress', '', expect.stringContaining('to 3 target(s)')],
+          ['success', (JSON.parse(deployed.outputs.targets!) as { url: string }[])[0]!.url, expect.stringContaining('serving on 3 target(s)')]
+        ]
+      ])
 
       // 2. The same commit again, forced: the image is reused, not rebuilt.
       const rerun = await deploy(estate, first, first, { parts: 'backend' })
@@ -144,6 +159,7 @@ describe('backend deploy on real containers', () => {
       expect(after.map(t => t.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back'])
       expect(await Promise.all(apps.map(app => serving(group, app)))).toEqual([first, first, first])
       expect(failed.summary).toContain('backend rollout')
+      expect(githubStatuses(broken)).toEqual([[['in_progress', '', expect.any(String)], ['failure', expect.any(String), expect.stringMatching(/^rolled-back: api-2 failed to verify/)]]])
     },
     300_000
   )

@@ -21,7 +21,7 @@ import tls from 'node:tls'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { startAzureStandin } from '../azure-standin/index.mjs'
 import { createTlsMaterial } from '../azure-standin/https-server.mjs'
-import { pushPayload, runAction } from '../scripts/lib/action-runner.mjs'
+import { pushPayload, RUNNER_TOKEN, runAction } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
@@ -39,6 +39,7 @@ const ADMIN_CLIENT = '4d5e6f70-8192-4aab-9c0d-3e4f5a6b7c8d'
 const ADMIN_SECRET = 'inspector~Secret.0123456789'
 const DOMAINS = ['www.example.com', 'example.com']
 const LOCK = 'devstoreaccount1/deployments/prod/deploy.lock'
+const READ_ONLY_TOKEN = 'ghs_contentsReadOnly0000000000000000000'
 
 const NO_CACHE = 'no-cache'
 const IMMUTABLE = 'public, max-age=31536000, immutable'
@@ -174,7 +175,7 @@ async function deploy(sha: string, before: string, inputs: Record<string, string
     sha,
     event: { name: 'push', payload: pushPayload({ ref: 'refs/heads/main', before, after: sha }) },
     inputs: { 'client-id': OIDC_CLIENT, 'tenant-id': standin.tenantId, 'subscription-id': SUBSCRIPTION, ...inputs },
-    env: { NODE_EXTRA_CA_CERTS: caBundle, ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken },
+    env: { NODE_EXTRA_CA_CERTS: caBundle, ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken, GITHUB_API_URL: standin.github.apiUrl },
     timeoutMs: 90_000
   })
   const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter(line => !line.startsWith('::add-mask::'))
@@ -277,6 +278,9 @@ beforeAll(async () => {
   standin.registerApplication({ clientId: OIDC_CLIENT, federatedCredentials: [{ subject: 'repo:octo-org/estate:ref:refs/heads/main' }] })
   standin.registerApplication({ clientId: ADMIN_CLIENT, clientSecret: ADMIN_SECRET })
   standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'web-prod', domains: DOMAINS })
+  // The job's GITHUB_TOKEN, with `deployments: write`; another with read only.
+  standin.github.addToken(RUNNER_TOKEN, { deployments: 'write' })
+  standin.github.addToken(READ_ONLY_TOKEN, { deployments: 'read' })
 
   // One certificate for Azurite and for the proxy in front of it; the action trusts its CA and the stand-in's.
   const storageTls = await createTlsMaterial()
@@ -359,6 +363,17 @@ describe('frontend deploy through the bundled action, to Azurite behind Front Do
     expect((await deployments.getBlobClient(`prod/${sha}.zip`).downloadToBuffer()).subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004')
     expect(await manifestCommit()).toBe(sha)
     expect(run.summary).toContain('frontend sync')
+    // The GitHub deployment prod/frontend: in progress, then success at the site's URL, linked to the run.
+    expect(standin.github.deployments().map(d => [d.environment, d.sha, d.statuses.map(s => [s.state, s.environment_url, s.log_url])])).toEqual([
+      [
+        'prod/frontend',
+        sha,
+        [
+          ['in_progress', '', 'https://github.com/octo-org/estate/actions/runs/4242'],
+          ['success', 'https://www.example.com', 'https://github.com/octo-org/estate/actions/runs/4242']
+        ]
+      ]
+    ])
     releases.first = { sha, run }
   }, 120_000)
 
@@ -453,6 +468,10 @@ describe('frontend deploy through the bundled action, to Azurite behind Front Do
     expect(await site()).toEqual(before)
     expect(await deployments.getBlobClient(`prod/${sha}.zip`).exists()).toBe(false)
     expect(await manifestCommit()).toBe(releases.fourth!.sha)
+    // Its GitHub deployment failed, with the reason; the last successful one is still the fourth release.
+    const recorded = standin.github.deployments().filter(d => d.sha === sha)
+    expect(recorded.map(d => d.statuses.map(s => s.state))).toEqual([['in_progress', 'failure']])
+    expect(recorded[0]!.statuses[1]!.description).toMatch(/^refusing to deploy: it would delete/)
   }, 120_000)
 
   test('an upload that fails part-way (403 on one asset): no page replaced, nothing deleted; fixed, a re-run uploads only what still differs', async () => {
@@ -608,5 +627,18 @@ describe('frontend deploy through the bundled action, to Azurite behind Front Do
     expect(await manifestCommit()).toBe(releases.first!.sha)
     // The lock was released: nothing holds the lease now.
     expect((await deployments.getBlobClient('prod/deploy.lock').getProperties()).leaseState).toBe('available')
+  }, 120_000)
+
+  test('a GITHUB_TOKEN without deployments: write: one warning, and the deploy goes on', async () => {
+    const recorded = standin.github.deployments().length
+    const sha = estate.commit({ 'frontend/public/about.html': page('About the team') }, 'about: team')
+    const run = await deploy(sha, estate.push('main'), { 'github-token': READ_ONLY_TOKEN })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs.result).toBe('deployed')
+    expect(run.outputs['files-uploaded']).not.toBe('0')
+    expect(await download('about.html')).toContain('<h1>About the team</h1>')
+    expect(run.lines.filter(line => line.startsWith('::warning::'))).toEqual([expect.stringMatching(/^::warning::GitHub deployments are not recorded for this run: .*Resource not accessible by integration.*deployments: write/)])
+    expect(standin.github.deployments()).toHaveLength(recorded)
+    expect(run.lines.some(line => line.includes(READ_ONLY_TOKEN))).toBe(false)
   }, 120_000)
 })

@@ -1,6 +1,7 @@
 /**
  * The Azure stand-in: one loopback HTTPS server that plays Entra ID, GitHub's OIDC token
  * service and Azure Resource Manager (Microsoft.Web, Microsoft.Cdn) for the real @azure/* SDKs,
+ * and GitHub's deployments REST API for Octokit,
  * plus one HTTPS listener per Web App slot that serves what the slot runs. See README.md.
  *
  *   const standin = await startAzureStandin({ containers: 'none' })
@@ -18,6 +19,7 @@ import { createArmAuth } from './arm-auth.mjs'
 import { createCdn } from './cdn.mjs'
 import { createEntra } from './entra.mjs'
 import { createFaults } from './faults.mjs'
+import { createGithubApi } from './github-api.mjs'
 import { createGithubOidc } from './github-oidc.mjs'
 import { armError, createRouter, createTlsMaterial, HttpError, listenHttps, parseBody, parseQuery, readBody, sendReply } from './https-server.mjs'
 import { createLongRunningOperations } from './long-running.mjs'
@@ -230,12 +232,14 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     startLimitMs: () => containerStartLimitMs
   })
   const cdn = createCdn({ operations, groups, purgeDurationMs: () => purgeDurationMs })
+  const githubApi = createGithubApi({ baseUrl: url })
 
   githubOidc.addRoutes(router)
   entra.addRoutes(router)
   operations.addRoutes(router)
   webApps.addRoutes(router)
   cdn.addRoutes(router)
+  githubApi.addRoutes(router)
 
   return {
     /** `https://127.0.0.1:<port>` */
@@ -257,6 +261,23 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     },
     /** ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN of a job with `id-token: write`. */
     githubOidc: { requestUrl: githubOidc.requestUrl, requestToken: githubOidc.requestToken, issuer: githubOidc.issuer },
+    /** GitHub's REST API for deployments: `apiUrl` is a job's GITHUB_API_URL. */
+    github: {
+      apiUrl: githubApi.apiUrl,
+      /**
+       * A token the API accepts, with the `deployments` permission a job's `permissions:` grants it (default `write`).
+       * @param {string} token
+       * @param {{ deployments?: 'write' | 'read' | 'none' }} [permissions]
+       */
+      addToken: (token, permissions) => githubApi.addToken(token, permissions),
+      /** Every deployment, oldest first, each with its statuses oldest first. */
+      deployments: () => githubApi.deployments(),
+      /**
+       * A deployment an earlier run recorded, with its statuses in order.
+       * @param {{ repository: string, sha: string, environment: string, states: string[] }} seed
+       */
+      seed: seed => githubApi.seed(seed)
+    },
     /** Whether Web Apps run real Docker containers or simulated ones, and why. */
     containers: { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null },
     /** Every request to the main server, in arrival order (Entra, GitHub OIDC, ARM). */
@@ -327,6 +348,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
         sites,
         swaps,
         purges: cdn.state().purges,
+        deployments: githubApi.deployments(),
         operations: operations.list().map(({ id, kind, status, startTime, endTime, error }) => ({ id, kind, status, startTime, endTime: endTime ?? null, error: error ?? null })),
         faults: faults.pending()
       }

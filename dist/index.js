@@ -2516,7 +2516,6 @@ module.exports = __nccwpck_require__(20218);
 /***/ 20218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(69278);
@@ -2780,7 +2779,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -2788,7 +2787,6 @@ __webpack_unused_export__ = debug; // for test
 /***/ 46752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(23701)
@@ -2816,29 +2814,29 @@ const createRedirectInterceptor = __nccwpck_require__(25092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-module.exports.kT = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
   redirect: __nccwpck_require__(21514),
   retry: __nccwpck_require__(92026),
   dump: __nccwpck_require__(88060),
   dns: __nccwpck_require__(70379)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -2892,11 +2890,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(54398).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -2907,57 +2905,57 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(60660).Headers
-/* unused reexport */ __nccwpck_require__(99051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(35910).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(48355).FileReader
+module.exports.Headers = __nccwpck_require__(60660).Headers
+module.exports.Response = __nccwpck_require__(99051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(35910).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(48355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(51059)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(20109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(79061)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(51900)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(15188)
-/* unused reexport */ __nccwpck_require__(13726).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+module.exports.WebSocket = __nccwpck_require__(13726).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(21238)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
@@ -31129,7 +31127,7 @@ function describeFailure(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94549);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(11277);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31169,10 +31167,10 @@ function oneOf(name, accepted, fallback) {
         return value;
     throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input '${name}' is ${JSON.stringify(value)}, which is not one of: ${accepted.join(', ')}.`, `Set '${name}:' in the workflow step to one of ${accepted.map(a => `'${a}'`).join(', ')}.`);
 }
-function booleanInput(name) {
+function booleanInput(name, fallback = false) {
     const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
     if (value === '')
-        return false;
+        return fallback;
     if (/^(true|True|TRUE)$/.test(value))
         return true;
     if (/^(false|False|FALSE)$/.test(value))
@@ -31210,6 +31208,7 @@ function getInputs() {
         baseline,
         dryRun: booleanInput('dry-run'),
         githubToken,
+        githubDeployments: booleanInput('github-deployments', true),
         clientId: optional('client-id'),
         tenantId: optional('tenant-id'),
         subscriptionId: optional('subscription-id'),
@@ -31233,7 +31232,7 @@ function forcedParts(selection) {
 
 /***/ }),
 
-/***/ 94549:
+/***/ 11277:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31594,6 +31593,147 @@ function createGitRepository(runner, workspace, remote = 'origin') {
 
 // EXTERNAL MODULE: ./src/backend/web-app-state.ts
 var web_app_state = __nccwpck_require__(53816);
+;// CONCATENATED MODULE: ./src/github/deployments.ts
+/** The GitHub environment a part's deployments are recorded under. */
+function deploymentEnvironment(environment, part) {
+    return `${environment}/${part}`;
+}
+/** How many of the newest deployments `lastSuccessful` looks through. */
+const LOOKBACK = 20;
+/** GitHub caps a status description at 140 characters. */
+function shortDescription(text) {
+    const oneLine = text.replace(/\s+/g, ' ').trim();
+    return oneLine.length <= 140 ? oneLine : `${oneLine.slice(0, 139)}…`;
+}
+function explain(error) {
+    const status = error.status;
+    const message = error instanceof Error ? error.message : String(error);
+    if (status === 403 || status === 404)
+        return `${message} (HTTP ${status}: the token cannot write deployments)`;
+    if (status === 401)
+        return `${message} (HTTP 401: the token was refused)`;
+    return message;
+}
+function createGitHubDeployments(options) {
+    const { logger } = options;
+    const [owner = '', repo = ''] = options.repository.split('/');
+    let octokit;
+    const client = () => (octokit ??= __nccwpck_require__.e(/* import() */ 785).then(__nccwpck_require__.bind(__nccwpck_require__, 92785)).then(github => github.getOctokit(options.token, { baseUrl: options.apiUrl })));
+    /** After the first refusal nothing more is sent: one warning per run, not one per part. */
+    let disabled = false;
+    const refuse = (error) => {
+        disabled = true;
+        logger.warning(`GitHub deployments are not recorded for this run: ${explain(error)}. The deploy goes on. ` +
+            "To record them, give the job `permissions: { deployments: write }`; to stop trying, set `github-deployments: 'false'`.");
+    };
+    return {
+        async start({ environment, part, sha, description }) {
+            if (disabled)
+                return undefined;
+            const name = deploymentEnvironment(environment, part);
+            try {
+                const api = await client();
+                const created = await api.rest.repos.createDeployment({
+                    owner,
+                    repo,
+                    ref: sha,
+                    environment: name,
+                    task: 'deploy',
+                    description: shortDescription(description),
+                    payload: { part, tool: 'azure-push-deploy' },
+                    // Deploys the commit as pushed: no merge of the default branch, no wait for checks.
+                    auto_merge: false,
+                    required_contexts: [],
+                    transient_environment: false
+                });
+                if (created.status !== 201 || !('id' in created.data))
+                    throw new Error(`GitHub answered ${created.status}: ${JSON.stringify(created.data)}`);
+                const id = created.data.id;
+                const status = (state, details) => api.rest.repos.createDeploymentStatus({
+                    owner,
+                    repo,
+                    deployment_id: id,
+                    state,
+                    description: shortDescription(details.description),
+                    ...(options.runUrl ? { log_url: options.runUrl } : {}),
+                    ...(details.url ? { environment_url: details.url } : {}),
+                    // A success marks the environment's earlier successful deployments inactive.
+                    auto_inactive: true
+                });
+                await status('in_progress', { description });
+                logger.info(`GitHub deployment ${id} (${name}): in progress`);
+                return {
+                    id,
+                    environment: name,
+                    async finish(state, details) {
+                        try {
+                            await status(state, details);
+                            logger.info(`GitHub deployment ${id} (${name}): ${state}`);
+                        }
+                        catch (error) {
+                            logger.warning(`GitHub deployment ${id} (${name}) could not be marked ${state}: ${explain(error)}`);
+                        }
+                    }
+                };
+            }
+            catch (error) {
+                refuse(error);
+                return undefined;
+            }
+        },
+        async lastSuccessful(environment, part) {
+            const api = await client();
+            const { data: deployments } = await api.rest.repos.listDeployments({ owner, repo, environment: deploymentEnvironment(environment, part), per_page: LOOKBACK });
+            // Newest first; an `inactive` one was replaced by a later success, a `failure` never served.
+            for (const deployment of deployments) {
+                const { data: statuses } = await api.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 });
+                if (statuses[0]?.state === 'success')
+                    return deployment.sha.toLowerCase();
+            }
+            return undefined;
+        }
+    };
+}
+/**
+ * What a part's last successful GitHub deployment says is live, as a deployed-SHA provider:
+ * alone when Azure cannot be asked (a dry run without credentials), else behind the targets'
+ * own reader, used only when the targets cannot be read.
+ */
+function githubDeploymentProvider(deployments, environment, part, logger, primary) {
+    const fromGitHub = `the last successful GitHub deployment of ${deploymentEnvironment(environment, part)}`;
+    const read = async () => deployments.lastSuccessful(environment, part);
+    if (!primary) {
+        return {
+            source: fromGitHub,
+            async deployedCommits() {
+                try {
+                    const sha = await read();
+                    return { commits: sha ? [sha] : [], unknown: [] };
+                }
+                catch (error) {
+                    logger.info(`${part}: ${fromGitHub} could not be read (${explain(error)})`);
+                    return { commits: [], unknown: [] };
+                }
+            }
+        };
+    }
+    return {
+        source: primary.source,
+        async deployedCommits() {
+            try {
+                return await primary.deployedCommits();
+            }
+            catch (targetsError) {
+                const sha = await read().catch(() => undefined);
+                if (!sha)
+                    throw targetsError;
+                logger.warning(`${part}: could not read what is deployed on ${primary.source} (${targetsError.message}); using ${fromGitHub}, ${sha.slice(0, 12)}`);
+                return { commits: [sha], unknown: [] };
+            }
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/plan.ts
 
 
@@ -31728,8 +31868,25 @@ function formatPlan(plan) {
 ;// CONCATENATED MODULE: ./src/deployed-state.ts
 
 
-/** What is deployed, read from the environment's targets. */
-async function deployedShaProviders(loaded, environment, azure, subscriptionId) {
+
+
+/**
+ * What is deployed, read from the environment's targets; the last successful GitHub
+ * deployment of each part stands in when the targets cannot be read (or Azure cannot be asked).
+ */
+async function deployedShaProviders(loaded, environment, azure, options) {
+    const providers = await targetProviders(loaded, environment, azure, options.subscriptionId);
+    const { github } = options;
+    if (!github)
+        return providers;
+    for (const part of parts/* PART_NAMES */.z) {
+        if (!loaded.config.parts[part] || !environment.settings[part])
+            continue;
+        providers[part] = githubDeploymentProvider(github, environment.name, part, options.logger, providers[part]);
+    }
+    return providers;
+}
+async function targetProviders(loaded, environment, azure, subscriptionId) {
     const providers = {};
     if (!('clients' in azure))
         return providers;
@@ -32112,6 +32269,18 @@ function backendResult(report) {
         return 'deployed';
     return report.targets.some(t => t.status === 'rollback-failed') ? 'failed' : 'rolled-back';
 }
+/** Success with the first target's URL, or the rollout's failure. */
+function backendDeploymentStatus(backend) {
+    const { rollout, image } = backend;
+    const url = rollout.targets[0]?.url || undefined;
+    if (rollout.ok)
+        return ['success', { url, description: `${image.pinned.split('@')[0]} serving on ${rollout.targets.length} target(s)` }];
+    return ['failure', { url, description: `${backendResult(rollout)}: ${rollout.failure ?? 'the rollout failed'}` }];
+}
+/** Success with the site's URL (a frontend deploy that returns has synced the whole site). */
+function frontendDeploymentStatus(frontend) {
+    return ['success', { url: frontend.siteUrl, description: `${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.deleted} deleted` }];
+}
 function writeBackendOutputs(backend) {
     core/* setOutput */.uH('image', backend.image.pinned);
     core/* setOutput */.uH('image-digest', backend.image.digest);
@@ -32254,6 +32423,7 @@ async function readRunContext(env) {
 
 
 
+
 const coreLogger = {
     info: message => core/* info */.pq(message),
     warning: message => core/* warning */.$e(message),
@@ -32262,6 +32432,26 @@ const coreLogger = {
 };
 function realDependencies() {
     return { env: process.env, runner: createCommandRunner(), logger: coreLogger, getIdToken: audience => core/* getIDToken */.V9(audience) };
+}
+/** The GitHub deployments of this run, unless the input turns them off or there is no token or repository. */
+function githubDeployments(inputs, context, env, logger) {
+    if (!inputs.githubDeployments || !inputs.githubToken || !context.repository)
+        return undefined;
+    return createGitHubDeployments({ token: inputs.githubToken, apiUrl: env.GITHUB_API_URL || 'https://api.github.com', repository: context.repository, runUrl: context.runUrl, logger });
+}
+/** Runs one part's deploy inside its GitHub deployment; a deploy that throws is recorded as a failure. */
+async function tracked(github, start, deploy, status) {
+    const record = await github?.start(start);
+    let result;
+    try {
+        result = await deploy();
+    }
+    catch (error) {
+        await record?.finish('failure', { description: (0,errors/* describeFailure */.Ic)(error) });
+        throw error;
+    }
+    await record?.finish(...status(result));
+    return result;
 }
 /** inputs → config → changes → plan → execute → report. */
 async function run(overrides = {}) {
@@ -32284,7 +32474,8 @@ async function run(overrides = {}) {
         if ('unavailable' in azure) {
             logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${(0,errors/* describeFailure */.Ic)(azure.unavailable)}`);
         }
-        const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await deployedShaProviders(loaded, environment, azure, inputs.subscriptionId);
+        const github = githubDeployments(inputs, context, deps.env, logger);
+        const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await deployedShaProviders(loaded, environment, azure, { subscriptionId: inputs.subscriptionId, github, logger });
         const { config } = loaded;
         const changes = await logger.group('Detect changes', () => detectChanges({
             parts: { backend: config.parts.backend?.paths, frontend: config.parts.frontend?.paths },
@@ -32318,7 +32509,8 @@ async function run(overrides = {}) {
         let backend;
         if (backendPlan) {
             const { deployBackend } = await __nccwpck_require__.e(/* import() */ 14).then(__nccwpck_require__.bind(__nccwpck_require__, 88014));
-            backend = await deployBackend(backendPlan, { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined }, {
+            const start = { environment: plan.environment, part: 'backend', sha: context.sha, description: `Image of ${context.sha.slice(0, 12)} to ${backendPlan.targets.length} target(s)` };
+            backend = await tracked(github, start, () => deployBackend(backendPlan, { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined }, {
                 runner: deps.runner,
                 logger,
                 env: deps.env,
@@ -32328,7 +32520,7 @@ async function run(overrides = {}) {
                 azure,
                 registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
                 verify: { probe: health/* httpProbe */.H, sleep: (ms, signal) => (0,promises_.setTimeout)(ms, undefined, { signal }), now: () => Date.now() }
-            });
+            }), backendDeploymentStatus);
             writeBackendOutputs(backend);
             if (!backend.rollout.ok) {
                 result = backendResult(backend.rollout);
@@ -32343,7 +32535,8 @@ async function run(overrides = {}) {
         let frontend;
         if (frontendPlan) {
             const { deployFrontend } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(974), __nccwpck_require__.e(465), __nccwpck_require__.e(66)]).then(__nccwpck_require__.bind(__nccwpck_require__, 20066));
-            frontend = await deployFrontend(frontendPlan, { workspace: context.workspace, commit: context.sha, environment: plan.environment }, { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete });
+            const start = { environment: plan.environment, part: 'frontend', sha: context.sha, description: frontendPlan.rollbackTo ? `Release of ${frontendPlan.rollbackTo.slice(0, 12)} redeployed` : `Site of ${context.sha.slice(0, 12)}` };
+            frontend = await tracked(github, start, () => deployFrontend(frontendPlan, { workspace: context.workspace, commit: context.sha, environment: plan.environment }, { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete }), frontendDeploymentStatus);
             writeFrontendOutputs(frontend);
             logger.info(`Deployed the site (${frontend.commit.slice(0, 12)}): ${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.headersFixed} headers fixed, ${frontend.deleted} deleted${frontend.siteUrl ? `; ${frontend.siteUrl}` : ''}.`);
         }
@@ -42162,7 +42355,7 @@ class HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;

@@ -18,6 +18,8 @@ export interface ActionInputs {
   baseline?: string
   dryRun: boolean
   githubToken?: string
+  /** Record a GitHub deployment per environment and part, with its statuses. */
+  githubDeployments: boolean
   clientId?: string
   tenantId?: string
   subscriptionId?: string
@@ -52,9 +54,9 @@ function oneOf<T extends string>(name: string, accepted: readonly T[], fallback:
   )
 }
 
-function booleanInput(name: string): boolean {
+function booleanInput(name: string, fallback = false): boolean {
   const value = core.getInput(name)
-  if (value === '') return false
+  if (value === '') return fallback
   if (/^(true|True|TRUE)$/.test(value)) return true
   if (/^(false|False|FALSE)$/.test(value)) return false
   throw new InputError(
@@ -96,6 +98,7 @@ export function getInputs(): ActionInputs {
     baseline,
     dryRun: booleanInput('dry-run'),
     githubToken,
+    githubDeployments: booleanInput('github-deployments', true),
     clientId: optional('client-id'),
     tenantId: optional('tenant-id'),
     subscriptionId: optional('subscription-id'),

@@ -8,14 +8,16 @@ import { deployedShaProviders } from './deployed-state.js'
 import { createCommandRunner, type CommandRunner } from './command-runner.js'
 import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnvironment } from './config.js'
 import { DeployError, describeFailure } from './errors.js'
-import { forcedParts, getInputs } from './inputs.js'
+import { createGitHubDeployments, type DeploymentRecord, type GitHubDeployments } from './github/deployments.js'
+import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
 import type { Logger } from './logger.js'
 import { buildPlan, formatPlan, partsToDeploy, type BackendPlan, type FrontendPlan } from './plan.js'
 import type { BackendDeployResult } from './backend/deploy.js'
 import type { FrontendDeployResult } from './frontend/deploy.js'
 import { httpProbe } from './backend/health.js'
-import { backendResult, writeBackendOutputs, writeFrontendOutputs, writePlanOutputs, writeResult, writeSummary, type DeployResult } from './report.js'
-import { readRunContext } from './run-context.js'
+import { backendDeploymentStatus, backendResult, frontendDeploymentStatus, writeBackendOutputs, writeFrontendOutputs, writePlanOutputs, writeResult, writeSummary, type DeployResult } from './report.js'
+import { readRunContext, type RunContext } from './run-context.js'
+import type { PartName } from './parts.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -43,6 +45,31 @@ function realDependencies(): Dependencies {
   return { env: process.env, runner: createCommandRunner(), logger: coreLogger, getIdToken: audience => core.getIDToken(audience) }
 }
 
+/** The GitHub deployments of this run, unless the input turns them off or there is no token or repository. */
+function githubDeployments(inputs: ActionInputs, context: RunContext, env: Env, logger: Logger): GitHubDeployments | undefined {
+  if (!inputs.githubDeployments || !inputs.githubToken || !context.repository) return undefined
+  return createGitHubDeployments({ token: inputs.githubToken, apiUrl: env.GITHUB_API_URL || 'https://api.github.com', repository: context.repository, runUrl: context.runUrl, logger })
+}
+
+/** Runs one part's deploy inside its GitHub deployment; a deploy that throws is recorded as a failure. */
+async function tracked<T>(
+  github: GitHubDeployments | undefined,
+  start: { environment: string; part: PartName; sha: string; description: string },
+  deploy: () => Promise<T>,
+  status: (result: T) => Parameters<DeploymentRecord['finish']>
+): Promise<T> {
+  const record = await github?.start(start)
+  let result: T
+  try {
+    result = await deploy()
+  } catch (error) {
+    await record?.finish('failure', { description: describeFailure(error) })
+    throw error
+  }
+  await record?.finish(...status(result))
+  return result
+}
+
 /** inputs → config → changes → plan → execute → report. */
 export async function run(overrides: Partial<Dependencies> = {}): Promise<void> {
   const deps = { ...realDependencies(), ...overrides }
@@ -65,7 +92,8 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     if ('unavailable' in azure) {
       logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${describeFailure(azure.unavailable)}`)
     }
-    const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await deployedShaProviders(loaded, environment, azure, inputs.subscriptionId)
+    const github = githubDeployments(inputs, context, deps.env, logger)
+    const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await deployedShaProviders(loaded, environment, azure, { subscriptionId: inputs.subscriptionId, github, logger })
 
     const { config } = loaded
     const changes = await logger.group('Detect changes', () =>
@@ -104,7 +132,8 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     let backend: BackendDeployResult | undefined
     if (backendPlan) {
       const { deployBackend } = await import('./backend/deploy.js')
-      backend = await deployBackend(
+      const start = { environment: plan.environment, part: 'backend' as const, sha: context.sha, description: `Image of ${context.sha.slice(0, 12)} to ${backendPlan.targets.length} target(s)` }
+      backend = await tracked(github, start, () => deployBackend(
         backendPlan,
         { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined },
         {
@@ -118,7 +147,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
           registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
           verify: { probe: httpProbe, sleep: (ms, signal) => sleep(ms, undefined, { signal }), now: () => Date.now() }
         }
-      )
+      ), backendDeploymentStatus)
       writeBackendOutputs(backend)
       if (!backend.rollout.ok) {
         result = backendResult(backend.rollout)
@@ -136,10 +165,17 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     let frontend: FrontendDeployResult | undefined
     if (frontendPlan) {
       const { deployFrontend } = await import('./frontend/deploy.js')
-      frontend = await deployFrontend(
-        frontendPlan,
-        { workspace: context.workspace, commit: context.sha, environment: plan.environment },
-        { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete }
+      const start = { environment: plan.environment, part: 'frontend' as const, sha: context.sha, description: frontendPlan.rollbackTo ? `Release of ${frontendPlan.rollbackTo.slice(0, 12)} redeployed` : `Site of ${context.sha.slice(0, 12)}` }
+      frontend = await tracked(
+        github,
+        start,
+        () =>
+          deployFrontend(
+            frontendPlan,
+            { workspace: context.workspace, commit: context.sha, environment: plan.environment },
+            { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete }
+          ),
+        frontendDeploymentStatus
       )
       writeFrontendOutputs(frontend)
       logger.info(`Deployed the site (${frontend.commit.slice(0, 12)}): ${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.headersFixed} headers fixed, ${frontend.deleted} deleted${frontend.siteUrl ? `; ${frontend.siteUrl}` : ''}.`)

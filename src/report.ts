@@ -31,6 +31,22 @@ export function backendResult(report: RolloutReport): DeployResult {
   return report.targets.some(t => t.status === 'rollback-failed') ? 'failed' : 'rolled-back'
 }
 
+/** A part's GitHub deployment status: state, environment URL, one-line description. */
+export type DeploymentStatus = ['success' | 'failure', { url?: string; description: string }]
+
+/** Success with the first target's URL, or the rollout's failure. */
+export function backendDeploymentStatus(backend: BackendDeployResult): DeploymentStatus {
+  const { rollout, image } = backend
+  const url = rollout.targets[0]?.url || undefined
+  if (rollout.ok) return ['success', { url, description: `${image.pinned.split('@')[0]} serving on ${rollout.targets.length} target(s)` }]
+  return ['failure', { url, description: `${backendResult(rollout)}: ${rollout.failure ?? 'the rollout failed'}` }]
+}
+
+/** Success with the site's URL (a frontend deploy that returns has synced the whole site). */
+export function frontendDeploymentStatus(frontend: FrontendDeployResult): DeploymentStatus {
+  return ['success', { url: frontend.siteUrl, description: `${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.deleted} deleted` }]
+}
+
 export function writeBackendOutputs(backend: BackendDeployResult): void {
   core.setOutput('image', backend.image.pinned)
   core.setOutput('image-digest', backend.image.digest)

@@ -92,6 +92,9 @@ export function runnerEnvironment({ workspace, inputs = {}, event = { name: 'pus
     GITHUB_WORKSPACE: workspace,
     GITHUB_REPOSITORY: 'octo-org/estate',
     GITHUB_SERVER_URL: 'https://github.com',
+    // A runner always sets it. Tests with a GitHub API (the stand-in's) pass theirs in `env`;
+    // the others get a closed loopback port, so a call fails at once instead of going out.
+    GITHUB_API_URL: 'http://127.0.0.1:1',
     GITHUB_RUN_ID: '4242',
     GITHUB_OUTPUT: outputPath,
     GITHUB_STEP_SUMMARY: summaryPath,
