@@ -9,7 +9,7 @@ import { createCommandRunner, type CommandRunner } from './command-runner.js'
 import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnvironment } from './config.js'
 import { DeployError, describeFailure } from './errors.js'
 import { forcedParts, getInputs } from './inputs.js'
-import type { Logger } from './logger.js'
+import { inertLogText, quote, type Logger } from './logger.js'
 import { buildPlan, formatPlan, partsToDeploy, type BackendPlan, type FrontendPlan } from './plan.js'
 import type { BackendDeployResult } from './backend/deploy.js'
 import type { FrontendDeployResult } from './frontend/deploy.js'
@@ -33,7 +33,7 @@ export interface Dependencies {
 }
 
 const coreLogger: Logger = {
-  info: message => core.info(message),
+  info: message => core.info(inertLogText(message)),
   warning: message => core.warning(message),
   debug: message => core.debug(message),
   group: (name, work) => core.group(name, work)
@@ -52,7 +52,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   try {
     const inputs = getInputs()
     const context = await readRunContext(deps.env)
-    logger.info(`azure-push-deploy: ${context.eventName || 'run'} of ${context.sha} (${context.ref || 'no ref'})`)
+    logger.info(`azure-push-deploy: ${context.eventName || 'run'} of ${context.sha} (${context.ref ? quote(context.ref) : 'no ref'})`)
     const loaded = await loadConfig(context.workspace, inputs.configPath)
     const environment = resolveEnvironment(loaded.config, inputs.environment, context.refInfo)
     logger.info(`environment: ${environment.name} (from ${environment.source})`)
