@@ -1,8 +1,8 @@
-export const id = 420;
-export const ids = [420];
+export const id = 394;
+export const ids = [394];
 export const modules = {
 
-/***/ 29420:
+/***/ 13394:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -27,4 +27,4 @@ function siteDeployedCommits(store) {
 
 };
 
-//# sourceMappingURL=420.index.js.map
+//# sourceMappingURL=394.index.js.map

@@ -1,8 +1,8 @@
-export const id = 16;
-export const ids = [16];
+export const id = 224;
+export const ids = [224];
 export const modules = {
 
-/***/ 39732:
+/***/ 12900:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*jshint node:true */
@@ -50,14 +50,14 @@ bufferEq.restore = function() {
 
 /***/ }),
 
-/***/ 325:
+/***/ 22101:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-var Buffer = (__webpack_require__(93058).Buffer);
+var Buffer = (__webpack_require__(48178).Buffer);
 
-var getParamBytesForAlg = __webpack_require__(5028);
+var getParamBytesForAlg = __webpack_require__(3636);
 
 var MAX_OCTET = 0x80,
 	CLASS_UNIVERSAL = 0,
@@ -244,7 +244,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5028:
+/***/ 3636:
 /***/ ((module) => {
 
 
@@ -274,10 +274,10 @@ module.exports = getParamBytesForAlg;
 
 /***/ }),
 
-/***/ 92047:
+/***/ 93759:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var jws = __webpack_require__(33324);
+var jws = __webpack_require__(54428);
 
 module.exports = function (jwt, options) {
   options = options || {};
@@ -311,22 +311,22 @@ module.exports = function (jwt, options) {
 
 /***/ }),
 
-/***/ 69653:
+/***/ 43845:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 module.exports = {
-  decode: __webpack_require__(92047),
-  verify: __webpack_require__(60772),
-  sign: __webpack_require__(14912),
-  JsonWebTokenError: __webpack_require__(26248),
-  NotBeforeError: __webpack_require__(91269),
-  TokenExpiredError: __webpack_require__(41241),
+  decode: __webpack_require__(93759),
+  verify: __webpack_require__(2068),
+  sign: __webpack_require__(87280),
+  JsonWebTokenError: __webpack_require__(27704),
+  NotBeforeError: __webpack_require__(78933),
+  TokenExpiredError: __webpack_require__(93737),
 };
 
 
 /***/ }),
 
-/***/ 26248:
+/***/ 27704:
 /***/ ((module) => {
 
 var JsonWebTokenError = function (message, error) {
@@ -347,10 +347,10 @@ module.exports = JsonWebTokenError;
 
 /***/ }),
 
-/***/ 91269:
+/***/ 78933:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var JsonWebTokenError = __webpack_require__(26248);
+var JsonWebTokenError = __webpack_require__(27704);
 
 var NotBeforeError = function (message, date) {
   JsonWebTokenError.call(this, message);
@@ -366,10 +366,10 @@ module.exports = NotBeforeError;
 
 /***/ }),
 
-/***/ 41241:
+/***/ 93737:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var JsonWebTokenError = __webpack_require__(26248);
+var JsonWebTokenError = __webpack_require__(27704);
 
 var TokenExpiredError = function (message, expiredAt) {
   JsonWebTokenError.call(this, message);
@@ -385,40 +385,40 @@ module.exports = TokenExpiredError;
 
 /***/ }),
 
-/***/ 51136:
+/***/ 94640:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const semver = __webpack_require__(49749);
+const semver = __webpack_require__(85413);
 
 module.exports = semver.satisfies(process.version, '>=15.7.0');
 
 
 /***/ }),
 
-/***/ 3948:
+/***/ 52988:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var semver = __webpack_require__(49749);
+var semver = __webpack_require__(85413);
 
 module.exports = semver.satisfies(process.version, '^6.12.0 || >=8.0.0');
 
 
 /***/ }),
 
-/***/ 45318:
+/***/ 23446:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const semver = __webpack_require__(49749);
+const semver = __webpack_require__(85413);
 
 module.exports = semver.satisfies(process.version, '>=16.9.0');
 
 
 /***/ }),
 
-/***/ 96688:
+/***/ 35264:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var ms = __webpack_require__(70744);
+var ms = __webpack_require__(34472);
 
 module.exports = function (time, iat) {
   var timestamp = iat || Math.floor(Date.now() / 1000);
@@ -439,11 +439,11 @@ module.exports = function (time, iat) {
 
 /***/ }),
 
-/***/ 91006:
+/***/ 39374:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const ASYMMETRIC_KEY_DETAILS_SUPPORTED = __webpack_require__(51136);
-const RSA_PSS_KEY_DETAILS_SUPPORTED = __webpack_require__(45318);
+const ASYMMETRIC_KEY_DETAILS_SUPPORTED = __webpack_require__(94640);
+const RSA_PSS_KEY_DETAILS_SUPPORTED = __webpack_require__(23446);
 
 const allowedAlgorithmsForKeys = {
   'ec': ['ES256', 'ES384', 'ES512'],
@@ -512,7 +512,7 @@ module.exports = function(algorithm, key) {
 
 /***/ }),
 
-/***/ 8448:
+/***/ 82000:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -652,17 +652,17 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __webpack_require__(16555)
-const { safeRe: re, t } = __webpack_require__(55862)
-const cmp = __webpack_require__(84255)
-const debug = __webpack_require__(77384)
-const SemVer = __webpack_require__(65412)
-const Range = __webpack_require__(34967)
+const parseOptions = __webpack_require__(667)
+const { safeRe: re, t } = __webpack_require__(51622)
+const cmp = __webpack_require__(96847)
+const debug = __webpack_require__(28984)
+const SemVer = __webpack_require__(40852)
+const Range = __webpack_require__(86631)
 
 
 /***/ }),
 
-/***/ 34967:
+/***/ 86631:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -884,22 +884,22 @@ class Range {
 
 module.exports = Range
 
-const LRU = __webpack_require__(81290)
+const LRU = __webpack_require__(43066)
 const cache = new LRU()
 
-const parseOptions = __webpack_require__(16555)
-const Comparator = __webpack_require__(8448)
-const debug = __webpack_require__(77384)
-const SemVer = __webpack_require__(65412)
-const trimComparatorWhitespace = __webpack_require__(39572)
+const parseOptions = __webpack_require__(667)
+const Comparator = __webpack_require__(82000)
+const debug = __webpack_require__(28984)
+const SemVer = __webpack_require__(40852)
+const trimComparatorWhitespace = __webpack_require__(83556)
 const {
   safeRe: re,
   src,
   t,
   tildeTrimReplace,
   caretTrimReplace,
-} = __webpack_require__(55862)
-const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __webpack_require__(95994)
+} = __webpack_require__(51622)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __webpack_require__(91530)
 
 // unbounded global build-metadata stripper used by parseRange
 const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
@@ -1246,17 +1246,17 @@ const testSet = (set, version, options) => {
 
 /***/ }),
 
-/***/ 65412:
+/***/ 40852:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const debug = __webpack_require__(77384)
-const { MAX_LENGTH, MAX_SAFE_INTEGER } = __webpack_require__(95994)
-const { safeRe: re, t } = __webpack_require__(55862)
+const debug = __webpack_require__(28984)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __webpack_require__(91530)
+const { safeRe: re, t } = __webpack_require__(51622)
 
-const parseOptions = __webpack_require__(16555)
-const { compareIdentifiers } = __webpack_require__(73523)
+const parseOptions = __webpack_require__(667)
+const { compareIdentifiers } = __webpack_require__(41123)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
   const identifiers = identifier.split('.')
@@ -1603,12 +1603,12 @@ module.exports = SemVer
 
 /***/ }),
 
-/***/ 3830:
+/***/ 31558:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(86928)
+const parse = __webpack_require__(72128)
 const clean = (version, options) => {
   const s = parse(version.trim().replace(/^[=v]+/, ''), options)
   return s ? s.version : null
@@ -1618,17 +1618,17 @@ module.exports = clean
 
 /***/ }),
 
-/***/ 84255:
+/***/ 96847:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const eq = __webpack_require__(86081)
-const neq = __webpack_require__(14527)
-const gt = __webpack_require__(48460)
-const gte = __webpack_require__(43577)
-const lt = __webpack_require__(78467)
-const lte = __webpack_require__(640)
+const eq = __webpack_require__(76881)
+const neq = __webpack_require__(50415)
+const gt = __webpack_require__(74748)
+const gte = __webpack_require__(34345)
+const lt = __webpack_require__(70067)
+const lte = __webpack_require__(44048)
 
 const cmp = (a, op, b, loose) => {
   switch (op) {
@@ -1679,14 +1679,14 @@ module.exports = cmp
 
 /***/ }),
 
-/***/ 20746:
+/***/ 70426:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
-const parse = __webpack_require__(86928)
-const { safeRe: re, t } = __webpack_require__(55862)
+const SemVer = __webpack_require__(40852)
+const parse = __webpack_require__(72128)
+const { safeRe: re, t } = __webpack_require__(51622)
 
 const coerce = (version, options) => {
   if (version instanceof SemVer) {
@@ -1748,12 +1748,12 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 95581:
+/***/ 97677:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
+const SemVer = __webpack_require__(40852)
 const compareBuild = (a, b, loose) => {
   const versionA = new SemVer(a, loose)
   const versionB = new SemVer(b, loose)
@@ -1764,24 +1764,24 @@ module.exports = compareBuild
 
 /***/ }),
 
-/***/ 31651:
+/***/ 16147:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(56176)
+const compare = __webpack_require__(76672)
 const compareLoose = (a, b) => compare(a, b, true)
 module.exports = compareLoose
 
 
 /***/ }),
 
-/***/ 56176:
+/***/ 76672:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
+const SemVer = __webpack_require__(40852)
 const compare = (a, b, loose) =>
   new SemVer(a, loose).compare(new SemVer(b, loose))
 
@@ -1790,12 +1790,12 @@ module.exports = compare
 
 /***/ }),
 
-/***/ 38632:
+/***/ 15384:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(86928)
+const parse = __webpack_require__(72128)
 
 const diff = (version1, version2) => {
   const v1 = parse(version1, null, true)
@@ -1857,48 +1857,48 @@ module.exports = diff
 
 /***/ }),
 
-/***/ 86081:
+/***/ 76881:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(56176)
+const compare = __webpack_require__(76672)
 const eq = (a, b, loose) => compare(a, b, loose) === 0
 module.exports = eq
 
 
 /***/ }),
 
-/***/ 48460:
+/***/ 74748:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(56176)
+const compare = __webpack_require__(76672)
 const gt = (a, b, loose) => compare(a, b, loose) > 0
 module.exports = gt
 
 
 /***/ }),
 
-/***/ 43577:
+/***/ 34345:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(56176)
+const compare = __webpack_require__(76672)
 const gte = (a, b, loose) => compare(a, b, loose) >= 0
 module.exports = gte
 
 
 /***/ }),
 
-/***/ 49343:
+/***/ 43919:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
+const SemVer = __webpack_require__(40852)
 
 const inc = (version, release, options, identifier, identifierBase) => {
   if (typeof (options) === 'string') {
@@ -1921,72 +1921,72 @@ module.exports = inc
 
 /***/ }),
 
-/***/ 78467:
+/***/ 70067:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(56176)
+const compare = __webpack_require__(76672)
 const lt = (a, b, loose) => compare(a, b, loose) < 0
 module.exports = lt
 
 
 /***/ }),
 
-/***/ 640:
+/***/ 44048:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(56176)
+const compare = __webpack_require__(76672)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = lte
 
 
 /***/ }),
 
-/***/ 72186:
+/***/ 58666:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
+const SemVer = __webpack_require__(40852)
 const major = (a, loose) => new SemVer(a, loose).major
 module.exports = major
 
 
 /***/ }),
 
-/***/ 73566:
+/***/ 20302:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
+const SemVer = __webpack_require__(40852)
 const minor = (a, loose) => new SemVer(a, loose).minor
 module.exports = minor
 
 
 /***/ }),
 
-/***/ 14527:
+/***/ 50415:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(56176)
+const compare = __webpack_require__(76672)
 const neq = (a, b, loose) => compare(a, b, loose) !== 0
 module.exports = neq
 
 
 /***/ }),
 
-/***/ 86928:
+/***/ 72128:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
+const SemVer = __webpack_require__(40852)
 const parse = (version, options, throwErrors = false) => {
   if (version instanceof SemVer) {
     return version
@@ -2006,24 +2006,24 @@ module.exports = parse
 
 /***/ }),
 
-/***/ 93021:
+/***/ 6605:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
+const SemVer = __webpack_require__(40852)
 const patch = (a, loose) => new SemVer(a, loose).patch
 module.exports = patch
 
 
 /***/ }),
 
-/***/ 36577:
+/***/ 72977:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(86928)
+const parse = __webpack_require__(72128)
 const prerelease = (version, options) => {
   const parsed = parse(version, options)
   return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
@@ -2033,36 +2033,36 @@ module.exports = prerelease
 
 /***/ }),
 
-/***/ 18594:
+/***/ 946:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compare = __webpack_require__(56176)
+const compare = __webpack_require__(76672)
 const rcompare = (a, b, loose) => compare(b, a, loose)
 module.exports = rcompare
 
 
 /***/ }),
 
-/***/ 80565:
+/***/ 31045:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compareBuild = __webpack_require__(95581)
+const compareBuild = __webpack_require__(97677)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
 
 /***/ }),
 
-/***/ 16278:
+/***/ 61446:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(34967)
+const Range = __webpack_require__(86631)
 const satisfies = (version, range, options) => {
   try {
     range = new Range(range, options)
@@ -2076,26 +2076,26 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 38215:
+/***/ 60119:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const compareBuild = __webpack_require__(95581)
+const compareBuild = __webpack_require__(97677)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
 
 /***/ }),
 
-/***/ 60369:
+/***/ 96865:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(86928)
-const constants = __webpack_require__(95994)
-const SemVer = __webpack_require__(65412)
+const parse = __webpack_require__(72128)
+const constants = __webpack_require__(91530)
+const SemVer = __webpack_require__(40852)
 
 const truncate = (version, truncation, options) => {
   if (!constants.RELEASE_TYPES.includes(truncation)) {
@@ -2143,12 +2143,12 @@ module.exports = truncate
 
 /***/ }),
 
-/***/ 6569:
+/***/ 8217:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const parse = __webpack_require__(86928)
+const parse = __webpack_require__(72128)
 const valid = (version, options) => {
   const v = parse(version, options)
   return v ? v.version : null
@@ -2158,54 +2158,54 @@ module.exports = valid
 
 /***/ }),
 
-/***/ 49749:
+/***/ 85413:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
 // just pre-load all the stuff that index.js lazily exports
-const internalRe = __webpack_require__(55862)
-const constants = __webpack_require__(95994)
-const SemVer = __webpack_require__(65412)
-const identifiers = __webpack_require__(73523)
-const parse = __webpack_require__(86928)
-const valid = __webpack_require__(6569)
-const clean = __webpack_require__(3830)
-const inc = __webpack_require__(49343)
-const diff = __webpack_require__(38632)
-const major = __webpack_require__(72186)
-const minor = __webpack_require__(73566)
-const patch = __webpack_require__(93021)
-const prerelease = __webpack_require__(36577)
-const compare = __webpack_require__(56176)
-const rcompare = __webpack_require__(18594)
-const compareLoose = __webpack_require__(31651)
-const compareBuild = __webpack_require__(95581)
-const sort = __webpack_require__(38215)
-const rsort = __webpack_require__(80565)
-const gt = __webpack_require__(48460)
-const lt = __webpack_require__(78467)
-const eq = __webpack_require__(86081)
-const neq = __webpack_require__(14527)
-const gte = __webpack_require__(43577)
-const lte = __webpack_require__(640)
-const cmp = __webpack_require__(84255)
-const coerce = __webpack_require__(20746)
-const truncate = __webpack_require__(60369)
-const Comparator = __webpack_require__(8448)
-const Range = __webpack_require__(34967)
-const satisfies = __webpack_require__(16278)
-const toComparators = __webpack_require__(66959)
-const maxSatisfying = __webpack_require__(48380)
-const minSatisfying = __webpack_require__(71742)
-const minVersion = __webpack_require__(20125)
-const validRange = __webpack_require__(1634)
-const outside = __webpack_require__(7203)
-const gtr = __webpack_require__(99331)
-const ltr = __webpack_require__(47022)
-const intersects = __webpack_require__(71868)
-const simplifyRange = __webpack_require__(73629)
-const subset = __webpack_require__(33384)
+const internalRe = __webpack_require__(51622)
+const constants = __webpack_require__(91530)
+const SemVer = __webpack_require__(40852)
+const identifiers = __webpack_require__(41123)
+const parse = __webpack_require__(72128)
+const valid = __webpack_require__(8217)
+const clean = __webpack_require__(31558)
+const inc = __webpack_require__(43919)
+const diff = __webpack_require__(15384)
+const major = __webpack_require__(58666)
+const minor = __webpack_require__(20302)
+const patch = __webpack_require__(6605)
+const prerelease = __webpack_require__(72977)
+const compare = __webpack_require__(76672)
+const rcompare = __webpack_require__(946)
+const compareLoose = __webpack_require__(16147)
+const compareBuild = __webpack_require__(97677)
+const sort = __webpack_require__(60119)
+const rsort = __webpack_require__(31045)
+const gt = __webpack_require__(74748)
+const lt = __webpack_require__(70067)
+const eq = __webpack_require__(76881)
+const neq = __webpack_require__(50415)
+const gte = __webpack_require__(34345)
+const lte = __webpack_require__(44048)
+const cmp = __webpack_require__(96847)
+const coerce = __webpack_require__(70426)
+const truncate = __webpack_require__(96865)
+const Comparator = __webpack_require__(82000)
+const Range = __webpack_require__(86631)
+const satisfies = __webpack_require__(61446)
+const toComparators = __webpack_require__(6431)
+const maxSatisfying = __webpack_require__(85740)
+const minSatisfying = __webpack_require__(16782)
+const minVersion = __webpack_require__(6765)
+const validRange = __webpack_require__(82418)
+const outside = __webpack_require__(59411)
+const gtr = __webpack_require__(60179)
+const ltr = __webpack_require__(45918)
+const intersects = __webpack_require__(18220)
+const simplifyRange = __webpack_require__(94893)
+const subset = __webpack_require__(83448)
 module.exports = {
   parse,
   valid,
@@ -2258,7 +2258,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 95994:
+/***/ 91530:
 /***/ ((module) => {
 
 
@@ -2332,7 +2332,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 77384:
+/***/ 28984:
 /***/ ((module) => {
 
 
@@ -2350,7 +2350,7 @@ module.exports = debug
 
 /***/ }),
 
-/***/ 73523:
+/***/ 41123:
 /***/ ((module) => {
 
 
@@ -2386,7 +2386,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 81290:
+/***/ 43066:
 /***/ ((module) => {
 
 
@@ -2435,7 +2435,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 16555:
+/***/ 667:
 /***/ ((module) => {
 
 
@@ -2459,7 +2459,7 @@ module.exports = parseOptions
 
 /***/ }),
 
-/***/ 55862:
+/***/ 51622:
 /***/ ((module, exports, __webpack_require__) => {
 
 
@@ -2468,8 +2468,8 @@ const {
   MAX_SAFE_COMPONENT_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   MAX_LENGTH,
-} = __webpack_require__(95994)
-const debug = __webpack_require__(77384)
+} = __webpack_require__(91530)
+const debug = __webpack_require__(28984)
 exports = module.exports = {}
 
 // The actual regexps go on exports.re
@@ -2689,7 +2689,7 @@ createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
 
 /***/ }),
 
-/***/ 39572:
+/***/ 83556:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 // @ts-check
@@ -2704,7 +2704,7 @@ const {
   MAX_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   WHITESPACE_CHARACTERS,
-} = __webpack_require__(95994)
+} = __webpack_require__(91530)
 
 /**
  * Remembers the last two rows of digits so their characters need not be reread.
@@ -3134,25 +3134,25 @@ module.exports = trimComparatorWhitespace
 
 /***/ }),
 
-/***/ 99331:
+/***/ 60179:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
 // Determine if version is greater than all the versions possible in the range.
-const outside = __webpack_require__(7203)
+const outside = __webpack_require__(59411)
 const gtr = (version, range, options) => outside(version, range, '>', options)
 module.exports = gtr
 
 
 /***/ }),
 
-/***/ 71868:
+/***/ 18220:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(34967)
+const Range = __webpack_require__(86631)
 const intersects = (r1, r2, options) => {
   r1 = new Range(r1, options)
   r2 = new Range(r2, options)
@@ -3163,12 +3163,12 @@ module.exports = intersects
 
 /***/ }),
 
-/***/ 47022:
+/***/ 45918:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const outside = __webpack_require__(7203)
+const outside = __webpack_require__(59411)
 // Determine if version is less than all the versions possible in the range
 const ltr = (version, range, options) => outside(version, range, '<', options)
 module.exports = ltr
@@ -3176,13 +3176,13 @@ module.exports = ltr
 
 /***/ }),
 
-/***/ 48380:
+/***/ 85740:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
-const Range = __webpack_require__(34967)
+const SemVer = __webpack_require__(40852)
+const Range = __webpack_require__(86631)
 
 const maxSatisfying = (versions, range, options) => {
   let max = null
@@ -3210,13 +3210,13 @@ module.exports = maxSatisfying
 
 /***/ }),
 
-/***/ 71742:
+/***/ 16782:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
-const Range = __webpack_require__(34967)
+const SemVer = __webpack_require__(40852)
+const Range = __webpack_require__(86631)
 const minSatisfying = (versions, range, options) => {
   let min = null
   let minSV = null
@@ -3243,14 +3243,14 @@ module.exports = minSatisfying
 
 /***/ }),
 
-/***/ 20125:
+/***/ 6765:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
-const Range = __webpack_require__(34967)
-const gt = __webpack_require__(48460)
+const SemVer = __webpack_require__(40852)
+const Range = __webpack_require__(86631)
+const gt = __webpack_require__(74748)
 
 const minVersion = (range, loose) => {
   range = new Range(range, loose)
@@ -3313,20 +3313,20 @@ module.exports = minVersion
 
 /***/ }),
 
-/***/ 7203:
+/***/ 59411:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const SemVer = __webpack_require__(65412)
-const Comparator = __webpack_require__(8448)
+const SemVer = __webpack_require__(40852)
+const Comparator = __webpack_require__(82000)
 const { ANY } = Comparator
-const Range = __webpack_require__(34967)
-const satisfies = __webpack_require__(16278)
-const gt = __webpack_require__(48460)
-const lt = __webpack_require__(78467)
-const lte = __webpack_require__(640)
-const gte = __webpack_require__(43577)
+const Range = __webpack_require__(86631)
+const satisfies = __webpack_require__(61446)
+const gt = __webpack_require__(74748)
+const lt = __webpack_require__(70067)
+const lte = __webpack_require__(44048)
+const gte = __webpack_require__(34345)
 
 const outside = (version, range, hilo, options) => {
   version = new SemVer(version, options)
@@ -3402,7 +3402,7 @@ module.exports = outside
 
 /***/ }),
 
-/***/ 73629:
+/***/ 94893:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -3410,8 +3410,8 @@ module.exports = outside
 // given a set of versions and a range, create a "simplified" range
 // that includes the same versions that the original range does
 // If the original range is shorter than the simplified one, return that.
-const satisfies = __webpack_require__(16278)
-const compare = __webpack_require__(56176)
+const satisfies = __webpack_require__(61446)
+const compare = __webpack_require__(76672)
 module.exports = (versions, range, options) => {
   const set = []
   let first = null
@@ -3458,16 +3458,16 @@ module.exports = (versions, range, options) => {
 
 /***/ }),
 
-/***/ 33384:
+/***/ 83448:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(34967)
-const Comparator = __webpack_require__(8448)
+const Range = __webpack_require__(86631)
+const Comparator = __webpack_require__(82000)
 const { ANY } = Comparator
-const satisfies = __webpack_require__(16278)
-const compare = __webpack_require__(56176)
+const satisfies = __webpack_require__(61446)
+const compare = __webpack_require__(76672)
 
 // Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
 // - Every simple range `r1, r2, ...` is a null set, OR
@@ -3714,12 +3714,12 @@ module.exports = subset
 
 /***/ }),
 
-/***/ 66959:
+/***/ 6431:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(34967)
+const Range = __webpack_require__(86631)
 
 // Mostly just for testing and legacy API reasons
 const toComparators = (range, options) =>
@@ -3731,12 +3731,12 @@ module.exports = toComparators
 
 /***/ }),
 
-/***/ 1634:
+/***/ 82418:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 
-const Range = __webpack_require__(34967)
+const Range = __webpack_require__(86631)
 const validRange = (range, options) => {
   try {
     // Return '*' instead of '' so that truthiness works.
@@ -3751,20 +3751,20 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 14912:
+/***/ 87280:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const timespan = __webpack_require__(96688);
-const PS_SUPPORTED = __webpack_require__(3948);
-const validateAsymmetricKey = __webpack_require__(91006);
-const jws = __webpack_require__(33324);
-const includes = __webpack_require__(46248);
-const isBoolean = __webpack_require__(1999);
-const isInteger = __webpack_require__(39841);
-const isNumber = __webpack_require__(80116);
-const isPlainObject = __webpack_require__(29888);
-const isString = __webpack_require__(56172);
-const once = __webpack_require__(82192);
+const timespan = __webpack_require__(35264);
+const PS_SUPPORTED = __webpack_require__(52988);
+const validateAsymmetricKey = __webpack_require__(39374);
+const jws = __webpack_require__(54428);
+const includes = __webpack_require__(30904);
+const isBoolean = __webpack_require__(8255);
+const isInteger = __webpack_require__(50161);
+const isNumber = __webpack_require__(79044);
+const isPlainObject = __webpack_require__(85872);
+const isString = __webpack_require__(93916);
+const once = __webpack_require__(65696);
 const { KeyObject, createSecretKey, createPrivateKey } = __webpack_require__(76982)
 
 const SUPPORTED_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512', 'none'];
@@ -4011,17 +4011,17 @@ module.exports = function (payload, secretOrPrivateKey, options, callback) {
 
 /***/ }),
 
-/***/ 60772:
+/***/ 2068:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const JsonWebTokenError = __webpack_require__(26248);
-const NotBeforeError = __webpack_require__(91269);
-const TokenExpiredError = __webpack_require__(41241);
-const decode = __webpack_require__(92047);
-const timespan = __webpack_require__(96688);
-const validateAsymmetricKey = __webpack_require__(91006);
-const PS_SUPPORTED = __webpack_require__(3948);
-const jws = __webpack_require__(33324);
+const JsonWebTokenError = __webpack_require__(27704);
+const NotBeforeError = __webpack_require__(78933);
+const TokenExpiredError = __webpack_require__(93737);
+const decode = __webpack_require__(93759);
+const timespan = __webpack_require__(35264);
+const validateAsymmetricKey = __webpack_require__(39374);
+const PS_SUPPORTED = __webpack_require__(52988);
+const jws = __webpack_require__(54428);
 const {KeyObject, createSecretKey, createPublicKey} = __webpack_require__(76982);
 
 const PUB_KEY_ALGS = ['RS256', 'RS384', 'RS512'];
@@ -4281,12 +4281,12 @@ module.exports = function (jwtString, secretOrPublicKey, options, callback) {
 
 /***/ }),
 
-/***/ 38622:
+/***/ 8910:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var Buffer = (__webpack_require__(93058).Buffer);
+var Buffer = (__webpack_require__(48178).Buffer);
 var crypto = __webpack_require__(76982);
-var formatEcdsa = __webpack_require__(325);
+var formatEcdsa = __webpack_require__(22101);
 var util = __webpack_require__(39023);
 
 var MSG_INVALID_ALGORITHM = '"%s" is not a valid algorithm.\n  Supported algorithms are:\n  "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512" and "none".'
@@ -4429,7 +4429,7 @@ var timingSafeEqual = 'timingSafeEqual' in crypto ? function timingSafeEqual(a, 
   return crypto.timingSafeEqual(a, b)
 } : function timingSafeEqual(a, b) {
   if (!bufferEqual) {
-    bufferEqual = __webpack_require__(39732);
+    bufferEqual = __webpack_require__(12900);
   }
 
   return bufferEqual(a, b)
@@ -4554,12 +4554,12 @@ module.exports = function jwa(algorithm) {
 
 /***/ }),
 
-/***/ 33324:
+/***/ 54428:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 /*global exports*/
-var SignStream = __webpack_require__(78600);
-var VerifyStream = __webpack_require__(4368);
+var SignStream = __webpack_require__(78616);
+var VerifyStream = __webpack_require__(87840);
 
 var ALGORITHMS = [
   'HS256', 'HS384', 'HS512',
@@ -4583,11 +4583,11 @@ exports.createVerify = function createVerify(opts) {
 
 /***/ }),
 
-/***/ 41831:
+/***/ 36055:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*global module, process*/
-var Buffer = (__webpack_require__(93058).Buffer);
+var Buffer = (__webpack_require__(48178).Buffer);
 var Stream = __webpack_require__(2203);
 var util = __webpack_require__(39023);
 
@@ -4645,15 +4645,15 @@ module.exports = DataStream;
 
 /***/ }),
 
-/***/ 78600:
+/***/ 78616:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*global module*/
-var Buffer = (__webpack_require__(93058).Buffer);
-var DataStream = __webpack_require__(41831);
-var jwa = __webpack_require__(38622);
+var Buffer = (__webpack_require__(48178).Buffer);
+var DataStream = __webpack_require__(36055);
+var jwa = __webpack_require__(8910);
 var Stream = __webpack_require__(2203);
-var toString = __webpack_require__(95126);
+var toString = __webpack_require__(14150);
 var util = __webpack_require__(39023);
 
 function base64url(string, encoding) {
@@ -4735,7 +4735,7 @@ module.exports = SignStream;
 
 /***/ }),
 
-/***/ 95126:
+/***/ 14150:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*global module*/
@@ -4752,15 +4752,15 @@ module.exports = function toString(obj) {
 
 /***/ }),
 
-/***/ 4368:
+/***/ 87840:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /*global module*/
-var Buffer = (__webpack_require__(93058).Buffer);
-var DataStream = __webpack_require__(41831);
-var jwa = __webpack_require__(38622);
+var Buffer = (__webpack_require__(48178).Buffer);
+var DataStream = __webpack_require__(36055);
+var jwa = __webpack_require__(8910);
 var Stream = __webpack_require__(2203);
-var toString = __webpack_require__(95126);
+var toString = __webpack_require__(14150);
 var util = __webpack_require__(39023);
 var JWS_REGEX = /^[a-zA-Z0-9\-_]+?\.[a-zA-Z0-9\-_]+?\.([a-zA-Z0-9\-_]+)?$/;
 
@@ -4884,7 +4884,7 @@ module.exports = VerifyStream;
 
 /***/ }),
 
-/***/ 46248:
+/***/ 30904:
 /***/ ((module) => {
 
 /**
@@ -5636,7 +5636,7 @@ module.exports = includes;
 
 /***/ }),
 
-/***/ 1999:
+/***/ 8255:
 /***/ ((module) => {
 
 /**
@@ -5713,7 +5713,7 @@ module.exports = isBoolean;
 
 /***/ }),
 
-/***/ 39841:
+/***/ 50161:
 /***/ ((module) => {
 
 /**
@@ -5985,7 +5985,7 @@ module.exports = isInteger;
 
 /***/ }),
 
-/***/ 80116:
+/***/ 79044:
 /***/ ((module) => {
 
 /**
@@ -6071,7 +6071,7 @@ module.exports = isNumber;
 
 /***/ }),
 
-/***/ 29888:
+/***/ 85872:
 /***/ ((module) => {
 
 /**
@@ -6217,7 +6217,7 @@ module.exports = isPlainObject;
 
 /***/ }),
 
-/***/ 56172:
+/***/ 93916:
 /***/ ((module) => {
 
 /**
@@ -6319,7 +6319,7 @@ module.exports = isString;
 
 /***/ }),
 
-/***/ 82192:
+/***/ 65696:
 /***/ ((module) => {
 
 /**
@@ -6620,7 +6620,7 @@ module.exports = once;
 
 /***/ }),
 
-/***/ 93058:
+/***/ 48178:
 /***/ ((module, exports, __webpack_require__) => {
 
 /*! safe-buffer. MIT License. Feross Aboukhadijeh <https://feross.org/opensource> */
@@ -6692,7 +6692,7 @@ SafeBuffer.allocUnsafeSlow = function (size) {
 
 /***/ }),
 
-/***/ 73016:
+/***/ 29224:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -6705,7 +6705,7 @@ __webpack_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: AggregateAuthenticationError, AggregateAuthenticationErrorName, AuthenticationError, AuthenticationErrorName, AuthenticationRequiredError, AuthorizationCodeCredential, AzureAuthorityHosts, AzureDeveloperCliCredential, AzurePipelinesCredential, AzurePowerShellCredential, ChainedTokenCredential, ClientCertificateCredential, CredentialUnavailableError, CredentialUnavailableErrorName, DefaultAzureCredential, DeviceCodeCredential, EnvironmentCredential, InteractiveBrowserCredential, ManagedIdentityCredential, OnBehalfOfCredential, UsernamePasswordCredential, VisualStudioCodeCredential, WorkloadIdentityCredential, deserializeAuthenticationRecord, getBearerTokenProvider, getDefaultAzureCredential, logger, serializeAuthenticationRecord, useIdentityPlugin
 
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/constants.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -6781,7 +6781,7 @@ const CACHE_NON_CAE_SUFFIX = "nocae";
  */
 const DEFAULT_TOKEN_CACHE_NAME = "msal.cache";
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalPlugins.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalPlugins.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -6942,7 +6942,7 @@ const msalPlugins = {
     generatePluginConfiguration,
 };
 //# sourceMappingURL=msalPlugins.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/plugins/consumer.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/plugins/consumer.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -6984,7 +6984,7 @@ function useIdentityPlugin(plugin) {
     plugin(pluginContext);
 }
 //# sourceMappingURL=consumer.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/errors.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/errors.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 function isErrorResponse(errorResponse) {
@@ -7121,9 +7121,9 @@ class AuthenticationRequiredError extends Error {
     }
 }
 //# sourceMappingURL=errors.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/logger/dist/esm/index.js + 1 modules
-var esm = __webpack_require__(7567);
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/logging.js
+// EXTERNAL MODULE: ../main/node_modules/@azure/logger/dist/esm/index.js + 1 modules
+var esm = __webpack_require__(127);
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/logging.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -7222,9 +7222,9 @@ function credentialLogger(title, log = logger) {
     };
 }
 //# sourceMappingURL=logging.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-tracing/dist/esm/index.js + 4 modules
-var dist_esm = __webpack_require__(65433);
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/tracing.js
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-tracing/dist/esm/index.js + 4 modules
+var dist_esm = __webpack_require__(42345);
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/tracing.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -7239,7 +7239,7 @@ const tracing_tracingClient = (0,dist_esm/* createTracingClient */.y)({
     packageVersion: SDK_VERSION,
 });
 //# sourceMappingURL=tracing.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/chainedTokenCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/chainedTokenCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -7332,7 +7332,7 @@ class ChainedTokenCredential {
     }
 }
 //# sourceMappingURL=chainedTokenCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/Constants.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/utils/Constants.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -7639,7 +7639,7 @@ const EncodingTypes = {
 
 //# sourceMappingURL=Constants.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/logger/Logger.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/logger/Logger.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -7933,7 +7933,7 @@ class Logger {
 
 //# sourceMappingURL=Logger.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -8016,7 +8016,7 @@ const POPUP_ORIGIN_CHECK_DONE = "pocd";
 
 //# sourceMappingURL=AADServerParamKeys.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/utils/Constants.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/utils/Constants.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -8171,7 +8171,7 @@ const AZURE_ARC_SECRET_FILE_MAX_SIZE_BYTES = 4096; // 4 KB
 
 //# sourceMappingURL=Constants.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/AuthError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/AuthError.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -8205,7 +8205,7 @@ function createAuthError(code, correlationId, additionalMessage) {
 
 //# sourceMappingURL=AuthError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -8505,7 +8505,7 @@ class StubServerTelemetryManager extends ServerTelemetryManager {
 
 //# sourceMappingURL=ServerTelemetryManager.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -8534,7 +8534,7 @@ function ClientAuthError_createClientAuthError(errorCode, correlationId, additio
 
 //# sourceMappingURL=ClientAuthError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -8583,7 +8583,7 @@ const misplacedResourceParam = "misplaced_resource_parameter";
 
 //# sourceMappingURL=ClientAuthErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/request/BaseAuthRequest.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/request/BaseAuthRequest.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -8623,7 +8623,7 @@ function containsResourceParam(params) {
 
 //# sourceMappingURL=BaseAuthRequest.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -8649,7 +8649,7 @@ function ClientConfigurationError_createClientConfigurationError(errorCode, corr
 
 //# sourceMappingURL=ClientConfigurationError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -8690,7 +8690,7 @@ const dpopMissingResourceContext = "dpop_missing_resource_context";
 
 //# sourceMappingURL=ClientConfigurationErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -8769,7 +8769,7 @@ function parseRequestState(base64Decode, state, correlationId) {
 
 //# sourceMappingURL=ProtocolUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/ServerError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/ServerError.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -8794,7 +8794,7 @@ class ServerError_ServerError extends AuthError {
 
 //# sourceMappingURL=ServerError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -8813,7 +8813,7 @@ const AuthorityType = {
 
 //# sourceMappingURL=AuthorityType.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -8830,7 +8830,7 @@ function isOpenIdConfigResponse(response) {
 
 //# sourceMappingURL=OpenIdConfigResponse.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/StringUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/utils/StringUtils.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -8915,7 +8915,7 @@ class StringUtils {
 
 //# sourceMappingURL=StringUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/url/UrlString.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/url/UrlString.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -9111,7 +9111,7 @@ class UrlString {
 
 //# sourceMappingURL=UrlString.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -9272,7 +9272,7 @@ function getCloudDiscoveryMetadataFromNetworkResponse(response, authorityHost) {
 
 //# sourceMappingURL=AuthorityMetadata.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -9301,7 +9301,7 @@ const ProtocolMode = {
 
 //# sourceMappingURL=ProtocolMode.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -9324,7 +9324,7 @@ const AzureCloudInstance = {
 
 //# sourceMappingURL=AuthorityOptions.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -9339,7 +9339,7 @@ function isCloudInstanceDiscoveryResponse(response) {
 
 //# sourceMappingURL=CloudInstanceDiscoveryResponse.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -9354,7 +9354,7 @@ function isCloudInstanceDiscoveryErrorResponse(response) {
 
 //# sourceMappingURL=CloudInstanceDiscoveryErrorResponse.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -9430,7 +9430,7 @@ const SetUserData = "setUserData";
 
 //# sourceMappingURL=PerformanceEvents.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -9529,7 +9529,7 @@ const invokeAsync = (callback, eventName, logger, telemetryClient, correlationId
 
 //# sourceMappingURL=FunctionWrappers.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -9666,7 +9666,7 @@ RegionDiscovery.IMDS_OPTIONS = {
 
 //# sourceMappingURL=RegionDiscovery.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/account/AuthToken.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/account/AuthToken.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -9739,7 +9739,7 @@ function getJWSPayload(authToken, correlationId) {
 
 //# sourceMappingURL=AuthToken.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -9817,7 +9817,7 @@ function delay(t, value) {
 
 //# sourceMappingURL=TimeUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -10114,7 +10114,7 @@ function serializeAttributeTokens(attributeTokens) {
 
 //# sourceMappingURL=CacheHelpers.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/Authority.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/Authority.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -11108,7 +11108,7 @@ function buildStaticAuthorityOptions(authOptions) {
 
 //# sourceMappingURL=Authority.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/request/ScopeSet.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/request/ScopeSet.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -11315,7 +11315,7 @@ class ScopeSet {
 
 //# sourceMappingURL=ScopeSet.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -11862,7 +11862,7 @@ function addAttributeTokens(parameters, attributeTokens) {
 
 //# sourceMappingURL=RequestParameterBuilder.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -12002,7 +12002,7 @@ function validateUrl(url, logger, correlationId) {
 
 //# sourceMappingURL=UrlUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -12057,7 +12057,7 @@ const DEFAULT_CRYPTO_IMPLEMENTATION = {
 
 //# sourceMappingURL=ICrypto.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -12087,7 +12087,7 @@ const DEFAULT_TOKEN_BINDING_KEY_MANAGER = {
 
 //# sourceMappingURL=ITokenBindingKeyManager.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/packageMetadata.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/packageMetadata.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /* eslint-disable header/header */
@@ -12097,7 +12097,7 @@ const version = "16.17.0";
 
 //# sourceMappingURL=packageMetadata.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/account/AccountInfo.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/account/AccountInfo.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -12191,7 +12191,7 @@ function updateAccountTenantProfileData(baseAccountInfo, tenantProfile, idTokenC
 
 //# sourceMappingURL=AccountInfo.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -12204,7 +12204,7 @@ const cacheErrorUnknown = "cache_error_unknown";
 
 //# sourceMappingURL=CacheErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/CacheError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/CacheError.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -12251,7 +12251,7 @@ function createCacheError(e) {
 
 //# sourceMappingURL=CacheError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/account/ClientInfo.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/account/ClientInfo.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -12297,7 +12297,7 @@ function buildClientInfoFromHomeAccountId(homeAccountId) {
 
 //# sourceMappingURL=ClientInfo.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/account/TokenClaims.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/account/TokenClaims.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -12324,7 +12324,7 @@ function getTenantIdFromIdTokenClaims(idTokenClaims) {
 
 //# sourceMappingURL=TokenClaims.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -12549,7 +12549,7 @@ function isAccountEntity(entity) {
 
 //# sourceMappingURL=AccountEntityUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -13794,7 +13794,7 @@ class DefaultStorageClass extends CacheManager {
 
 //# sourceMappingURL=CacheManager.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -13866,7 +13866,7 @@ const IntFields = new Set([
 
 //# sourceMappingURL=PerformanceEvent.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -13930,7 +13930,7 @@ class StubPerformanceClient {
 
 //# sourceMappingURL=StubPerformanceClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -14044,7 +14044,7 @@ function isOidcProtocolMode(config) {
 
 //# sourceMappingURL=ClientConfiguration.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -14076,7 +14076,7 @@ function isOidcProtocolMode(config) {
 
 //# sourceMappingURL=TokenCacheContext.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -14103,7 +14103,7 @@ function createJoseHeaderError(code, correlationId) {
 
 //# sourceMappingURL=JoseHeaderError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -14133,7 +14133,7 @@ function ObjectUtils_isPlainObject(value) {
 
 //# sourceMappingURL=ObjectUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -14148,7 +14148,7 @@ const invalidJwkError = "invalid_jwk_error";
 
 //# sourceMappingURL=JoseHeaderErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -14223,7 +14223,7 @@ class JoseHeader {
 
 //# sourceMappingURL=JoseHeader.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -14335,7 +14335,7 @@ class PopTokenGenerator {
 
 //# sourceMappingURL=PopTokenGenerator.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/crypto/DpopProofGenerator.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/crypto/DpopProofGenerator.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -14500,7 +14500,7 @@ class DpopProofGenerator {
 
 //# sourceMappingURL=DpopProofGenerator.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -14556,7 +14556,7 @@ const interruptedUser = "interrupted_user";
 
 //# sourceMappingURL=InteractionRequiredAuthErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -14632,7 +14632,7 @@ function createInteractionRequiredAuthError(errorCode, correlationId, errorMessa
 
 //# sourceMappingURL=InteractionRequiredAuthError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -15082,7 +15082,7 @@ function buildAccountToCache(cacheStorage, authority, homeAccountId, base64Decod
 
 //# sourceMappingURL=ResponseHandler.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/account/CcsCredential.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/account/CcsCredential.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -15097,7 +15097,7 @@ const CcsCredentialType = {
 
 //# sourceMappingURL=CcsCredential.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -15121,7 +15121,7 @@ async function getClientAssertion(clientAssertion, clientId, tokenEndpoint, fmiP
 
 //# sourceMappingURL=ClientAssertionUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -15151,7 +15151,7 @@ function getRequestThumbprint(clientId, request, homeAccountId) {
 
 //# sourceMappingURL=RequestThumbprint.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/network/ResponseHeaders.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/network/ResponseHeaders.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -15196,7 +15196,7 @@ function getResponseHeader(headers, name) {
 
 //# sourceMappingURL=ResponseHeaders.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -15295,7 +15295,7 @@ function getRetryAfterHeader(response) {
 
 //# sourceMappingURL=ThrottlingUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/NetworkError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/NetworkError.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -15332,7 +15332,7 @@ function createNetworkError(error, httpStatus, responseHeaders, additionalError)
 
 //# sourceMappingURL=NetworkError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/protocol/Token.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/protocol/Token.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -15485,7 +15485,7 @@ async function sendPostRequest(thumbprint, tokenEndpoint, options, correlationId
 
 //# sourceMappingURL=Token.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -15529,7 +15529,7 @@ async function createDiscoveredInstance(authorityUri, networkClient, cacheManage
 
 //# sourceMappingURL=AuthorityFactory.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -15825,7 +15825,7 @@ class AuthorizationCodeClient {
 
 //# sourceMappingURL=AuthorizationCodeClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -16091,7 +16091,7 @@ class RefreshTokenClient {
 
 //# sourceMappingURL=RefreshTokenClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -16236,7 +16236,7 @@ class SilentFlowClient {
 
 //# sourceMappingURL=SilentFlowClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/network/HttpClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/network/HttpClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16410,7 +16410,7 @@ function getFetchHeaders(options) {
 
 //# sourceMappingURL=HttpClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/error/ManagedIdentityErrorCodes.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/error/ManagedIdentityErrorCodes.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16444,7 +16444,7 @@ const MsiEnvironmentVariableUrlMalformedErrorCodes = {
 
 //# sourceMappingURL=ManagedIdentityErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/error/ManagedIdentityError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/error/ManagedIdentityError.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16497,7 +16497,7 @@ function createManagedIdentityError(errorCode, correlationId) {
 
 //# sourceMappingURL=ManagedIdentityError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/config/ManagedIdentityId.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/config/ManagedIdentityId.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16556,7 +16556,7 @@ class ManagedIdentityId {
 
 //# sourceMappingURL=ManagedIdentityId.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/error/NodeAuthError.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/error/NodeAuthError.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16690,7 +16690,7 @@ class NodeAuthError extends AuthError {
 
 //# sourceMappingURL=NodeAuthError.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/config/Configuration.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/config/Configuration.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16802,7 +16802,7 @@ function buildManagedIdentityConfiguration({ clientCapabilities, managedIdentity
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/crypto/GuidGenerator.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/crypto/GuidGenerator.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16832,7 +16832,7 @@ class GuidGenerator {
 
 //# sourceMappingURL=GuidGenerator.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/utils/EncodingUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/utils/EncodingUtils.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16887,7 +16887,7 @@ class EncodingUtils {
 
 // EXTERNAL MODULE: external "crypto"
 var external_crypto_ = __webpack_require__(76982);
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/crypto/HashUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/crypto/HashUtils.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16910,7 +16910,7 @@ class HashUtils {
 
 //# sourceMappingURL=HashUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/crypto/PkceGenerator.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/crypto/PkceGenerator.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -16974,7 +16974,7 @@ class PkceGenerator {
 
 //# sourceMappingURL=PkceGenerator.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/crypto/CryptoProvider.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/crypto/CryptoProvider.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -17078,7 +17078,7 @@ class CryptoProvider {
 
 //# sourceMappingURL=CryptoProvider.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/serializer/Deserializer.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/serializer/Deserializer.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -17259,7 +17259,7 @@ class Deserializer {
 
 //# sourceMappingURL=Deserializer.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 /*
@@ -17407,7 +17407,7 @@ class Serializer {
 
 //# sourceMappingURL=Serializer.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/CacheHelpers.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/CacheHelpers.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -17491,7 +17491,7 @@ function generateAccountKey(account) {
 
 //# sourceMappingURL=CacheHelpers.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -17927,7 +17927,7 @@ class NodeStorage extends CacheManager {
 
 //# sourceMappingURL=NodeStorage.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/cache/TokenCache.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/cache/TokenCache.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -18229,9 +18229,9 @@ class TokenCache {
 
 //# sourceMappingURL=TokenCache.mjs.map
 
-// EXTERNAL MODULE: ./node_modules/jsonwebtoken/index.js
-var jsonwebtoken = __webpack_require__(69653);
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/error/ClientAuthErrorCodes.mjs
+// EXTERNAL MODULE: ../main/node_modules/jsonwebtoken/index.js
+var jsonwebtoken = __webpack_require__(43845);
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/error/ClientAuthErrorCodes.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 /*
@@ -18252,7 +18252,7 @@ const deviceCodeUnknownError = "device_code_unknown_error";
 
 //# sourceMappingURL=ClientAuthErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -18408,7 +18408,7 @@ class ClientAssertion {
 
 //# sourceMappingURL=ClientAssertion.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/packageMetadata.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/packageMetadata.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 /* eslint-disable header/header */
@@ -18418,7 +18418,7 @@ const packageMetadata_version = "7.2.3";
 
 //# sourceMappingURL=packageMetadata.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/BaseClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/BaseClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -18488,7 +18488,7 @@ class BaseClient {
 
 //# sourceMappingURL=BaseClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/UsernamePasswordClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/UsernamePasswordClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -18596,7 +18596,7 @@ class UsernamePasswordClient extends BaseClient {
 
 //# sourceMappingURL=UsernamePasswordClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/protocol/Authorize.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/protocol/Authorize.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 
@@ -18841,7 +18841,7 @@ function extractLoginHint(account) {
 
 //# sourceMappingURL=Authorize.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/protocol/Authorize.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/protocol/Authorize.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -18886,7 +18886,7 @@ function getAuthCodeRequestUrl(config, authority, request, logger) {
 
 //# sourceMappingURL=Authorize.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/SilentRequestCoalescer.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/SilentRequestCoalescer.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -19013,7 +19013,7 @@ function applyCallerCorrelationIdToResult(activeRequest, correlationId) {
 
 //# sourceMappingURL=SilentRequestCoalescer.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ClientApplication.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ClientApplication.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -19415,7 +19415,7 @@ class ClientApplication {
 
 // EXTERNAL MODULE: external "http"
 var external_http_ = __webpack_require__(58611);
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/network/LoopbackClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/network/LoopbackClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -19612,7 +19612,7 @@ class LoopbackClient {
 
 //# sourceMappingURL=LoopbackClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/error/AuthErrorCodes.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-common/dist/error/AuthErrorCodes.mjs
 /*! @azure/msal-common v16.17.0 2026-11-18 */
 
 /*
@@ -19628,7 +19628,7 @@ const postRequestFailed = "post_request_failed";
 
 //# sourceMappingURL=AuthErrorCodes.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/DeviceCodeClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/DeviceCodeClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -19852,7 +19852,7 @@ class DeviceCodeClient extends BaseClient {
 
 //# sourceMappingURL=DeviceCodeClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/PublicClientApplication.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/PublicClientApplication.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -20158,7 +20158,7 @@ class PublicClientApplication extends ClientApplication {
 
 //# sourceMappingURL=PublicClientApplication.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ClientCredentialClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ClientCredentialClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -20406,7 +20406,7 @@ class ClientCredentialClient extends BaseClient {
 
 //# sourceMappingURL=ClientCredentialClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/OnBehalfOfClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/OnBehalfOfClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -20649,7 +20649,7 @@ class OnBehalfOfClient extends BaseClient {
 
 //# sourceMappingURL=OnBehalfOfClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/UserFederatedIdentityCredentialClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/UserFederatedIdentityCredentialClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -20764,7 +20764,7 @@ class UserFederatedIdentityCredentialClient extends BaseClient {
 
 //# sourceMappingURL=UserFederatedIdentityCredentialClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ConfidentialClientApplication.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ConfidentialClientApplication.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -21042,7 +21042,7 @@ class ConfidentialClientApplication extends ClientApplication {
 
 //# sourceMappingURL=ConfidentialClientApplication.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/utils/TimeUtils.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/utils/TimeUtils.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 /*
@@ -21067,7 +21067,7 @@ function isIso8601(dateString) {
 
 //# sourceMappingURL=TimeUtils.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/network/HttpClientWithRetries.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/network/HttpClientWithRetries.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -21115,7 +21115,7 @@ class HttpClientWithRetries {
 
 //# sourceMappingURL=HttpClientWithRetries.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/BaseManagedIdentitySource.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/BaseManagedIdentitySource.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -21371,7 +21371,7 @@ BaseManagedIdentitySource.getValidatedEnvVariableUrlString = (envVariableStringN
 
 //# sourceMappingURL=BaseManagedIdentitySource.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/retry/LinearRetryStrategy.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/retry/LinearRetryStrategy.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 /*
@@ -21409,7 +21409,7 @@ class LinearRetryStrategy {
 
 //# sourceMappingURL=LinearRetryStrategy.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/retry/DefaultManagedIdentityRetryPolicy.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/retry/DefaultManagedIdentityRetryPolicy.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -21460,7 +21460,7 @@ class DefaultManagedIdentityRetryPolicy {
 
 //# sourceMappingURL=DefaultManagedIdentityRetryPolicy.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/config/ManagedIdentityRequestParameters.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/config/ManagedIdentityRequestParameters.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -21500,7 +21500,7 @@ class ManagedIdentityRequestParameters {
 
 //# sourceMappingURL=ManagedIdentityRequestParameters.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AppService.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AppService.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -21615,7 +21615,7 @@ class AppService extends BaseManagedIdentitySource {
 var external_fs_ = __webpack_require__(79896);
 // EXTERNAL MODULE: external "path"
 var external_path_ = __webpack_require__(16928);
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AzureArc.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AzureArc.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -21942,7 +21942,7 @@ class AzureArc extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=AzureArc.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/CloudShell.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/CloudShell.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -22047,7 +22047,7 @@ class CloudShell extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=CloudShell.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/retry/ExponentialRetryStrategy.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/retry/ExponentialRetryStrategy.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 /*
@@ -22089,7 +22089,7 @@ class ExponentialRetryStrategy {
 
 //# sourceMappingURL=ExponentialRetryStrategy.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/retry/ImdsRetryPolicy.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/retry/ImdsRetryPolicy.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -22181,7 +22181,7 @@ class ImdsRetryPolicy {
 
 //# sourceMappingURL=ImdsRetryPolicy.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/Imds.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/Imds.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -22297,7 +22297,7 @@ class Imds extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=Imds.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/ServiceFabric.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/ServiceFabric.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -22421,7 +22421,7 @@ class ServiceFabric extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=ServiceFabric.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/MachineLearning.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/MachineLearning.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -22551,7 +22551,7 @@ class MachineLearning extends BaseManagedIdentitySource {
 
 //# sourceMappingURL=MachineLearning.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentityClient.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentityClient.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -22632,7 +22632,7 @@ class ManagedIdentityClient {
 
 //# sourceMappingURL=ManagedIdentityClient.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/client/ManagedIdentityApplication.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/client/ManagedIdentityApplication.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -22769,7 +22769,7 @@ class ManagedIdentityApplication {
 
 //# sourceMappingURL=ManagedIdentityApplication.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/@azure/msal-node/dist/index.mjs
+;// CONCATENATED MODULE: ../main/node_modules/@azure/msal-node/dist/index.mjs
 /*! @azure/msal-node v7.2.3 2026-11-18 */
 
 
@@ -22804,16 +22804,16 @@ const dist_ResponseMode = ResponseMode;
 
 //# sourceMappingURL=index.mjs.map
 
-// EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
-var core_util_dist_esm = __webpack_require__(89105);
-// EXTERNAL MODULE: ./node_modules/@azure/abort-controller/dist/esm/index.js + 1 modules
-var abort_controller_dist_esm = __webpack_require__(65473);
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/msal/msal.js
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-util/dist/esm/index.js + 4 modules
+var core_util_dist_esm = __webpack_require__(59137);
+// EXTERNAL MODULE: ../main/node_modules/@azure/abort-controller/dist/esm/index.js + 1 modules
+var abort_controller_dist_esm = __webpack_require__(50961);
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/msal/msal.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 //# sourceMappingURL=msal.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/msal/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/msal/utils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23039,11 +23039,11 @@ function deserializeAuthenticationRecord(serializedRecord) {
     return parsed;
 }
 //# sourceMappingURL=utils.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-client/dist/esm/index.js + 16 modules
-var core_client_dist_esm = __webpack_require__(95738);
-// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 38 modules
-var core_rest_pipeline_dist_esm = __webpack_require__(20690);
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/identityTokenEndpoint.js
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-client/dist/esm/index.js + 16 modules
+var core_client_dist_esm = __webpack_require__(56298);
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 38 modules
+var core_rest_pipeline_dist_esm = __webpack_require__(69602);
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/identityTokenEndpoint.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 function getIdentityTokenEndpointSuffix(tenantId) {
@@ -23055,7 +23055,7 @@ function getIdentityTokenEndpointSuffix(tenantId) {
     }
 }
 //# sourceMappingURL=identityTokenEndpoint.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/utils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const DefaultScopeSuffix = "/.default";
@@ -23137,7 +23137,7 @@ function parseRefreshTimestamp(body) {
     }
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/authorityHost.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/authorityHost.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23156,7 +23156,7 @@ function getAuthorityHost(options) {
     return authorityHost ?? DefaultAuthorityHost;
 }
 //# sourceMappingURL=authorityHost.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/client/identityClient.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/client/identityClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23456,7 +23456,7 @@ class identityClient_IdentityClient extends core_client_dist_esm/* ServiceClient
     }
 }
 //# sourceMappingURL=identityClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/regionalAuthority.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/regionalAuthority.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -23596,7 +23596,7 @@ function calculateRegionalAuthority(regionalAuthority) {
     return azureRegion;
 }
 //# sourceMappingURL=regionalAuthority.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/processMultiTenantRequest.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/processMultiTenantRequest.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23631,7 +23631,7 @@ function processMultiTenantRequest_processMultiTenantRequest(tenantId, getTokenO
     return resolvedTenantId;
 }
 //# sourceMappingURL=processMultiTenantRequest.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/tenantIdUtils.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/tenantIdUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -23676,7 +23676,7 @@ function tenantIdUtils_resolveAdditionallyAllowedTenantIds(additionallyAllowedTe
     return additionallyAllowedTenants;
 }
 //# sourceMappingURL=tenantIdUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalClient.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/msal/nodeFlows/msalClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24060,7 +24060,7 @@ function msalClient_createMsalClient(clientId, tenantId, createMsalClientOptions
     function createBaseInteractiveRequest(scopes, options) {
         return {
             openBrowser: async (url) => {
-                const open = await __webpack_require__.e(/* import() */ 958).then(__webpack_require__.bind(__webpack_require__, 2958));
+                const open = await __webpack_require__.e(/* import() */ 654).then(__webpack_require__.bind(__webpack_require__, 34654));
                 await open.default(url);
             },
             scopes,
@@ -24178,7 +24178,7 @@ function msalClient_createMsalClient(clientId, tenantId, createMsalClientOptions
 //# sourceMappingURL=msalClient.js.map
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(51455);
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/certificatesUtils.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/certificatesUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24226,7 +24226,7 @@ function canParseAsX509Certificate(pemCert) {
     }
 }
 //# sourceMappingURL=certificatesUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/clientCertificateCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/clientCertificateCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24353,7 +24353,7 @@ async function parseCertificate(certificateConfiguration, sendCertificateChain) 
     };
 }
 //# sourceMappingURL=clientCertificateCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/scopeUtils.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/scopeUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24383,7 +24383,7 @@ function getScopeResource(scope) {
     return scope.replace(/\/.default$/, "");
 }
 //# sourceMappingURL=scopeUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/clientSecretCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/clientSecretCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24451,7 +24451,7 @@ class ClientSecretCredential {
     }
 }
 //# sourceMappingURL=clientSecretCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/usernamePasswordCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/usernamePasswordCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24527,7 +24527,7 @@ class UsernamePasswordCredential {
     }
 }
 //# sourceMappingURL=usernamePasswordCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/environmentCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/environmentCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24660,7 +24660,7 @@ class EnvironmentCredential {
     }
 }
 //# sourceMappingURL=environmentCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/imdsRetryPolicy.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/imdsRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24704,7 +24704,7 @@ function imdsRetryPolicy(msiRetryConfig) {
     });
 }
 //# sourceMappingURL=imdsRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/imdsMsi.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/imdsMsi.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24802,7 +24802,7 @@ const imdsMsi = {
     },
 };
 //# sourceMappingURL=imdsMsi.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/clientAssertionCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/clientAssertionCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -24868,7 +24868,7 @@ class clientAssertionCredential_ClientAssertionCredential {
 //# sourceMappingURL=clientAssertionCredential.js.map
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(73024);
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/workloadIdentityCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/workloadIdentityCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25162,7 +25162,7 @@ class WorkloadIdentityCredential {
     }
 }
 //# sourceMappingURL=workloadIdentityCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/tokenExchangeMsi.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/tokenExchangeMsi.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25201,7 +25201,7 @@ const tokenExchangeMsi = {
     },
 };
 //# sourceMappingURL=tokenExchangeMsi.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/managedIdentityCredential/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25455,7 +25455,7 @@ function isNetworkError(err) {
     return false;
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-process/dist/esm/errors.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-process/dist/esm/errors.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const processErrorBrand = Symbol.for("@azure/core-process.ProcessError");
@@ -25572,7 +25572,7 @@ var external_node_child_process_ = __webpack_require__(31421);
 var external_node_path_ = __webpack_require__(76760);
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __webpack_require__(73136);
-;// CONCATENATED MODULE: ./node_modules/@azure/core-process/dist/esm/resolveExecutable.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-process/dist/esm/resolveExecutable.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25855,7 +25855,7 @@ function resolveWindowsCommandInterpreter(childEnvironment) {
     return { executablePath, systemRoot };
 }
 //# sourceMappingURL=resolveExecutable.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-process/dist/esm/normalizeCommand.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-process/dist/esm/normalizeCommand.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -25973,7 +25973,7 @@ function normalizeCommand(command, args, context) {
     };
 }
 //# sourceMappingURL=normalizeCommand.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-process/dist/esm/process.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-process/dist/esm/process.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26113,7 +26113,7 @@ async function execFile(command, args = [], options = {}) {
     });
 }
 //# sourceMappingURL=process.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-process/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-process/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -26125,7 +26125,7 @@ async function execFile(command, args = [], options = {}) {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/processUtils.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/processUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26175,7 +26175,7 @@ const processUtils = {
     },
 };
 //# sourceMappingURL=processUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/azureDeveloperCliCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/azureDeveloperCliCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26422,7 +26422,7 @@ class AzureDeveloperCliCredential {
     }
 }
 //# sourceMappingURL=azureDeveloperCliCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/util/subscriptionUtils.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/util/subscriptionUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26439,7 +26439,7 @@ function checkSubscription(logger, subscription) {
     }
 }
 //# sourceMappingURL=subscriptionUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/azureCliCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/azureCliCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26657,7 +26657,7 @@ class AzureCliCredential {
     }
 }
 //# sourceMappingURL=azureCliCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/azurePowerShellCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/azurePowerShellCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -26939,7 +26939,7 @@ async function parseJsonToken(result) {
     throw new Error(`No access token found in the output. Received output: ${result}`);
 }
 //# sourceMappingURL=azurePowerShellCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/visualStudioCodeCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/visualStudioCodeCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -27081,7 +27081,7 @@ class VisualStudioCodeCredential {
     }
 }
 //# sourceMappingURL=visualStudioCodeCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/brokerCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/brokerCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -27150,7 +27150,7 @@ class BrokerCredential {
     }
 }
 //# sourceMappingURL=brokerCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/defaultAzureCredentialFunctions.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/defaultAzureCredentialFunctions.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -27298,7 +27298,7 @@ function createDefaultEnvironmentCredential(options = {}) {
     return new EnvironmentCredential(options);
 }
 //# sourceMappingURL=defaultAzureCredentialFunctions.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/defaultAzureCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/defaultAzureCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -27464,7 +27464,7 @@ function validateRequiredEnvVars(options) {
     }
 }
 //# sourceMappingURL=defaultAzureCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/interactiveBrowserCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/interactiveBrowserCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -27574,7 +27574,7 @@ class InteractiveBrowserCredential {
     }
 }
 //# sourceMappingURL=interactiveBrowserCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/deviceCodeCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/deviceCodeCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -27679,7 +27679,7 @@ class DeviceCodeCredential {
     }
 }
 //# sourceMappingURL=deviceCodeCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/azurePipelinesCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/azurePipelinesCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -27835,7 +27835,7 @@ function stringifyOidcResponse(response) {
     });
 }
 //# sourceMappingURL=azurePipelinesCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/authorizationCodeCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/authorizationCodeCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -27909,7 +27909,7 @@ class AuthorizationCodeCredential {
     }
 }
 //# sourceMappingURL=authorizationCodeCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/credentials/onBehalfOfCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/credentials/onBehalfOfCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -28039,7 +28039,7 @@ class OnBehalfOfCredential {
     }
 }
 //# sourceMappingURL=onBehalfOfCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/tokenProvider.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/tokenProvider.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -28092,7 +28092,7 @@ function getBearerTokenProvider(credential, scopes, options) {
     return getRefreshedToken;
 }
 //# sourceMappingURL=tokenProvider.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/identity/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/identity/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -28132,4 +28132,4 @@ function getDefaultAzureCredential() {
 
 };
 
-//# sourceMappingURL=16.index.js.map
+//# sourceMappingURL=224.index.js.map

@@ -1,8 +1,8 @@
-export const id = 860;
-export const ids = [860];
+export const id = 260;
+export const ids = [260];
 export const modules = {
 
-/***/ 61860:
+/***/ 18260:
 /***/ ((module) => {
 
 /******************************************************************************
@@ -471,4 +471,4 @@ var __rewriteRelativeImportExtension;
 
 };
 
-//# sourceMappingURL=860.index.js.map
+//# sourceMappingURL=260.index.js.map

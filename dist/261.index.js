@@ -1,17 +1,17 @@
-export const id = 139;
-export const ids = [139];
+export const id = 261;
+export const ids = [261];
 export const modules = {
 
-/***/ 23139:
+/***/ 56261:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   createAzureClients: () => (/* binding */ createAzureClients)
 /* harmony export */ });
-/* harmony import */ var _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(68485);
-/* harmony import */ var _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(49513);
-/* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(56370);
+/* harmony import */ var _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3989);
+/* harmony import */ var _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(81721);
+/* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(38920);
 
 
 
@@ -51,4 +51,4 @@ function createAzureClients(credential, cloud) {
 
 };
 
-//# sourceMappingURL=139.index.js.map
+//# sourceMappingURL=261.index.js.map

@@ -1,8 +1,8 @@
-export const id = 14;
-export const ids = [14];
+export const id = 52;
+export const ids = [52];
 export const modules = {
 
-/***/ 88014:
+/***/ 62052:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -21,7 +21,7 @@ var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __webpack_require__(643);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(83916);
+var errors = __webpack_require__(92174);
 ;// CONCATENATED MODULE: ./src/backend/registry-host.ts
 /** An Azure Container Registry login server: `<name>.azurecr.io` (public), `.us` (US Government), `.cn` (China). */
 function isAzureContainerRegistry(registry) {
@@ -364,7 +364,7 @@ async function pushedDigest(reference, registry, reported, docker, logger) {
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __webpack_require__(48161);
 // EXTERNAL MODULE: ./src/azure/cloud.ts
-var cloud = __webpack_require__(56370);
+var cloud = __webpack_require__(38920);
 ;// CONCATENATED MODULE: ./src/backend/registry-login.ts
 
 
@@ -533,11 +533,11 @@ function exchangeFailure(registry, status, body) {
 }
 
 // EXTERNAL MODULE: ./src/backend/health.ts
-var health = __webpack_require__(74228);
+var health = __webpack_require__(70046);
 // EXTERNAL MODULE: ./src/backend/image-reference.ts
-var image_reference = __webpack_require__(51157);
+var image_reference = __webpack_require__(82283);
 // EXTERNAL MODULE: ./src/backend/web-app-state.ts
-var web_app_state = __webpack_require__(53816);
+var web_app_state = __webpack_require__(54290);
 ;// CONCATENATED MODULE: ./src/backend/rollout.ts
 
 
@@ -895,4 +895,4 @@ async function deployBackend(plan, context, deps) {
 
 };
 
-//# sourceMappingURL=14.index.js.map
+//# sourceMappingURL=52.index.js.map

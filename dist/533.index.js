@@ -1,8 +1,8 @@
-export const id = 509;
-export const ids = [509];
+export const id = 533;
+export const ids = [533];
 export const modules = {
 
-/***/ 49513:
+/***/ 81721:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 var __webpack_unused_export__;
@@ -10,10 +10,10 @@ var __webpack_unused_export__;
 
 __webpack_unused_export__ = ({ value: true });
 
-var tslib = __webpack_require__(61860);
-var coreClient = __webpack_require__(60160);
-var coreRestPipeline = __webpack_require__(20778);
-var coreLro = __webpack_require__(30710);
+var tslib = __webpack_require__(18260);
+var coreClient = __webpack_require__(41136);
+var coreRestPipeline = __webpack_require__(10266);
+var coreLro = __webpack_require__(31174);
 
 function _interopNamespaceDefault(e) {
     var n = Object.create(null);
@@ -21859,7 +21859,7 @@ __webpack_unused_export__ = getContinuationToken;
 
 /***/ }),
 
-/***/ 59192:
+/***/ 76840:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -21897,7 +21897,7 @@ class AbortError extends Error {
 
 /***/ }),
 
-/***/ 83134:
+/***/ 43374:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -21922,7 +21922,7 @@ __export(src_exports, {
   AbortError: () => import_AbortError.AbortError
 });
 module.exports = __toCommonJS(src_exports);
-var import_AbortError = __webpack_require__(59192);
+var import_AbortError = __webpack_require__(76840);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (0);
 //# sourceMappingURL=index.js.map
@@ -21930,7 +21930,7 @@ var import_AbortError = __webpack_require__(59192);
 
 /***/ }),
 
-/***/ 81010:
+/***/ 72450:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -21938,8 +21938,8 @@ var import_AbortError = __webpack_require__(59192);
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.pollHttpOperation = exports.isOperationError = exports.getResourceLocation = exports.getOperationStatus = exports.getOperationLocation = exports.initHttpOperation = exports.getStatusFromInitialResponse = exports.getErrorFromResponse = exports.parseRetryAfter = exports.inferLroMode = void 0;
-const operation_js_1 = __webpack_require__(68028);
-const logger_js_1 = __webpack_require__(55476);
+const operation_js_1 = __webpack_require__(89324);
+const logger_js_1 = __webpack_require__(54564);
 function getOperationLocationPollingUrl(inputs) {
     const { azureAsyncOperation, operationLocation } = inputs;
     return operationLocation !== null && operationLocation !== void 0 ? operationLocation : azureAsyncOperation;
@@ -22231,7 +22231,7 @@ exports.pollHttpOperation = pollHttpOperation;
 
 /***/ }),
 
-/***/ 62393:
+/***/ 75305:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -22239,8 +22239,8 @@ exports.pollHttpOperation = pollHttpOperation;
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createHttpPoller = void 0;
-const operation_js_1 = __webpack_require__(81010);
-const poller_js_1 = __webpack_require__(98959);
+const operation_js_1 = __webpack_require__(72450);
+const poller_js_1 = __webpack_require__(3999);
 /**
  * Creates a poller that can be used to poll a long-running operation.
  * @param lro - Description of the long-running operation
@@ -22285,7 +22285,7 @@ exports.createHttpPoller = createHttpPoller;
 
 /***/ }),
 
-/***/ 30710:
+/***/ 31174:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -22293,8 +22293,8 @@ exports.createHttpPoller = createHttpPoller;
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createHttpPoller = void 0;
-const tslib_1 = __webpack_require__(61860);
-var poller_js_1 = __webpack_require__(62393);
+const tslib_1 = __webpack_require__(18260);
+var poller_js_1 = __webpack_require__(75305);
 Object.defineProperty(exports, "createHttpPoller", ({ enumerable: true, get: function () { return poller_js_1.createHttpPoller; } }));
 /**
  * This can be uncommented to expose the protocol-agnostic poller
@@ -22308,14 +22308,14 @@ Object.defineProperty(exports, "createHttpPoller", ({ enumerable: true, get: fun
 // } from "./poller/models";
 // export { buildCreatePoller } from "./poller/poller";
 /** legacy */
-tslib_1.__exportStar(__webpack_require__(48050), exports);
-tslib_1.__exportStar(__webpack_require__(4004), exports);
-tslib_1.__exportStar(__webpack_require__(17882), exports);
+tslib_1.__exportStar(__webpack_require__(59618), exports);
+tslib_1.__exportStar(__webpack_require__(4116), exports);
+tslib_1.__exportStar(__webpack_require__(42698), exports);
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 48050:
+/***/ 59618:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -22323,13 +22323,13 @@ tslib_1.__exportStar(__webpack_require__(17882), exports);
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LroEngine = void 0;
-var lroEngine_js_1 = __webpack_require__(73963);
+var lroEngine_js_1 = __webpack_require__(97339);
 Object.defineProperty(exports, "LroEngine", ({ enumerable: true, get: function () { return lroEngine_js_1.LroEngine; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 73963:
+/***/ 97339:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -22337,10 +22337,10 @@ Object.defineProperty(exports, "LroEngine", ({ enumerable: true, get: function (
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LroEngine = void 0;
-const operation_js_1 = __webpack_require__(28079);
-const constants_js_1 = __webpack_require__(31184);
-const poller_js_1 = __webpack_require__(4004);
-const operation_js_2 = __webpack_require__(68028);
+const operation_js_1 = __webpack_require__(91839);
+const constants_js_1 = __webpack_require__(58624);
+const poller_js_1 = __webpack_require__(4116);
+const operation_js_2 = __webpack_require__(89324);
 /**
  * The LRO Engine, a class that performs polling.
  */
@@ -22368,7 +22368,7 @@ exports.LroEngine = LroEngine;
 
 /***/ }),
 
-/***/ 28079:
+/***/ 91839:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -22376,8 +22376,8 @@ exports.LroEngine = LroEngine;
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.GenericPollOperation = void 0;
-const operation_js_1 = __webpack_require__(81010);
-const logger_js_1 = __webpack_require__(55476);
+const operation_js_1 = __webpack_require__(72450);
+const logger_js_1 = __webpack_require__(54564);
 const createStateProxy = () => ({
     initState: (config) => ({ config, isStarted: true }),
     setCanceled: (state) => (state.isCancelled = true),
@@ -22462,7 +22462,7 @@ exports.GenericPollOperation = GenericPollOperation;
 
 /***/ }),
 
-/***/ 17882:
+/***/ 42698:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -22473,7 +22473,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 4004:
+/***/ 4116:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -22882,7 +22882,7 @@ exports.Poller = Poller;
 
 /***/ }),
 
-/***/ 55476:
+/***/ 54564:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -22890,7 +22890,7 @@ exports.Poller = Poller;
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.logger = void 0;
-const logger_1 = __webpack_require__(26515);
+const logger_1 = __webpack_require__(89155);
 /**
  * The `@azure/logger` configuration for this package.
  * @internal
@@ -22900,7 +22900,7 @@ exports.logger = (0, logger_1.createClientLogger)("core-lro");
 
 /***/ }),
 
-/***/ 31184:
+/***/ 58624:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -22920,7 +22920,7 @@ exports.terminalStates = ["succeeded", "canceled", "failed"];
 
 /***/ }),
 
-/***/ 68028:
+/***/ 89324:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -22928,8 +22928,8 @@ exports.terminalStates = ["succeeded", "canceled", "failed"];
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.pollOperation = exports.initOperation = exports.deserializeState = void 0;
-const logger_js_1 = __webpack_require__(55476);
-const constants_js_1 = __webpack_require__(31184);
+const logger_js_1 = __webpack_require__(54564);
+const constants_js_1 = __webpack_require__(58624);
 /**
  * Deserializes the state
  */
@@ -23098,7 +23098,7 @@ exports.pollOperation = pollOperation;
 
 /***/ }),
 
-/***/ 98959:
+/***/ 3999:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23106,9 +23106,9 @@ exports.pollOperation = pollOperation;
 // Licensed under the MIT license.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildCreatePoller = void 0;
-const operation_js_1 = __webpack_require__(68028);
-const constants_js_1 = __webpack_require__(31184);
-const core_util_1 = __webpack_require__(87779);
+const operation_js_1 = __webpack_require__(89324);
+const constants_js_1 = __webpack_require__(58624);
+const core_util_1 = __webpack_require__(32787);
 const createStateProxy = () => ({
     /**
      * The state at this point is created to be of type OperationState<TResult>.
@@ -23278,7 +23278,7 @@ exports.buildCreatePoller = buildCreatePoller;
 
 /***/ }),
 
-/***/ 17698:
+/***/ 29170:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23287,8 +23287,8 @@ exports.buildCreatePoller = buildCreatePoller;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseCAEChallenge = parseCAEChallenge;
 exports.authorizeRequestOnClaimChallenge = authorizeRequestOnClaimChallenge;
-const log_js_1 = __webpack_require__(89994);
-const base64_js_1 = __webpack_require__(20741);
+const log_js_1 = __webpack_require__(61178);
+const base64_js_1 = __webpack_require__(68757);
 /**
  * Converts: `Bearer a="b", c="d", Bearer d="e", f="g"`.
  * Into: `[ { a: 'b', c: 'd' }, { d: 'e', f: 'g' } ]`.
@@ -23360,7 +23360,7 @@ async function authorizeRequestOnClaimChallenge(onChallengeOptions) {
 
 /***/ }),
 
-/***/ 97454:
+/***/ 44734:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -23485,7 +23485,7 @@ function requestToOptions(request) {
 
 /***/ }),
 
-/***/ 20741:
+/***/ 68757:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23496,7 +23496,7 @@ exports.encodeString = encodeString;
 exports.encodeByteArray = encodeByteArray;
 exports.decodeString = decodeString;
 exports.decodeStringToString = decodeStringToString;
-const core_util_1 = __webpack_require__(87779);
+const core_util_1 = __webpack_require__(32787);
 /**
  * Encodes a string in base64 format.
  * @param value - the string to encode
@@ -23533,7 +23533,7 @@ function decodeStringToString(value) {
 
 /***/ }),
 
-/***/ 90111:
+/***/ 15247:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23542,10 +23542,10 @@ function decodeStringToString(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deserializationPolicyName = void 0;
 exports.deserializationPolicy = deserializationPolicy;
-const interfaces_js_1 = __webpack_require__(56058);
-const core_rest_pipeline_1 = __webpack_require__(20778);
-const serializer_js_1 = __webpack_require__(31530);
-const operationHelpers_js_1 = __webpack_require__(19688);
+const interfaces_js_1 = __webpack_require__(77738);
+const core_rest_pipeline_1 = __webpack_require__(10266);
+const serializer_js_1 = __webpack_require__(82394);
+const operationHelpers_js_1 = __webpack_require__(92696);
 const defaultJsonContentTypes = ["application/json", "text/json"];
 const defaultXmlContentTypes = ["application/xml", "application/atom+xml"];
 /**
@@ -23773,7 +23773,7 @@ async function parse(jsonContentTypes, xmlContentTypes, operationResponse, opts,
 
 /***/ }),
 
-/***/ 26323:
+/***/ 33283:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23781,7 +23781,7 @@ async function parse(jsonContentTypes, xmlContentTypes, operationResponse, opts,
 // Licensed under the MIT License.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getCachedDefaultHttpClient = getCachedDefaultHttpClient;
-const core_rest_pipeline_1 = __webpack_require__(20778);
+const core_rest_pipeline_1 = __webpack_require__(10266);
 let cachedHttpClient;
 function getCachedDefaultHttpClient() {
     if (!cachedHttpClient) {
@@ -23793,7 +23793,7 @@ function getCachedDefaultHttpClient() {
 
 /***/ }),
 
-/***/ 60160:
+/***/ 41136:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23801,31 +23801,31 @@ function getCachedDefaultHttpClient() {
 // Licensed under the MIT License.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.authorizeRequestOnTenantChallenge = exports.authorizeRequestOnClaimChallenge = exports.serializationPolicyName = exports.serializationPolicy = exports.deserializationPolicyName = exports.deserializationPolicy = exports.XML_CHARKEY = exports.XML_ATTRKEY = exports.createClientPipeline = exports.ServiceClient = exports.MapperTypeNames = exports.createSerializer = void 0;
-var serializer_js_1 = __webpack_require__(31530);
+var serializer_js_1 = __webpack_require__(82394);
 Object.defineProperty(exports, "createSerializer", ({ enumerable: true, get: function () { return serializer_js_1.createSerializer; } }));
 Object.defineProperty(exports, "MapperTypeNames", ({ enumerable: true, get: function () { return serializer_js_1.MapperTypeNames; } }));
-var serviceClient_js_1 = __webpack_require__(89544);
+var serviceClient_js_1 = __webpack_require__(9784);
 Object.defineProperty(exports, "ServiceClient", ({ enumerable: true, get: function () { return serviceClient_js_1.ServiceClient; } }));
-var pipeline_js_1 = __webpack_require__(74136);
+var pipeline_js_1 = __webpack_require__(68392);
 Object.defineProperty(exports, "createClientPipeline", ({ enumerable: true, get: function () { return pipeline_js_1.createClientPipeline; } }));
-var interfaces_js_1 = __webpack_require__(56058);
+var interfaces_js_1 = __webpack_require__(77738);
 Object.defineProperty(exports, "XML_ATTRKEY", ({ enumerable: true, get: function () { return interfaces_js_1.XML_ATTRKEY; } }));
 Object.defineProperty(exports, "XML_CHARKEY", ({ enumerable: true, get: function () { return interfaces_js_1.XML_CHARKEY; } }));
-var deserializationPolicy_js_1 = __webpack_require__(90111);
+var deserializationPolicy_js_1 = __webpack_require__(15247);
 Object.defineProperty(exports, "deserializationPolicy", ({ enumerable: true, get: function () { return deserializationPolicy_js_1.deserializationPolicy; } }));
 Object.defineProperty(exports, "deserializationPolicyName", ({ enumerable: true, get: function () { return deserializationPolicy_js_1.deserializationPolicyName; } }));
-var serializationPolicy_js_1 = __webpack_require__(56234);
+var serializationPolicy_js_1 = __webpack_require__(77978);
 Object.defineProperty(exports, "serializationPolicy", ({ enumerable: true, get: function () { return serializationPolicy_js_1.serializationPolicy; } }));
 Object.defineProperty(exports, "serializationPolicyName", ({ enumerable: true, get: function () { return serializationPolicy_js_1.serializationPolicyName; } }));
-var authorizeRequestOnClaimChallenge_js_1 = __webpack_require__(17698);
+var authorizeRequestOnClaimChallenge_js_1 = __webpack_require__(29170);
 Object.defineProperty(exports, "authorizeRequestOnClaimChallenge", ({ enumerable: true, get: function () { return authorizeRequestOnClaimChallenge_js_1.authorizeRequestOnClaimChallenge; } }));
-var authorizeRequestOnTenantChallenge_js_1 = __webpack_require__(97454);
+var authorizeRequestOnTenantChallenge_js_1 = __webpack_require__(44734);
 Object.defineProperty(exports, "authorizeRequestOnTenantChallenge", ({ enumerable: true, get: function () { return authorizeRequestOnTenantChallenge_js_1.authorizeRequestOnTenantChallenge; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 92066:
+/***/ 18290:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23834,7 +23834,7 @@ Object.defineProperty(exports, "authorizeRequestOnTenantChallenge", ({ enumerabl
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getStreamingResponseStatusCodes = getStreamingResponseStatusCodes;
 exports.getPathStringFromParameter = getPathStringFromParameter;
-const serializer_js_1 = __webpack_require__(31530);
+const serializer_js_1 = __webpack_require__(82394);
 /**
  * Gets the list of status codes for streaming responses.
  * @internal
@@ -23873,7 +23873,7 @@ function getPathStringFromParameter(parameter) {
 
 /***/ }),
 
-/***/ 56058:
+/***/ 77738:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -23893,7 +23893,7 @@ exports.XML_CHARKEY = "_";
 
 /***/ }),
 
-/***/ 89994:
+/***/ 61178:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23901,13 +23901,13 @@ exports.XML_CHARKEY = "_";
 // Licensed under the MIT License.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.logger = void 0;
-const logger_1 = __webpack_require__(26515);
+const logger_1 = __webpack_require__(89155);
 exports.logger = (0, logger_1.createClientLogger)("core-client");
 //# sourceMappingURL=log.js.map
 
 /***/ }),
 
-/***/ 19688:
+/***/ 92696:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -23916,7 +23916,7 @@ exports.logger = (0, logger_1.createClientLogger)("core-client");
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getOperationArgumentValueFromParameter = getOperationArgumentValueFromParameter;
 exports.getOperationRequestInfo = getOperationRequestInfo;
-const state_1 = __webpack_require__(70030);
+const state_1 = __webpack_require__(28766);
 /**
  * @internal
  * Retrieves the value to use for a given operation argument
@@ -24015,7 +24015,7 @@ function getOperationRequestInfo(request) {
 
 /***/ }),
 
-/***/ 74136:
+/***/ 68392:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -24023,9 +24023,9 @@ function getOperationRequestInfo(request) {
 // Licensed under the MIT License.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createClientPipeline = createClientPipeline;
-const deserializationPolicy_js_1 = __webpack_require__(90111);
-const core_rest_pipeline_1 = __webpack_require__(20778);
-const serializationPolicy_js_1 = __webpack_require__(56234);
+const deserializationPolicy_js_1 = __webpack_require__(15247);
+const core_rest_pipeline_1 = __webpack_require__(10266);
+const serializationPolicy_js_1 = __webpack_require__(77978);
 /**
  * Creates a new Pipeline for use with a Service Client.
  * Adds in deserializationPolicy by default.
@@ -24050,7 +24050,7 @@ function createClientPipeline(options = {}) {
 
 /***/ }),
 
-/***/ 56234:
+/***/ 77978:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -24061,10 +24061,10 @@ exports.serializationPolicyName = void 0;
 exports.serializationPolicy = serializationPolicy;
 exports.serializeHeaders = serializeHeaders;
 exports.serializeRequestBody = serializeRequestBody;
-const interfaces_js_1 = __webpack_require__(56058);
-const operationHelpers_js_1 = __webpack_require__(19688);
-const serializer_js_1 = __webpack_require__(31530);
-const interfaceHelpers_js_1 = __webpack_require__(92066);
+const interfaces_js_1 = __webpack_require__(77738);
+const operationHelpers_js_1 = __webpack_require__(92696);
+const serializer_js_1 = __webpack_require__(82394);
+const interfaceHelpers_js_1 = __webpack_require__(18290);
 /**
  * The programmatic identifier of the serializationPolicy.
  */
@@ -24213,7 +24213,7 @@ function prepareXMLRootList(obj, elementName, xmlNamespaceKey, xmlNamespace) {
 
 /***/ }),
 
-/***/ 31530:
+/***/ 82394:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -24222,10 +24222,10 @@ function prepareXMLRootList(obj, elementName, xmlNamespaceKey, xmlNamespace) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MapperTypeNames = void 0;
 exports.createSerializer = createSerializer;
-const tslib_1 = __webpack_require__(61860);
-const base64 = tslib_1.__importStar(__webpack_require__(20741));
-const interfaces_js_1 = __webpack_require__(56058);
-const utils_js_1 = __webpack_require__(31193);
+const tslib_1 = __webpack_require__(18260);
+const base64 = tslib_1.__importStar(__webpack_require__(68757));
+const interfaces_js_1 = __webpack_require__(77738);
+const utils_js_1 = __webpack_require__(78249);
 class SerializerImpl {
     modelMappers;
     isXML;
@@ -25181,7 +25181,7 @@ exports.MapperTypeNames = {
 
 /***/ }),
 
-/***/ 89544:
+/***/ 9784:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -25189,14 +25189,14 @@ exports.MapperTypeNames = {
 // Licensed under the MIT License.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ServiceClient = void 0;
-const core_rest_pipeline_1 = __webpack_require__(20778);
-const pipeline_js_1 = __webpack_require__(74136);
-const utils_js_1 = __webpack_require__(31193);
-const httpClientCache_js_1 = __webpack_require__(26323);
-const operationHelpers_js_1 = __webpack_require__(19688);
-const urlHelpers_js_1 = __webpack_require__(61752);
-const interfaceHelpers_js_1 = __webpack_require__(92066);
-const log_js_1 = __webpack_require__(89994);
+const core_rest_pipeline_1 = __webpack_require__(10266);
+const pipeline_js_1 = __webpack_require__(68392);
+const utils_js_1 = __webpack_require__(78249);
+const httpClientCache_js_1 = __webpack_require__(33283);
+const operationHelpers_js_1 = __webpack_require__(92696);
+const urlHelpers_js_1 = __webpack_require__(3848);
+const interfaceHelpers_js_1 = __webpack_require__(18290);
+const log_js_1 = __webpack_require__(61178);
 /**
  * Initializes a new instance of the ServiceClient.
  */
@@ -25363,7 +25363,7 @@ function getCredentialScopes(options) {
 
 /***/ }),
 
-/***/ 61752:
+/***/ 3848:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -25372,8 +25372,8 @@ function getCredentialScopes(options) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getRequestUrl = getRequestUrl;
 exports.appendQueryParams = appendQueryParams;
-const operationHelpers_js_1 = __webpack_require__(19688);
-const interfaceHelpers_js_1 = __webpack_require__(92066);
+const operationHelpers_js_1 = __webpack_require__(92696);
+const interfaceHelpers_js_1 = __webpack_require__(18290);
 const CollectionFormatToDelimiterMap = {
     CSV: ",",
     SSV: " ",
@@ -25607,7 +25607,7 @@ function appendQueryParams(url, queryParams, sequenceParams, noOverwrite = false
 
 /***/ }),
 
-/***/ 31193:
+/***/ 78249:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -25747,7 +25747,7 @@ function flattenResponse(fullResponse, responseSpec) {
 
 /***/ }),
 
-/***/ 66427:
+/***/ 54507:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -25782,7 +25782,7 @@ const DEFAULT_RETRY_POLICY_COUNT = 3;
 
 /***/ }),
 
-/***/ 90862:
+/***/ 32414:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -25807,21 +25807,21 @@ __export(createPipelineFromOptions_exports, {
   createPipelineFromOptions: () => createPipelineFromOptions
 });
 module.exports = __toCommonJS(createPipelineFromOptions_exports);
-var import_logPolicy = __webpack_require__(53253);
-var import_pipeline = __webpack_require__(29590);
-var import_redirectPolicy = __webpack_require__(64087);
-var import_userAgentPolicy = __webpack_require__(32799);
-var import_multipartPolicy = __webpack_require__(45807);
-var import_decompressResponsePolicy = __webpack_require__(39295);
-var import_defaultRetryPolicy = __webpack_require__(48170);
-var import_formDataPolicy = __webpack_require__(75497);
-var import_core_util = __webpack_require__(87779);
-var import_proxyPolicy = __webpack_require__(32815);
-var import_setClientRequestIdPolicy = __webpack_require__(95686);
-var import_agentPolicy = __webpack_require__(18554);
-var import_tlsPolicy = __webpack_require__(75798);
-var import_tracingPolicy = __webpack_require__(93237);
-var import_wrapAbortSignalLikePolicy = __webpack_require__(37466);
+var import_logPolicy = __webpack_require__(39637);
+var import_pipeline = __webpack_require__(59782);
+var import_redirectPolicy = __webpack_require__(53063);
+var import_userAgentPolicy = __webpack_require__(77647);
+var import_multipartPolicy = __webpack_require__(14015);
+var import_decompressResponsePolicy = __webpack_require__(15);
+var import_defaultRetryPolicy = __webpack_require__(61466);
+var import_formDataPolicy = __webpack_require__(67737);
+var import_core_util = __webpack_require__(32787);
+var import_proxyPolicy = __webpack_require__(53151);
+var import_setClientRequestIdPolicy = __webpack_require__(598);
+var import_agentPolicy = __webpack_require__(64906);
+var import_tlsPolicy = __webpack_require__(45542);
+var import_tracingPolicy = __webpack_require__(38501);
+var import_wrapAbortSignalLikePolicy = __webpack_require__(78122);
 function createPipelineFromOptions(options) {
   const pipeline = (0, import_pipeline.createEmptyPipeline)();
   if (import_core_util.isNodeLike) {
@@ -25856,7 +25856,7 @@ function createPipelineFromOptions(options) {
 
 /***/ }),
 
-/***/ 7960:
+/***/ 65256:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -25881,9 +25881,9 @@ __export(defaultHttpClient_exports, {
   createDefaultHttpClient: () => createDefaultHttpClient
 });
 module.exports = __toCommonJS(defaultHttpClient_exports);
-var import_ts_http_runtime = __webpack_require__(41958);
-var import_wrapAbortSignal = __webpack_require__(91297);
-var import_cleanupOnCompletion = __webpack_require__(81567);
+var import_ts_http_runtime = __webpack_require__(1238);
+var import_wrapAbortSignal = __webpack_require__(21169);
+var import_cleanupOnCompletion = __webpack_require__(96828);
 function createDefaultHttpClient() {
   const client = (0, import_ts_http_runtime.createDefaultHttpClient)();
   return {
@@ -25911,7 +25911,7 @@ function createDefaultHttpClient() {
 
 /***/ }),
 
-/***/ 192:
+/***/ 72624:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -25936,7 +25936,7 @@ __export(httpHeaders_exports, {
   createHttpHeaders: () => createHttpHeaders
 });
 module.exports = __toCommonJS(httpHeaders_exports);
-var import_ts_http_runtime = __webpack_require__(41958);
+var import_ts_http_runtime = __webpack_require__(1238);
 function createHttpHeaders(rawHeaders) {
   return (0, import_ts_http_runtime.createHttpHeaders)(rawHeaders);
 }
@@ -25947,7 +25947,7 @@ function createHttpHeaders(rawHeaders) {
 
 /***/ }),
 
-/***/ 20778:
+/***/ 10266:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26017,32 +26017,32 @@ __export(src_exports, {
   userAgentPolicyName: () => import_userAgentPolicy.userAgentPolicyName
 });
 module.exports = __toCommonJS(src_exports);
-var import_pipeline = __webpack_require__(29590);
-var import_createPipelineFromOptions = __webpack_require__(90862);
-var import_defaultHttpClient = __webpack_require__(7960);
-var import_httpHeaders = __webpack_require__(192);
-var import_pipelineRequest = __webpack_require__(95709);
-var import_restError = __webpack_require__(8666);
-var import_decompressResponsePolicy = __webpack_require__(39295);
-var import_exponentialRetryPolicy = __webpack_require__(16708);
-var import_setClientRequestIdPolicy = __webpack_require__(95686);
-var import_logPolicy = __webpack_require__(53253);
-var import_multipartPolicy = __webpack_require__(45807);
-var import_proxyPolicy = __webpack_require__(32815);
-var import_redirectPolicy = __webpack_require__(64087);
-var import_systemErrorRetryPolicy = __webpack_require__(96518);
-var import_throttlingRetryPolicy = __webpack_require__(97540);
-var import_retryPolicy = __webpack_require__(56085);
-var import_tracingPolicy = __webpack_require__(93237);
-var import_defaultRetryPolicy = __webpack_require__(48170);
-var import_userAgentPolicy = __webpack_require__(32799);
-var import_tlsPolicy = __webpack_require__(75798);
-var import_formDataPolicy = __webpack_require__(75497);
-var import_bearerTokenAuthenticationPolicy = __webpack_require__(26925);
-var import_ndJsonPolicy = __webpack_require__(36827);
-var import_auxiliaryAuthenticationHeaderPolicy = __webpack_require__(42262);
-var import_agentPolicy = __webpack_require__(18554);
-var import_file = __webpack_require__(97073);
+var import_pipeline = __webpack_require__(59782);
+var import_createPipelineFromOptions = __webpack_require__(32414);
+var import_defaultHttpClient = __webpack_require__(65256);
+var import_httpHeaders = __webpack_require__(72624);
+var import_pipelineRequest = __webpack_require__(21037);
+var import_restError = __webpack_require__(91498);
+var import_decompressResponsePolicy = __webpack_require__(15);
+var import_exponentialRetryPolicy = __webpack_require__(50036);
+var import_setClientRequestIdPolicy = __webpack_require__(598);
+var import_logPolicy = __webpack_require__(39637);
+var import_multipartPolicy = __webpack_require__(14015);
+var import_proxyPolicy = __webpack_require__(53151);
+var import_redirectPolicy = __webpack_require__(53063);
+var import_systemErrorRetryPolicy = __webpack_require__(10902);
+var import_throttlingRetryPolicy = __webpack_require__(10580);
+var import_retryPolicy = __webpack_require__(98789);
+var import_tracingPolicy = __webpack_require__(38501);
+var import_defaultRetryPolicy = __webpack_require__(61466);
+var import_userAgentPolicy = __webpack_require__(77647);
+var import_tlsPolicy = __webpack_require__(45542);
+var import_formDataPolicy = __webpack_require__(67737);
+var import_bearerTokenAuthenticationPolicy = __webpack_require__(14589);
+var import_ndJsonPolicy = __webpack_require__(65035);
+var import_auxiliaryAuthenticationHeaderPolicy = __webpack_require__(41830);
+var import_agentPolicy = __webpack_require__(64906);
+var import_file = __webpack_require__(94273);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (0);
 //# sourceMappingURL=index.js.map
@@ -26050,7 +26050,7 @@ var import_file = __webpack_require__(97073);
 
 /***/ }),
 
-/***/ 80544:
+/***/ 61328:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26075,7 +26075,7 @@ __export(log_exports, {
   logger: () => logger
 });
 module.exports = __toCommonJS(log_exports);
-var import_logger = __webpack_require__(26515);
+var import_logger = __webpack_require__(89155);
 const logger = (0, import_logger.createClientLogger)("core-rest-pipeline");
 // Annotate the CommonJS export names for ESM import in node:
 0 && (0);
@@ -26084,7 +26084,7 @@ const logger = (0, import_logger.createClientLogger)("core-rest-pipeline");
 
 /***/ }),
 
-/***/ 29590:
+/***/ 59782:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26109,7 +26109,7 @@ __export(pipeline_exports, {
   createEmptyPipeline: () => createEmptyPipeline
 });
 module.exports = __toCommonJS(pipeline_exports);
-var import_ts_http_runtime = __webpack_require__(41958);
+var import_ts_http_runtime = __webpack_require__(1238);
 function createEmptyPipeline() {
   return (0, import_ts_http_runtime.createEmptyPipeline)();
 }
@@ -26120,7 +26120,7 @@ function createEmptyPipeline() {
 
 /***/ }),
 
-/***/ 95709:
+/***/ 21037:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26145,7 +26145,7 @@ __export(pipelineRequest_exports, {
   createPipelineRequest: () => createPipelineRequest
 });
 module.exports = __toCommonJS(pipelineRequest_exports);
-var import_ts_http_runtime = __webpack_require__(41958);
+var import_ts_http_runtime = __webpack_require__(1238);
 function createPipelineRequest(options) {
   return (0, import_ts_http_runtime.createPipelineRequest)(options);
 }
@@ -26156,7 +26156,7 @@ function createPipelineRequest(options) {
 
 /***/ }),
 
-/***/ 18554:
+/***/ 64906:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26182,7 +26182,7 @@ __export(agentPolicy_exports, {
   agentPolicyName: () => agentPolicyName
 });
 module.exports = __toCommonJS(agentPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const agentPolicyName = import_policies.agentPolicyName;
 function agentPolicy(agent) {
   return (0, import_policies.agentPolicy)(agent);
@@ -26194,7 +26194,7 @@ function agentPolicy(agent) {
 
 /***/ }),
 
-/***/ 42262:
+/***/ 41830:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26220,8 +26220,8 @@ __export(auxiliaryAuthenticationHeaderPolicy_exports, {
   auxiliaryAuthenticationHeaderPolicyName: () => auxiliaryAuthenticationHeaderPolicyName
 });
 module.exports = __toCommonJS(auxiliaryAuthenticationHeaderPolicy_exports);
-var import_tokenCycler = __webpack_require__(39202);
-var import_log = __webpack_require__(80544);
+var import_tokenCycler = __webpack_require__(45554);
+var import_log = __webpack_require__(61328);
 const auxiliaryAuthenticationHeaderPolicyName = "auxiliaryAuthenticationHeaderPolicy";
 const AUTHORIZATION_AUXILIARY_HEADER = "x-ms-authorization-auxiliary";
 async function sendAuthorizeRequest(options) {
@@ -26288,7 +26288,7 @@ function auxiliaryAuthenticationHeaderPolicy(options) {
 
 /***/ }),
 
-/***/ 26925:
+/***/ 14589:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26315,10 +26315,10 @@ __export(bearerTokenAuthenticationPolicy_exports, {
   parseChallenges: () => parseChallenges
 });
 module.exports = __toCommonJS(bearerTokenAuthenticationPolicy_exports);
-var import_tokenCycler = __webpack_require__(39202);
-var import_log = __webpack_require__(80544);
-var import_restError = __webpack_require__(8666);
-var import_util = __webpack_require__(95750);
+var import_tokenCycler = __webpack_require__(45554);
+var import_log = __webpack_require__(61328);
+var import_restError = __webpack_require__(91498);
+var import_util = __webpack_require__(69366);
 const bearerTokenAuthenticationPolicyName = "bearerTokenAuthenticationPolicy";
 async function trySendRequest(request, next) {
   try {
@@ -26512,7 +26512,7 @@ function getCaeChallengeClaims(challenges) {
 
 /***/ }),
 
-/***/ 39295:
+/***/ 15:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26538,7 +26538,7 @@ __export(decompressResponsePolicy_exports, {
   decompressResponsePolicyName: () => decompressResponsePolicyName
 });
 module.exports = __toCommonJS(decompressResponsePolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const decompressResponsePolicyName = import_policies.decompressResponsePolicyName;
 function decompressResponsePolicy() {
   return (0, import_policies.decompressResponsePolicy)();
@@ -26550,7 +26550,7 @@ function decompressResponsePolicy() {
 
 /***/ }),
 
-/***/ 48170:
+/***/ 61466:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26576,7 +26576,7 @@ __export(defaultRetryPolicy_exports, {
   defaultRetryPolicyName: () => defaultRetryPolicyName
 });
 module.exports = __toCommonJS(defaultRetryPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const defaultRetryPolicyName = import_policies.defaultRetryPolicyName;
 function defaultRetryPolicy(options = {}) {
   return (0, import_policies.defaultRetryPolicy)(options);
@@ -26588,7 +26588,7 @@ function defaultRetryPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 16708:
+/***/ 50036:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26614,7 +26614,7 @@ __export(exponentialRetryPolicy_exports, {
   exponentialRetryPolicyName: () => exponentialRetryPolicyName
 });
 module.exports = __toCommonJS(exponentialRetryPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const exponentialRetryPolicyName = import_policies.exponentialRetryPolicyName;
 function exponentialRetryPolicy(options = {}) {
   return (0, import_policies.exponentialRetryPolicy)(options);
@@ -26626,7 +26626,7 @@ function exponentialRetryPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 75497:
+/***/ 67737:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26652,7 +26652,7 @@ __export(formDataPolicy_exports, {
   formDataPolicyName: () => formDataPolicyName
 });
 module.exports = __toCommonJS(formDataPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const formDataPolicyName = import_policies.formDataPolicyName;
 function formDataPolicy() {
   return (0, import_policies.formDataPolicy)();
@@ -26664,7 +26664,7 @@ function formDataPolicy() {
 
 /***/ }),
 
-/***/ 53253:
+/***/ 39637:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26690,8 +26690,8 @@ __export(logPolicy_exports, {
   logPolicyName: () => logPolicyName
 });
 module.exports = __toCommonJS(logPolicy_exports);
-var import_log = __webpack_require__(80544);
-var import_policies = __webpack_require__(44960);
+var import_log = __webpack_require__(61328);
+var import_policies = __webpack_require__(73840);
 const logPolicyName = import_policies.logPolicyName;
 function logPolicy(options = {}) {
   return (0, import_policies.logPolicy)({
@@ -26706,7 +26706,7 @@ function logPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 45807:
+/***/ 14015:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26732,8 +26732,8 @@ __export(multipartPolicy_exports, {
   multipartPolicyName: () => multipartPolicyName
 });
 module.exports = __toCommonJS(multipartPolicy_exports);
-var import_policies = __webpack_require__(44960);
-var import_file = __webpack_require__(97073);
+var import_policies = __webpack_require__(73840);
+var import_file = __webpack_require__(94273);
 const multipartPolicyName = import_policies.multipartPolicyName;
 function multipartPolicy() {
   const tspPolicy = (0, import_policies.multipartPolicy)();
@@ -26758,7 +26758,7 @@ function multipartPolicy() {
 
 /***/ }),
 
-/***/ 36827:
+/***/ 65035:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -26804,7 +26804,7 @@ function ndJsonPolicy() {
 
 /***/ }),
 
-/***/ 32815:
+/***/ 53151:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26831,7 +26831,7 @@ __export(proxyPolicy_exports, {
   proxyPolicyName: () => proxyPolicyName
 });
 module.exports = __toCommonJS(proxyPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const proxyPolicyName = import_policies.proxyPolicyName;
 function getDefaultProxySettings(proxyUrl) {
   return (0, import_policies.getDefaultProxySettings)(proxyUrl);
@@ -26846,7 +26846,7 @@ function proxyPolicy(proxySettings, options) {
 
 /***/ }),
 
-/***/ 64087:
+/***/ 53063:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26872,7 +26872,7 @@ __export(redirectPolicy_exports, {
   redirectPolicyName: () => redirectPolicyName
 });
 module.exports = __toCommonJS(redirectPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const redirectPolicyName = import_policies.redirectPolicyName;
 function redirectPolicy(options = {}) {
   return (0, import_policies.redirectPolicy)(options);
@@ -26884,7 +26884,7 @@ function redirectPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 56085:
+/***/ 98789:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26909,9 +26909,9 @@ __export(retryPolicy_exports, {
   retryPolicy: () => retryPolicy
 });
 module.exports = __toCommonJS(retryPolicy_exports);
-var import_logger = __webpack_require__(26515);
-var import_constants = __webpack_require__(66427);
-var import_policies = __webpack_require__(44960);
+var import_logger = __webpack_require__(89155);
+var import_constants = __webpack_require__(54507);
+var import_policies = __webpack_require__(73840);
 const retryPolicyLogger = (0, import_logger.createClientLogger)("core-rest-pipeline retryPolicy");
 function retryPolicy(strategies, options = { maxRetries: import_constants.DEFAULT_RETRY_POLICY_COUNT }) {
   return (0, import_policies.retryPolicy)(strategies, {
@@ -26926,7 +26926,7 @@ function retryPolicy(strategies, options = { maxRetries: import_constants.DEFAUL
 
 /***/ }),
 
-/***/ 95686:
+/***/ 598:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -26971,7 +26971,7 @@ function setClientRequestIdPolicy(requestIdHeaderName = "x-ms-client-request-id"
 
 /***/ }),
 
-/***/ 96518:
+/***/ 10902:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -26997,7 +26997,7 @@ __export(systemErrorRetryPolicy_exports, {
   systemErrorRetryPolicyName: () => systemErrorRetryPolicyName
 });
 module.exports = __toCommonJS(systemErrorRetryPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const systemErrorRetryPolicyName = import_policies.systemErrorRetryPolicyName;
 function systemErrorRetryPolicy(options = {}) {
   return (0, import_policies.systemErrorRetryPolicy)(options);
@@ -27009,7 +27009,7 @@ function systemErrorRetryPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 97540:
+/***/ 10580:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27035,7 +27035,7 @@ __export(throttlingRetryPolicy_exports, {
   throttlingRetryPolicyName: () => throttlingRetryPolicyName
 });
 module.exports = __toCommonJS(throttlingRetryPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const throttlingRetryPolicyName = import_policies.throttlingRetryPolicyName;
 function throttlingRetryPolicy(options = {}) {
   return (0, import_policies.throttlingRetryPolicy)(options);
@@ -27047,7 +27047,7 @@ function throttlingRetryPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 75798:
+/***/ 45542:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27073,7 +27073,7 @@ __export(tlsPolicy_exports, {
   tlsPolicyName: () => tlsPolicyName
 });
 module.exports = __toCommonJS(tlsPolicy_exports);
-var import_policies = __webpack_require__(44960);
+var import_policies = __webpack_require__(73840);
 const tlsPolicyName = import_policies.tlsPolicyName;
 function tlsPolicy(tlsSettings) {
   return (0, import_policies.tlsPolicy)(tlsSettings);
@@ -27085,7 +27085,7 @@ function tlsPolicy(tlsSettings) {
 
 /***/ }),
 
-/***/ 93237:
+/***/ 38501:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27111,13 +27111,13 @@ __export(tracingPolicy_exports, {
   tracingPolicyName: () => tracingPolicyName
 });
 module.exports = __toCommonJS(tracingPolicy_exports);
-var import_core_tracing = __webpack_require__(20623);
-var import_constants = __webpack_require__(66427);
-var import_userAgent = __webpack_require__(28431);
-var import_log = __webpack_require__(80544);
-var import_core_util = __webpack_require__(87779);
-var import_restError = __webpack_require__(8666);
-var import_util = __webpack_require__(95750);
+var import_core_tracing = __webpack_require__(32799);
+var import_constants = __webpack_require__(54507);
+var import_userAgent = __webpack_require__(72575);
+var import_log = __webpack_require__(61328);
+var import_core_util = __webpack_require__(32787);
+var import_restError = __webpack_require__(91498);
+var import_util = __webpack_require__(69366);
 const tracingPolicyName = "tracingPolicy";
 function tracingPolicy(options = {}) {
   const userAgentPromise = (0, import_userAgent.getUserAgentValue)(options.userAgentPrefix);
@@ -27232,7 +27232,7 @@ function tryProcessResponse(span, response) {
 
 /***/ }),
 
-/***/ 32799:
+/***/ 77647:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27258,7 +27258,7 @@ __export(userAgentPolicy_exports, {
   userAgentPolicyName: () => userAgentPolicyName
 });
 module.exports = __toCommonJS(userAgentPolicy_exports);
-var import_userAgent = __webpack_require__(28431);
+var import_userAgent = __webpack_require__(72575);
 const UserAgentHeaderName = (0, import_userAgent.getUserAgentHeaderName)();
 const userAgentPolicyName = "userAgentPolicy";
 function userAgentPolicy(options = {}) {
@@ -27280,7 +27280,7 @@ function userAgentPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 37466:
+/***/ 78122:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27306,8 +27306,8 @@ __export(wrapAbortSignalLikePolicy_exports, {
   wrapAbortSignalLikePolicyName: () => wrapAbortSignalLikePolicyName
 });
 module.exports = __toCommonJS(wrapAbortSignalLikePolicy_exports);
-var import_wrapAbortSignal = __webpack_require__(91297);
-var import_cleanupOnCompletion = __webpack_require__(81567);
+var import_wrapAbortSignal = __webpack_require__(21169);
+var import_cleanupOnCompletion = __webpack_require__(96828);
 const wrapAbortSignalLikePolicyName = "wrapAbortSignalLikePolicy";
 function wrapAbortSignalLikePolicy() {
   return {
@@ -27339,7 +27339,7 @@ function wrapAbortSignalLikePolicy() {
 
 /***/ }),
 
-/***/ 8666:
+/***/ 91498:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27365,7 +27365,7 @@ __export(restError_exports, {
   isRestError: () => isRestError
 });
 module.exports = __toCommonJS(restError_exports);
-var import_ts_http_runtime = __webpack_require__(41958);
+var import_ts_http_runtime = __webpack_require__(1238);
 const RestError = import_ts_http_runtime.RestError;
 function isRestError(e) {
   return (0, import_ts_http_runtime.isRestError)(e);
@@ -27377,7 +27377,7 @@ function isRestError(e) {
 
 /***/ }),
 
-/***/ 81567:
+/***/ 96828:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27402,8 +27402,8 @@ __export(cleanupOnCompletion_exports, {
   cleanupOnRequestResponseCompletion: () => cleanupOnRequestResponseCompletion
 });
 module.exports = __toCommonJS(cleanupOnCompletion_exports);
-var import_util = __webpack_require__(95750);
-var import_log = __webpack_require__(80544);
+var import_util = __webpack_require__(69366);
+var import_log = __webpack_require__(61328);
 function cleanupOnRequestResponseCompletion(response, cleanup) {
   const stream = response?.readableStreamBody;
   const requestCompletion = response ? (0, import_util.getRequestCompletion)(response) : void 0;
@@ -27460,7 +27460,7 @@ function cleanupOnRequestResponseCompletion(response, cleanup) {
 
 /***/ }),
 
-/***/ 36141:
+/***/ 91261:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27485,7 +27485,7 @@ __export(createFile_exports, {
   createFile: () => createFile
 });
 module.exports = __toCommonJS(createFile_exports);
-var import_file = __webpack_require__(97073);
+var import_file = __webpack_require__(94273);
 function createFile(content, name, options = {}) {
   return (0, import_file.createRawFile)(content, name, options);
 }
@@ -27496,7 +27496,7 @@ function createFile(content, name, options = {}) {
 
 /***/ }),
 
-/***/ 97073:
+/***/ 94273:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27525,7 +27525,7 @@ __export(file_exports, {
   hasRawContent: () => hasRawContent
 });
 module.exports = __toCommonJS(file_exports);
-var import_createFile = __webpack_require__(36141);
+var import_createFile = __webpack_require__(91261);
 function isNodeReadableStream(x) {
   return typeof x === "object" && x !== null && "pipe" in x && typeof x.pipe === "function";
 }
@@ -27606,7 +27606,7 @@ function toArrayBuffer(source) {
 
 /***/ }),
 
-/***/ 39202:
+/***/ 45554:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27632,7 +27632,7 @@ __export(tokenCycler_exports, {
   createTokenCycler: () => createTokenCycler
 });
 module.exports = __toCommonJS(tokenCycler_exports);
-var import_core_util = __webpack_require__(87779);
+var import_core_util = __webpack_require__(32787);
 const DEFAULT_CYCLER_OPTIONS = {
   forcedRefreshWindowInMs: 1e3,
   // Force waiting for a refresh 1s before the token expires
@@ -27748,7 +27748,7 @@ function createTokenCycler(credential, tokenCyclerOptions) {
 
 /***/ }),
 
-/***/ 28431:
+/***/ 72575:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -27774,8 +27774,8 @@ __export(userAgent_exports, {
   getUserAgentValue: () => getUserAgentValue
 });
 module.exports = __toCommonJS(userAgent_exports);
-var import_userAgent = __webpack_require__(31848);
-var import_constants = __webpack_require__(66427);
+var import_userAgent = __webpack_require__(27512);
+var import_constants = __webpack_require__(54507);
 function getUserAgentString(telemetryInfo) {
   const parts = [];
   for (const [key, value] of telemetryInfo) {
@@ -27802,7 +27802,7 @@ async function getUserAgentValue(prefix) {
 
 /***/ }),
 
-/***/ 31848:
+/***/ 27512:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __create = Object.create;
@@ -27862,7 +27862,7 @@ async function setPlatformSpecificData(map) {
 
 /***/ }),
 
-/***/ 91297:
+/***/ 21169:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -27920,7 +27920,7 @@ function wrapAbortSignalLike(abortSignalLike) {
 
 /***/ }),
 
-/***/ 20623:
+/***/ 32799:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -27928,15 +27928,15 @@ function wrapAbortSignalLike(abortSignalLike) {
 // Licensed under the MIT License.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createTracingClient = exports.useInstrumenter = void 0;
-var instrumenter_js_1 = __webpack_require__(48729);
+var instrumenter_js_1 = __webpack_require__(53929);
 Object.defineProperty(exports, "useInstrumenter", ({ enumerable: true, get: function () { return instrumenter_js_1.useInstrumenter; } }));
-var tracingClient_js_1 = __webpack_require__(93438);
+var tracingClient_js_1 = __webpack_require__(94990);
 Object.defineProperty(exports, "createTracingClient", ({ enumerable: true, get: function () { return tracingClient_js_1.createTracingClient; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 48729:
+/***/ 53929:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -27947,8 +27947,8 @@ exports.createDefaultTracingSpan = createDefaultTracingSpan;
 exports.createDefaultInstrumenter = createDefaultInstrumenter;
 exports.useInstrumenter = useInstrumenter;
 exports.getInstrumenter = getInstrumenter;
-const tracingContext_js_1 = __webpack_require__(79186);
-const state_1 = __webpack_require__(39437);
+const tracingContext_js_1 = __webpack_require__(72482);
+const state_1 = __webpack_require__(36349);
 function createDefaultTracingSpan() {
     return {
         end: () => {
@@ -28011,7 +28011,7 @@ function getInstrumenter() {
 
 /***/ }),
 
-/***/ 93438:
+/***/ 94990:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -28019,8 +28019,8 @@ function getInstrumenter() {
 // Licensed under the MIT License.
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createTracingClient = createTracingClient;
-const instrumenter_js_1 = __webpack_require__(48729);
-const tracingContext_js_1 = __webpack_require__(79186);
+const instrumenter_js_1 = __webpack_require__(53929);
+const tracingContext_js_1 = __webpack_require__(72482);
 /**
  * Creates a new tracing client.
  *
@@ -28098,7 +28098,7 @@ function createTracingClient(options) {
 
 /***/ }),
 
-/***/ 79186:
+/***/ 72482:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -28157,7 +28157,7 @@ exports.TracingContextImpl = TracingContextImpl;
 
 /***/ }),
 
-/***/ 95209:
+/***/ 11097:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -28204,7 +28204,7 @@ async function cancelablePromiseRace(abortablePromiseBuilders, options) {
 
 /***/ }),
 
-/***/ 63128:
+/***/ 36808:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -28229,7 +28229,7 @@ __export(createAbortablePromise_exports, {
   createAbortablePromise: () => createAbortablePromise
 });
 module.exports = __toCommonJS(createAbortablePromise_exports);
-var import_abort_controller = __webpack_require__(83134);
+var import_abort_controller = __webpack_require__(43374);
 function createAbortablePromise(buildPromise, options) {
   const { cleanupBeforeAbort, abortSignal, abortErrorMsg } = options ?? {};
   return new Promise((resolve, reject) => {
@@ -28271,7 +28271,7 @@ function createAbortablePromise(buildPromise, options) {
 
 /***/ }),
 
-/***/ 90636:
+/***/ 78588:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -28296,7 +28296,7 @@ __export(delay_exports, {
   delay: () => delay
 });
 module.exports = __toCommonJS(delay_exports);
-var import_createAbortablePromise = __webpack_require__(63128);
+var import_createAbortablePromise = __webpack_require__(36808);
 const StandardAbortMessage = "The delay was aborted.";
 function delay(timeInMs, options) {
   let token;
@@ -28319,7 +28319,7 @@ function delay(timeInMs, options) {
 
 /***/ }),
 
-/***/ 99945:
+/***/ 77913:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -28344,7 +28344,7 @@ __export(error_exports, {
   getErrorMessage: () => getErrorMessage
 });
 module.exports = __toCommonJS(error_exports);
-var import_util = __webpack_require__(95750);
+var import_util = __webpack_require__(69366);
 function getErrorMessage(e) {
   if ((0, import_util.isError)(e)) {
     return e.message;
@@ -28369,7 +28369,7 @@ function getErrorMessage(e) {
 
 /***/ }),
 
-/***/ 87779:
+/***/ 32787:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __create = Object.create;
@@ -28427,12 +28427,12 @@ __export(src_exports, {
   uint8ArrayToString: () => uint8ArrayToString
 });
 module.exports = __toCommonJS(src_exports);
-var tspRuntime = __toESM(__webpack_require__(95750));
-var import_aborterUtils = __webpack_require__(95209);
-var import_createAbortablePromise = __webpack_require__(63128);
-var import_delay = __webpack_require__(90636);
-var import_error = __webpack_require__(99945);
-var import_typeGuards = __webpack_require__(66277);
+var tspRuntime = __toESM(__webpack_require__(69366));
+var import_aborterUtils = __webpack_require__(11097);
+var import_createAbortablePromise = __webpack_require__(36808);
+var import_delay = __webpack_require__(78588);
+var import_error = __webpack_require__(77913);
+var import_typeGuards = __webpack_require__(27605);
 function calculateRetryDelay(retryAttempt, config) {
   return tspRuntime.calculateRetryDelay(retryAttempt, config);
 }
@@ -28475,7 +28475,7 @@ function stringToUint8Array(value, format) {
 
 /***/ }),
 
-/***/ 66277:
+/***/ 27605:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -28526,7 +28526,7 @@ function objectHasProperty(thing, property) {
 
 /***/ }),
 
-/***/ 26515:
+/***/ 89155:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -28554,7 +28554,7 @@ __export(src_exports, {
   setLogLevel: () => setLogLevel
 });
 module.exports = __toCommonJS(src_exports);
-var import_logger = __webpack_require__(82490);
+var import_logger = __webpack_require__(75434);
 const context = (0, import_logger.createLoggerContext)({
   logLevelEnvVarName: "AZURE_LOG_LEVEL",
   namespace: "azure"
@@ -28576,7 +28576,7 @@ function createClientLogger(namespace) {
 
 /***/ }),
 
-/***/ 99992:
+/***/ 53896:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -28614,7 +28614,7 @@ class AbortError extends Error {
 
 /***/ }),
 
-/***/ 36227:
+/***/ 787:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -28661,7 +28661,7 @@ function isApiKeyCredential(credential) {
 
 /***/ }),
 
-/***/ 71408:
+/***/ 72992:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -28707,7 +28707,7 @@ function apiVersionPolicy(options) {
 
 /***/ }),
 
-/***/ 88728:
+/***/ 14696:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -28733,14 +28733,14 @@ __export(clientHelpers_exports, {
   getCachedDefaultHttpsClient: () => getCachedDefaultHttpsClient
 });
 module.exports = __toCommonJS(clientHelpers_exports);
-var import_httpClient = __webpack_require__(69468);
-var import_createPipelineFromOptions = __webpack_require__(91810);
-var import_apiVersionPolicy = __webpack_require__(71408);
-var import_credentials = __webpack_require__(36227);
-var import_apiKeyAuthenticationPolicy = __webpack_require__(42095);
-var import_basicAuthenticationPolicy = __webpack_require__(15756);
-var import_bearerAuthenticationPolicy = __webpack_require__(89709);
-var import_oauth2AuthenticationPolicy = __webpack_require__(20219);
+var import_httpClient = __webpack_require__(59372);
+var import_createPipelineFromOptions = __webpack_require__(65842);
+var import_apiVersionPolicy = __webpack_require__(72992);
+var import_credentials = __webpack_require__(787);
+var import_apiKeyAuthenticationPolicy = __webpack_require__(63487);
+var import_basicAuthenticationPolicy = __webpack_require__(58012);
+var import_bearerAuthenticationPolicy = __webpack_require__(15005);
+var import_oauth2AuthenticationPolicy = __webpack_require__(52331);
 let cachedHttpClient;
 function createDefaultPipeline(options = {}) {
   const pipeline = (0, import_createPipelineFromOptions.createPipelineFromOptions)(options);
@@ -28780,7 +28780,7 @@ function getCachedDefaultHttpsClient() {
 
 /***/ }),
 
-/***/ 86191:
+/***/ 71935:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -28805,10 +28805,10 @@ __export(getClient_exports, {
   getClient: () => getClient
 });
 module.exports = __toCommonJS(getClient_exports);
-var import_clientHelpers = __webpack_require__(88728);
-var import_sendRequest = __webpack_require__(16311);
-var import_urlHelpers = __webpack_require__(37088);
-var import_env = __webpack_require__(41573);
+var import_clientHelpers = __webpack_require__(14696);
+var import_sendRequest = __webpack_require__(7719);
+var import_urlHelpers = __webpack_require__(33168);
+var import_env = __webpack_require__(59349);
 function getClient(endpoint, clientOptions = {}) {
   const pipeline = clientOptions.pipeline ?? (0, import_clientHelpers.createDefaultPipeline)(clientOptions);
   if (clientOptions.additionalPolicies?.length) {
@@ -28972,7 +28972,7 @@ function buildOperation(method, url, pipeline, options, allowInsecureConnection,
 
 /***/ }),
 
-/***/ 18240:
+/***/ 70960:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -28998,10 +28998,10 @@ __export(multipart_exports, {
   buildMultipartBody: () => buildMultipartBody
 });
 module.exports = __toCommonJS(multipart_exports);
-var import_restError = __webpack_require__(9758);
-var import_httpHeaders = __webpack_require__(4220);
-var import_bytesEncoding = __webpack_require__(82921);
-var import_typeGuards = __webpack_require__(48505);
+var import_restError = __webpack_require__(24942);
+var import_httpHeaders = __webpack_require__(26444);
+var import_bytesEncoding = __webpack_require__(6681);
+var import_typeGuards = __webpack_require__(57033);
 function getHeaderValue(descriptor, headerName) {
   if (descriptor.headers) {
     const actualHeaderName = Object.keys(descriptor.headers).find(
@@ -29110,7 +29110,7 @@ function buildMultipartBody(parts) {
 
 /***/ }),
 
-/***/ 19635:
+/***/ 40835:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -29154,7 +29154,7 @@ function operationOptionsToRequestParameters(options) {
 
 /***/ }),
 
-/***/ 97332:
+/***/ 40772:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -29179,8 +29179,8 @@ __export(restError_exports, {
   createRestError: () => createRestError
 });
 module.exports = __toCommonJS(restError_exports);
-var import_restError = __webpack_require__(9758);
-var import_httpHeaders = __webpack_require__(4220);
+var import_restError = __webpack_require__(24942);
+var import_httpHeaders = __webpack_require__(26444);
 function createRestError(messageOrResponse, response) {
   const resp = typeof messageOrResponse === "string" ? response : messageOrResponse;
   const internalError = resp.body?.error ?? resp.body;
@@ -29211,7 +29211,7 @@ function statusCodeToNumber(statusCode) {
 
 /***/ }),
 
-/***/ 16311:
+/***/ 7719:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -29237,12 +29237,12 @@ __export(sendRequest_exports, {
   sendRequest: () => sendRequest
 });
 module.exports = __toCommonJS(sendRequest_exports);
-var import_restError = __webpack_require__(9758);
-var import_httpHeaders = __webpack_require__(4220);
-var import_pipelineRequest = __webpack_require__(72305);
-var import_clientHelpers = __webpack_require__(88728);
-var import_typeGuards = __webpack_require__(48505);
-var import_multipart = __webpack_require__(18240);
+var import_restError = __webpack_require__(24942);
+var import_httpHeaders = __webpack_require__(26444);
+var import_pipelineRequest = __webpack_require__(30625);
+var import_clientHelpers = __webpack_require__(14696);
+var import_typeGuards = __webpack_require__(57033);
+var import_multipart = __webpack_require__(70960);
 async function sendRequest(method, url, pipeline, options = {}, customHttpClient) {
   const httpClient = customHttpClient ?? (0, import_clientHelpers.getCachedDefaultHttpsClient)();
   const request = buildPipelineRequest(method, url, options);
@@ -29409,7 +29409,7 @@ function createParseError(response, err) {
 
 /***/ }),
 
-/***/ 37088:
+/***/ 33168:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -29638,7 +29638,7 @@ function replaceAll(value, searchValue, replaceValue) {
 
 /***/ }),
 
-/***/ 31255:
+/***/ 46055:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -29673,7 +29673,7 @@ const DEFAULT_RETRY_POLICY_COUNT = 3;
 
 /***/ }),
 
-/***/ 91810:
+/***/ 65842:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -29698,13 +29698,13 @@ __export(createPipelineFromOptions_exports, {
   createPipelineFromOptions: () => createPipelineFromOptions
 });
 module.exports = __toCommonJS(createPipelineFromOptions_exports);
-var import_logPolicy = __webpack_require__(47129);
-var import_pipeline = __webpack_require__(22338);
-var import_userAgentPolicy = __webpack_require__(91691);
-var import_defaultRetryPolicy = __webpack_require__(32462);
-var import_formDataPolicy = __webpack_require__(14197);
-var import_policies = __webpack_require__(66316);
-var import_multipartPolicy = __webpack_require__(27427);
+var import_logPolicy = __webpack_require__(91465);
+var import_pipeline = __webpack_require__(56274);
+var import_userAgentPolicy = __webpack_require__(34203);
+var import_defaultRetryPolicy = __webpack_require__(25566);
+var import_formDataPolicy = __webpack_require__(25125);
+var import_policies = __webpack_require__(53948);
+var import_multipartPolicy = __webpack_require__(78771);
 function createPipelineFromOptions(options) {
   const pipeline = (0, import_pipeline.createEmptyPipeline)();
   (0, import_policies.addPlatformPolicies)(pipeline, options);
@@ -29722,7 +29722,7 @@ function createPipelineFromOptions(options) {
 
 /***/ }),
 
-/***/ 69468:
+/***/ 59372:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -29747,7 +29747,7 @@ __export(defaultHttpClient_exports, {
   createDefaultHttpClient: () => createDefaultHttpClient
 });
 module.exports = __toCommonJS(defaultHttpClient_exports);
-var import_nodeHttpClient = __webpack_require__(21167);
+var import_nodeHttpClient = __webpack_require__(28447);
 function createDefaultHttpClient() {
   return (0, import_nodeHttpClient.createNodeHttpClient)();
 }
@@ -29758,7 +29758,7 @@ function createDefaultHttpClient() {
 
 /***/ }),
 
-/***/ 41573:
+/***/ 59349:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __create = Object.create;
@@ -29822,7 +29822,7 @@ const isReactNative = false;
 
 /***/ }),
 
-/***/ 59182:
+/***/ 34526:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -29869,7 +29869,7 @@ function convertBodyToFormDataMap(body) {
 
 /***/ }),
 
-/***/ 4220:
+/***/ 26444:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -29985,7 +29985,7 @@ function createHttpHeaders(rawHeaders) {
 
 /***/ }),
 
-/***/ 41958:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -30025,17 +30025,17 @@ __export(src_exports, {
   uint8ArrayToString: () => import_bytesEncoding.uint8ArrayToString
 });
 module.exports = __toCommonJS(src_exports);
-var import_AbortError = __webpack_require__(99992);
-var import_logger = __webpack_require__(18459);
-var import_httpHeaders = __webpack_require__(4220);
-var import_pipelineRequest = __webpack_require__(72305);
-var import_pipeline = __webpack_require__(22338);
-var import_restError = __webpack_require__(9758);
-var import_bytesEncoding = __webpack_require__(82921);
-var import_httpClient = __webpack_require__(69468);
-var import_getClient = __webpack_require__(86191);
-var import_operationOptionHelpers = __webpack_require__(19635);
-var import_restError2 = __webpack_require__(97332);
+var import_AbortError = __webpack_require__(53896);
+var import_logger = __webpack_require__(25323);
+var import_httpHeaders = __webpack_require__(26444);
+var import_pipelineRequest = __webpack_require__(30625);
+var import_pipeline = __webpack_require__(56274);
+var import_restError = __webpack_require__(24942);
+var import_bytesEncoding = __webpack_require__(6681);
+var import_httpClient = __webpack_require__(59372);
+var import_getClient = __webpack_require__(71935);
+var import_operationOptionHelpers = __webpack_require__(40835);
+var import_restError2 = __webpack_require__(40772);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (0);
 //# sourceMappingURL=index.js.map
@@ -30043,7 +30043,7 @@ var import_restError2 = __webpack_require__(97332);
 
 /***/ }),
 
-/***/ 3644:
+/***/ 79884:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -30068,7 +30068,7 @@ __export(log_exports, {
   logger: () => logger
 });
 module.exports = __toCommonJS(log_exports);
-var import_logger = __webpack_require__(18459);
+var import_logger = __webpack_require__(25323);
 const logger = (0, import_logger.createClientLogger)("ts-http-runtime");
 // Annotate the CommonJS export names for ESM import in node:
 0 && (0);
@@ -30077,7 +30077,7 @@ const logger = (0, import_logger.createClientLogger)("ts-http-runtime");
 
 /***/ }),
 
-/***/ 36836:
+/***/ 89076:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -30102,8 +30102,8 @@ __export(debug_exports, {
   default: () => debug_default
 });
 module.exports = __toCommonJS(debug_exports);
-var import_log = __webpack_require__(38029);
-var import_env = __webpack_require__(41573);
+var import_log = __webpack_require__(92957);
+var import_env = __webpack_require__(59349);
 const debugEnvVariable = (0, import_env.getEnvironmentVariable)("DEBUG");
 let enabledString;
 let enabledNamespaces = [];
@@ -30268,7 +30268,7 @@ var debug_default = debugObj;
 
 /***/ }),
 
-/***/ 82490:
+/***/ 75434:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -30293,7 +30293,7 @@ __export(internal_exports, {
   createLoggerContext: () => import_logger.createLoggerContext
 });
 module.exports = __toCommonJS(internal_exports);
-var import_logger = __webpack_require__(18459);
+var import_logger = __webpack_require__(25323);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (0);
 //# sourceMappingURL=internal.js.map
@@ -30301,7 +30301,7 @@ var import_logger = __webpack_require__(18459);
 
 /***/ }),
 
-/***/ 38029:
+/***/ 92957:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __create = Object.create;
@@ -30349,7 +30349,7 @@ function log(message, ...args) {
 
 /***/ }),
 
-/***/ 18459:
+/***/ 25323:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __create = Object.create;
@@ -30388,8 +30388,8 @@ __export(logger_exports, {
   setLogLevel: () => setLogLevel
 });
 module.exports = __toCommonJS(logger_exports);
-var import_debug = __toESM(__webpack_require__(36836));
-var import_env = __webpack_require__(41573);
+var import_debug = __toESM(__webpack_require__(89076));
+var import_env = __webpack_require__(59349);
 const TYPESPEC_RUNTIME_LOG_LEVELS = ["verbose", "info", "warning", "error"];
 const levelMap = {
   verbose: 400,
@@ -30495,7 +30495,7 @@ function createClientLogger(namespace) {
 
 /***/ }),
 
-/***/ 21167:
+/***/ 28447:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __create = Object.create;
@@ -30536,14 +30536,14 @@ var import_node_https = __toESM(__webpack_require__(44708));
 var import_node_zlib = __toESM(__webpack_require__(38522));
 var import_node_stream = __webpack_require__(57075);
 var import_node_util = __webpack_require__(57975);
-var import_AbortError = __webpack_require__(99992);
-var import_httpHeaders = __webpack_require__(4220);
-var import_restError = __webpack_require__(9758);
-var import_log = __webpack_require__(3644);
-var import_sanitizer = __webpack_require__(7784);
-var import_requestBodyHeaders = __webpack_require__(75634);
-var import_nodeExpectContinue = __webpack_require__(96463);
-var import_responseBody = __webpack_require__(83008);
+var import_AbortError = __webpack_require__(53896);
+var import_httpHeaders = __webpack_require__(26444);
+var import_restError = __webpack_require__(24942);
+var import_log = __webpack_require__(79884);
+var import_sanitizer = __webpack_require__(70456);
+var import_requestBodyHeaders = __webpack_require__(65474);
+var import_nodeExpectContinue = __webpack_require__(40351);
+var import_responseBody = __webpack_require__(47472);
 const DEFAULT_TLS_SETTINGS = {};
 function isReadableStream(body) {
   return typeof body === "object" && body !== null && "pipe" in body && typeof body.pipe === "function";
@@ -31031,7 +31031,7 @@ function createNodeHttpClient() {
 
 /***/ }),
 
-/***/ 22338:
+/***/ 56274:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -31245,7 +31245,7 @@ function createEmptyPipeline() {
 
 /***/ }),
 
-/***/ 72305:
+/***/ 30625:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31270,8 +31270,8 @@ __export(pipelineRequest_exports, {
   createPipelineRequest: () => createPipelineRequest
 });
 module.exports = __toCommonJS(pipelineRequest_exports);
-var import_httpHeaders = __webpack_require__(4220);
-var import_uuid = __webpack_require__(5023);
+var import_httpHeaders = __webpack_require__(26444);
+var import_uuid = __webpack_require__(49135);
 class PipelineRequestImpl {
   url;
   method;
@@ -31324,7 +31324,7 @@ function createPipelineRequest(options) {
 
 /***/ }),
 
-/***/ 85366:
+/***/ 24934:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -31369,7 +31369,7 @@ function agentPolicy(agent) {
 
 /***/ }),
 
-/***/ 42095:
+/***/ 63487:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31395,7 +31395,7 @@ __export(apiKeyAuthenticationPolicy_exports, {
   apiKeyAuthenticationPolicyName: () => apiKeyAuthenticationPolicyName
 });
 module.exports = __toCommonJS(apiKeyAuthenticationPolicy_exports);
-var import_checkInsecureConnection = __webpack_require__(42302);
+var import_checkInsecureConnection = __webpack_require__(37166);
 const apiKeyAuthenticationPolicyName = "apiKeyAuthenticationPolicy";
 function apiKeyAuthenticationPolicy(options) {
   return {
@@ -31421,7 +31421,7 @@ function apiKeyAuthenticationPolicy(options) {
 
 /***/ }),
 
-/***/ 15756:
+/***/ 58012:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31447,8 +31447,8 @@ __export(basicAuthenticationPolicy_exports, {
   basicAuthenticationPolicyName: () => basicAuthenticationPolicyName
 });
 module.exports = __toCommonJS(basicAuthenticationPolicy_exports);
-var import_bytesEncoding = __webpack_require__(82921);
-var import_checkInsecureConnection = __webpack_require__(42302);
+var import_bytesEncoding = __webpack_require__(6681);
+var import_checkInsecureConnection = __webpack_require__(37166);
 const basicAuthenticationPolicyName = "bearerAuthenticationPolicy";
 function basicAuthenticationPolicy(options) {
   return {
@@ -31478,7 +31478,7 @@ function basicAuthenticationPolicy(options) {
 
 /***/ }),
 
-/***/ 89709:
+/***/ 15005:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31504,7 +31504,7 @@ __export(bearerAuthenticationPolicy_exports, {
   bearerAuthenticationPolicyName: () => bearerAuthenticationPolicyName
 });
 module.exports = __toCommonJS(bearerAuthenticationPolicy_exports);
-var import_checkInsecureConnection = __webpack_require__(42302);
+var import_checkInsecureConnection = __webpack_require__(37166);
 const bearerAuthenticationPolicyName = "bearerAuthenticationPolicy";
 function bearerAuthenticationPolicy(options) {
   return {
@@ -31532,7 +31532,7 @@ function bearerAuthenticationPolicy(options) {
 
 /***/ }),
 
-/***/ 42302:
+/***/ 37166:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31557,8 +31557,8 @@ __export(checkInsecureConnection_exports, {
   ensureSecureConnection: () => ensureSecureConnection
 });
 module.exports = __toCommonJS(checkInsecureConnection_exports);
-var import_log = __webpack_require__(3644);
-var import_env = __webpack_require__(41573);
+var import_log = __webpack_require__(79884);
+var import_env = __webpack_require__(59349);
 let insecureConnectionWarningEmmitted = false;
 function allowInsecureConnection(request, options) {
   if (options.allowInsecureConnection && request.allowInsecureConnection) {
@@ -31595,7 +31595,7 @@ function ensureSecureConnection(request, options) {
 
 /***/ }),
 
-/***/ 20219:
+/***/ 52331:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31621,7 +31621,7 @@ __export(oauth2AuthenticationPolicy_exports, {
   oauth2AuthenticationPolicyName: () => oauth2AuthenticationPolicyName
 });
 module.exports = __toCommonJS(oauth2AuthenticationPolicy_exports);
-var import_checkInsecureConnection = __webpack_require__(42302);
+var import_checkInsecureConnection = __webpack_require__(37166);
 const oauth2AuthenticationPolicyName = "oauth2AuthenticationPolicy";
 function oauth2AuthenticationPolicy(options) {
   return {
@@ -31647,7 +31647,7 @@ function oauth2AuthenticationPolicy(options) {
 
 /***/ }),
 
-/***/ 35035:
+/***/ 72587:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -31692,7 +31692,7 @@ function decompressResponsePolicy() {
 
 /***/ }),
 
-/***/ 32462:
+/***/ 25566:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31718,10 +31718,10 @@ __export(defaultRetryPolicy_exports, {
   defaultRetryPolicyName: () => defaultRetryPolicyName
 });
 module.exports = __toCommonJS(defaultRetryPolicy_exports);
-var import_exponentialRetryStrategy = __webpack_require__(98102);
-var import_throttlingRetryStrategy = __webpack_require__(21112);
-var import_retryPolicy = __webpack_require__(43345);
-var import_constants = __webpack_require__(31255);
+var import_exponentialRetryStrategy = __webpack_require__(39142);
+var import_throttlingRetryStrategy = __webpack_require__(23272);
+var import_retryPolicy = __webpack_require__(9473);
+var import_constants = __webpack_require__(46055);
 const defaultRetryPolicyName = "defaultRetryPolicy";
 function defaultRetryPolicy(options = {}) {
   return {
@@ -31738,7 +31738,7 @@ function defaultRetryPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 74656:
+/***/ 53808:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31764,9 +31764,9 @@ __export(exponentialRetryPolicy_exports, {
   exponentialRetryPolicyName: () => exponentialRetryPolicyName
 });
 module.exports = __toCommonJS(exponentialRetryPolicy_exports);
-var import_exponentialRetryStrategy = __webpack_require__(98102);
-var import_retryPolicy = __webpack_require__(43345);
-var import_constants = __webpack_require__(31255);
+var import_exponentialRetryStrategy = __webpack_require__(39142);
+var import_retryPolicy = __webpack_require__(9473);
+var import_constants = __webpack_require__(46055);
 const exponentialRetryPolicyName = "exponentialRetryPolicy";
 function exponentialRetryPolicy(options = {}) {
   return (0, import_retryPolicy.retryPolicy)(
@@ -31788,7 +31788,7 @@ function exponentialRetryPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 14197:
+/***/ 25125:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31814,9 +31814,9 @@ __export(formDataPolicy_exports, {
   formDataPolicyName: () => formDataPolicyName
 });
 module.exports = __toCommonJS(formDataPolicy_exports);
-var import_bytesEncoding = __webpack_require__(82921);
-var import_formData = __webpack_require__(59182);
-var import_httpHeaders = __webpack_require__(4220);
+var import_bytesEncoding = __webpack_require__(6681);
+var import_formData = __webpack_require__(34526);
+var import_httpHeaders = __webpack_require__(26444);
 const formDataPolicyName = "formDataPolicy";
 function formDataPolicy() {
   return {
@@ -31897,7 +31897,7 @@ async function prepareFormData(formData, request) {
 
 /***/ }),
 
-/***/ 44960:
+/***/ 73840:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31949,20 +31949,20 @@ __export(internal_exports, {
   userAgentPolicyName: () => import_userAgentPolicy.userAgentPolicyName
 });
 module.exports = __toCommonJS(internal_exports);
-var import_agentPolicy = __webpack_require__(85366);
-var import_decompress = __webpack_require__(35035);
-var import_defaultRetryPolicy = __webpack_require__(32462);
-var import_exponentialRetryPolicy = __webpack_require__(74656);
-var import_retryPolicy = __webpack_require__(43345);
-var import_systemErrorRetryPolicy = __webpack_require__(92418);
-var import_throttlingRetryPolicy = __webpack_require__(24728);
-var import_formDataPolicy = __webpack_require__(14197);
-var import_logPolicy = __webpack_require__(47129);
-var import_multipartPolicy = __webpack_require__(27427);
-var import_proxy = __webpack_require__(80067);
-var import_redirectPolicy = __webpack_require__(92187);
-var import_tlsPolicy = __webpack_require__(96690);
-var import_userAgentPolicy = __webpack_require__(91691);
+var import_agentPolicy = __webpack_require__(24934);
+var import_decompress = __webpack_require__(72587);
+var import_defaultRetryPolicy = __webpack_require__(25566);
+var import_exponentialRetryPolicy = __webpack_require__(53808);
+var import_retryPolicy = __webpack_require__(9473);
+var import_systemErrorRetryPolicy = __webpack_require__(10898);
+var import_throttlingRetryPolicy = __webpack_require__(50120);
+var import_formDataPolicy = __webpack_require__(25125);
+var import_logPolicy = __webpack_require__(91465);
+var import_multipartPolicy = __webpack_require__(78771);
+var import_proxy = __webpack_require__(28307);
+var import_redirectPolicy = __webpack_require__(32875);
+var import_tlsPolicy = __webpack_require__(52962);
+var import_userAgentPolicy = __webpack_require__(34203);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (0);
 //# sourceMappingURL=internal.js.map
@@ -31970,7 +31970,7 @@ var import_userAgentPolicy = __webpack_require__(91691);
 
 /***/ }),
 
-/***/ 47129:
+/***/ 91465:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -31996,8 +31996,8 @@ __export(logPolicy_exports, {
   logPolicyName: () => logPolicyName
 });
 module.exports = __toCommonJS(logPolicy_exports);
-var import_log = __webpack_require__(3644);
-var import_sanitizer = __webpack_require__(7784);
+var import_log = __webpack_require__(79884);
+var import_sanitizer = __webpack_require__(70456);
 const logPolicyName = "logPolicy";
 function logPolicy(options = {}) {
   const logger = options.logger ?? import_log.logger.info;
@@ -32026,7 +32026,7 @@ function logPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 27427:
+/***/ 78771:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32052,10 +32052,10 @@ __export(multipartPolicy_exports, {
   multipartPolicyName: () => multipartPolicyName
 });
 module.exports = __toCommonJS(multipartPolicy_exports);
-var import_bytesEncoding = __webpack_require__(82921);
-var import_typeGuards = __webpack_require__(48505);
-var import_uuid = __webpack_require__(5023);
-var import_concat = __webpack_require__(20547);
+var import_bytesEncoding = __webpack_require__(6681);
+var import_typeGuards = __webpack_require__(57033);
+var import_uuid = __webpack_require__(49135);
+var import_concat = __webpack_require__(10355);
 function generateBoundary() {
   return `----AzSDKFormBoundary${(0, import_uuid.randomUUID)()}`;
 }
@@ -32164,7 +32164,7 @@ function multipartPolicy() {
 
 /***/ }),
 
-/***/ 66316:
+/***/ 53948:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32189,11 +32189,11 @@ __export(platformPolicies_exports, {
   addPlatformPolicies: () => addPlatformPolicies
 });
 module.exports = __toCommonJS(platformPolicies_exports);
-var import_agentPolicy = __webpack_require__(85366);
-var import_tlsPolicy = __webpack_require__(96690);
-var import_proxy = __webpack_require__(80067);
-var import_decompress = __webpack_require__(35035);
-var import_redirectPolicy = __webpack_require__(92187);
+var import_agentPolicy = __webpack_require__(24934);
+var import_tlsPolicy = __webpack_require__(52962);
+var import_proxy = __webpack_require__(28307);
+var import_decompress = __webpack_require__(72587);
+var import_redirectPolicy = __webpack_require__(32875);
 function addPlatformPolicies(pipeline, options) {
   if (options.agent) {
     pipeline.addPolicy((0, import_agentPolicy.agentPolicy)(options.agent));
@@ -32212,7 +32212,7 @@ function addPlatformPolicies(pipeline, options) {
 
 /***/ }),
 
-/***/ 80067:
+/***/ 28307:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32241,9 +32241,9 @@ __export(proxyPolicy_exports, {
   proxyPolicyName: () => proxyPolicyName
 });
 module.exports = __toCommonJS(proxyPolicy_exports);
-var import_https_proxy_agent = __webpack_require__(3669);
-var import_http_proxy_agent = __webpack_require__(81970);
-var import_log = __webpack_require__(3644);
+var import_https_proxy_agent = __webpack_require__(94245);
+var import_http_proxy_agent = __webpack_require__(31778);
+var import_log = __webpack_require__(79884);
 const HTTPS_PROXY = "HTTPS_PROXY";
 const HTTP_PROXY = "HTTP_PROXY";
 const ALL_PROXY = "ALL_PROXY";
@@ -32398,7 +32398,7 @@ function proxyPolicy(proxySettings, options) {
 
 /***/ }),
 
-/***/ 92187:
+/***/ 32875:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32424,9 +32424,9 @@ __export(redirectPolicy_exports, {
   redirectPolicyName: () => redirectPolicyName
 });
 module.exports = __toCommonJS(redirectPolicy_exports);
-var import_log = __webpack_require__(3644);
-var import_responseBody = __webpack_require__(83008);
-var import_requestBodyHeaders = __webpack_require__(75634);
+var import_log = __webpack_require__(79884);
+var import_responseBody = __webpack_require__(47472);
+var import_requestBodyHeaders = __webpack_require__(65474);
 const redirectPolicyName = "redirectPolicy";
 const allowedRedirect = ["GET", "HEAD"];
 function redirectPolicy(options = {}) {
@@ -32476,7 +32476,7 @@ async function handleRedirect(next, response, maxRetries, allowCrossOriginRedire
 
 /***/ }),
 
-/***/ 43345:
+/***/ 9473:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32501,12 +32501,12 @@ __export(retryPolicy_exports, {
   retryPolicy: () => retryPolicy
 });
 module.exports = __toCommonJS(retryPolicy_exports);
-var import_helpers = __webpack_require__(77566);
-var import_restError = __webpack_require__(9758);
-var import_AbortError = __webpack_require__(99992);
-var import_logger = __webpack_require__(18459);
-var import_constants = __webpack_require__(31255);
-var import_responseBody = __webpack_require__(83008);
+var import_helpers = __webpack_require__(40430);
+var import_restError = __webpack_require__(24942);
+var import_AbortError = __webpack_require__(53896);
+var import_logger = __webpack_require__(25323);
+var import_constants = __webpack_require__(46055);
+var import_responseBody = __webpack_require__(47472);
 const retryPolicyLogger = (0, import_logger.createClientLogger)("ts-http-runtime retryPolicy");
 const retryPolicyName = "retryPolicy";
 function retryPolicy(strategies, options = { maxRetries: import_constants.DEFAULT_RETRY_POLICY_COUNT }) {
@@ -32614,7 +32614,7 @@ function retryPolicy(strategies, options = { maxRetries: import_constants.DEFAUL
 
 /***/ }),
 
-/***/ 92418:
+/***/ 10898:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32640,9 +32640,9 @@ __export(systemErrorRetryPolicy_exports, {
   systemErrorRetryPolicyName: () => systemErrorRetryPolicyName
 });
 module.exports = __toCommonJS(systemErrorRetryPolicy_exports);
-var import_exponentialRetryStrategy = __webpack_require__(98102);
-var import_retryPolicy = __webpack_require__(43345);
-var import_constants = __webpack_require__(31255);
+var import_exponentialRetryStrategy = __webpack_require__(39142);
+var import_retryPolicy = __webpack_require__(9473);
+var import_constants = __webpack_require__(46055);
 const systemErrorRetryPolicyName = "systemErrorRetryPolicy";
 function systemErrorRetryPolicy(options = {}) {
   return {
@@ -32667,7 +32667,7 @@ function systemErrorRetryPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 24728:
+/***/ 50120:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32693,9 +32693,9 @@ __export(throttlingRetryPolicy_exports, {
   throttlingRetryPolicyName: () => throttlingRetryPolicyName
 });
 module.exports = __toCommonJS(throttlingRetryPolicy_exports);
-var import_throttlingRetryStrategy = __webpack_require__(21112);
-var import_retryPolicy = __webpack_require__(43345);
-var import_constants = __webpack_require__(31255);
+var import_throttlingRetryStrategy = __webpack_require__(23272);
+var import_retryPolicy = __webpack_require__(9473);
+var import_constants = __webpack_require__(46055);
 const throttlingRetryPolicyName = "throttlingRetryPolicy";
 function throttlingRetryPolicy(options = {}) {
   return {
@@ -32712,7 +32712,7 @@ function throttlingRetryPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 96690:
+/***/ 52962:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -32757,7 +32757,7 @@ function tlsPolicy(tlsSettings) {
 
 /***/ }),
 
-/***/ 91691:
+/***/ 34203:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32783,7 +32783,7 @@ __export(userAgentPolicy_exports, {
   userAgentPolicyName: () => userAgentPolicyName
 });
 module.exports = __toCommonJS(userAgentPolicy_exports);
-var import_userAgent = __webpack_require__(62731);
+var import_userAgent = __webpack_require__(75355);
 const UserAgentHeaderName = (0, import_userAgent.getUserAgentHeaderName)();
 const userAgentPolicyName = "userAgentPolicy";
 function userAgentPolicy(options = {}) {
@@ -32805,7 +32805,7 @@ function userAgentPolicy(options = {}) {
 
 /***/ }),
 
-/***/ 9758:
+/***/ 24942:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32831,9 +32831,9 @@ __export(restError_exports, {
   isRestError: () => isRestError
 });
 module.exports = __toCommonJS(restError_exports);
-var import_error = __webpack_require__(52573);
-var import_inspect = __webpack_require__(37639);
-var import_sanitizer = __webpack_require__(7784);
+var import_error = __webpack_require__(14733);
+var import_inspect = __webpack_require__(53207);
+var import_sanitizer = __webpack_require__(70456);
 const errorSanitizer = new import_sanitizer.Sanitizer();
 class RestError extends Error {
   /**
@@ -32907,7 +32907,7 @@ function isRestError(e) {
 
 /***/ }),
 
-/***/ 98102:
+/***/ 39142:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -32934,8 +32934,8 @@ __export(exponentialRetryStrategy_exports, {
   isSystemError: () => isSystemError
 });
 module.exports = __toCommonJS(exponentialRetryStrategy_exports);
-var import_delay = __webpack_require__(66776);
-var import_throttlingRetryStrategy = __webpack_require__(21112);
+var import_delay = __webpack_require__(56936);
+var import_throttlingRetryStrategy = __webpack_require__(23272);
 const DEFAULT_CLIENT_RETRY_INTERVAL = 1e3;
 const DEFAULT_CLIENT_MAX_RETRY_INTERVAL = 1e3 * 64;
 function exponentialRetryStrategy(options = {}) {
@@ -32980,7 +32980,7 @@ function isSystemError(err) {
 
 /***/ }),
 
-/***/ 21112:
+/***/ 23272:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33006,7 +33006,7 @@ __export(throttlingRetryStrategy_exports, {
   throttlingRetryStrategy: () => throttlingRetryStrategy
 });
 module.exports = __toCommonJS(throttlingRetryStrategy_exports);
-var import_helpers = __webpack_require__(77566);
+var import_helpers = __webpack_require__(40430);
 const RetryAfterHeader = "Retry-After";
 const AllRetryAfterHeaders = ["retry-after-ms", "x-ms-retry-after-ms", RetryAfterHeader];
 function getRetryAfterInMs(response) {
@@ -33052,7 +33052,7 @@ function throttlingRetryStrategy() {
 
 /***/ }),
 
-/***/ 82921:
+/***/ 6681:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -33091,7 +33091,7 @@ function stringToUint8Array(value, format) {
 
 /***/ }),
 
-/***/ 20547:
+/***/ 10355:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33117,7 +33117,7 @@ __export(concat_exports, {
 });
 module.exports = __toCommonJS(concat_exports);
 var import_stream = __webpack_require__(2203);
-var import_typeGuards = __webpack_require__(48505);
+var import_typeGuards = __webpack_require__(57033);
 async function* streamAsyncIterator() {
   const reader = this.getReader();
   try {
@@ -33178,7 +33178,7 @@ async function concat(sources) {
 
 /***/ }),
 
-/***/ 66776:
+/***/ 56936:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33203,7 +33203,7 @@ __export(delay_exports, {
   calculateRetryDelay: () => calculateRetryDelay
 });
 module.exports = __toCommonJS(delay_exports);
-var import_random = __webpack_require__(78640);
+var import_random = __webpack_require__(41632);
 function calculateRetryDelay(retryAttempt, config) {
   const exponentialDelay = config.retryDelayInMs * Math.pow(2, retryAttempt);
   const clampedDelay = Math.min(config.maxRetryDelayInMs, exponentialDelay);
@@ -33217,7 +33217,7 @@ function calculateRetryDelay(retryAttempt, config) {
 
 /***/ }),
 
-/***/ 52573:
+/***/ 14733:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33242,7 +33242,7 @@ __export(error_exports, {
   isError: () => isError
 });
 module.exports = __toCommonJS(error_exports);
-var import_object = __webpack_require__(53632);
+var import_object = __webpack_require__(33872);
 function isError(e) {
   if ((0, import_object.isObject)(e)) {
     const hasName = typeof e.name === "string";
@@ -33258,7 +33258,7 @@ function isError(e) {
 
 /***/ }),
 
-/***/ 77566:
+/***/ 40430:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33284,7 +33284,7 @@ __export(helpers_exports, {
   parseHeaderValueAsNumber: () => parseHeaderValueAsNumber
 });
 module.exports = __toCommonJS(helpers_exports);
-var import_AbortError = __webpack_require__(99992);
+var import_AbortError = __webpack_require__(53896);
 const StandardAbortMessage = "The operation was aborted.";
 function delay(delayInMs, value, options) {
   return new Promise((resolve, reject) => {
@@ -33333,7 +33333,7 @@ function parseHeaderValueAsNumber(response, headerName) {
 
 /***/ }),
 
-/***/ 37639:
+/***/ 53207:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33367,7 +33367,7 @@ const custom = import_node_util.inspect.custom;
 
 /***/ }),
 
-/***/ 95750:
+/***/ 69366:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33411,16 +33411,16 @@ __export(internal_exports, {
   uint8ArrayToString: () => import_bytesEncoding.uint8ArrayToString
 });
 module.exports = __toCommonJS(internal_exports);
-var import_delay = __webpack_require__(66776);
-var import_random = __webpack_require__(78640);
-var import_object = __webpack_require__(53632);
-var import_error = __webpack_require__(52573);
-var import_sha256 = __webpack_require__(2016);
-var import_uuid = __webpack_require__(5023);
-var import_env = __webpack_require__(41573);
-var import_bytesEncoding = __webpack_require__(82921);
-var import_sanitizer = __webpack_require__(7784);
-var import_responseBody = __webpack_require__(83008);
+var import_delay = __webpack_require__(56936);
+var import_random = __webpack_require__(41632);
+var import_object = __webpack_require__(33872);
+var import_error = __webpack_require__(14733);
+var import_sha256 = __webpack_require__(25648);
+var import_uuid = __webpack_require__(49135);
+var import_env = __webpack_require__(59349);
+var import_bytesEncoding = __webpack_require__(6681);
+var import_sanitizer = __webpack_require__(70456);
+var import_responseBody = __webpack_require__(47472);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (0);
 //# sourceMappingURL=internal.js.map
@@ -33428,7 +33428,7 @@ var import_responseBody = __webpack_require__(83008);
 
 /***/ }),
 
-/***/ 96463:
+/***/ 40351:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33456,7 +33456,7 @@ __export(nodeExpectContinue_exports, {
   hasExpectContinue: () => hasExpectContinue
 });
 module.exports = __toCommonJS(nodeExpectContinue_exports);
-var import_requestBodyHeaders = __webpack_require__(75634);
+var import_requestBodyHeaders = __webpack_require__(65474);
 const EXPECT_CONTINUE_TIMEOUT_IN_MS = 1e3;
 function getHeaderValues(headers, name) {
   if (Array.isArray(headers)) {
@@ -33646,7 +33646,7 @@ function createExpectContinueRequest(options) {
 
 /***/ }),
 
-/***/ 53632:
+/***/ 33872:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -33681,7 +33681,7 @@ function isObject(input) {
 
 /***/ }),
 
-/***/ 78640:
+/***/ 41632:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -33719,7 +33719,7 @@ function getRandomIntegerInclusive(min, max) {
 
 /***/ }),
 
-/***/ 75634:
+/***/ 65474:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -33833,7 +33833,7 @@ function removeRequestBodyHeaders(request) {
 
 /***/ }),
 
-/***/ 83008:
+/***/ 47472:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -33865,7 +33865,7 @@ __export(responseBody_exports, {
   setResponseBodySource: () => setResponseBodySource
 });
 module.exports = __toCommonJS(responseBody_exports);
-var import_log = __webpack_require__(3644);
+var import_log = __webpack_require__(79884);
 const responseBodySources = /* @__PURE__ */ new WeakMap();
 const responseBodyDisposers = /* @__PURE__ */ new WeakMap();
 const requestCompletions = /* @__PURE__ */ new WeakMap();
@@ -33985,7 +33985,7 @@ async function disposeResponseBody(response) {
 
 /***/ }),
 
-/***/ 7784:
+/***/ 70456:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -34010,7 +34010,7 @@ __export(sanitizer_exports, {
   Sanitizer: () => Sanitizer
 });
 module.exports = __toCommonJS(sanitizer_exports);
-var import_object = __webpack_require__(53632);
+var import_object = __webpack_require__(33872);
 const RedactedString = "REDACTED";
 const defaultAllowedHeaderNames = [
   "x-ms-client-request-id",
@@ -34160,7 +34160,7 @@ class Sanitizer {
 
 /***/ }),
 
-/***/ 2016:
+/***/ 25648:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -34201,7 +34201,7 @@ async function computeSha256Hash(content, encoding) {
 
 /***/ }),
 
-/***/ 72250:
+/***/ 75562:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -34241,7 +34241,7 @@ function isWebReadableStream(x) {
 
 /***/ }),
 
-/***/ 48505:
+/***/ 57033:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -34270,7 +34270,7 @@ __export(typeGuards_exports, {
   isWebReadableStream: () => import_typeGuards.isWebReadableStream
 });
 module.exports = __toCommonJS(typeGuards_exports);
-var import_typeGuards = __webpack_require__(72250);
+var import_typeGuards = __webpack_require__(75562);
 function isBinaryBody(body) {
   return body !== void 0 && (body instanceof Uint8Array || isReadableStream(body) || typeof body === "function" || body instanceof Blob);
 }
@@ -34287,7 +34287,7 @@ function isBlob(x) {
 
 /***/ }),
 
-/***/ 62731:
+/***/ 75355:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __defProp = Object.defineProperty;
@@ -34314,8 +34314,8 @@ __export(userAgent_exports, {
   setPlatformSpecificData: () => import_userAgent.setPlatformSpecificData
 });
 module.exports = __toCommonJS(userAgent_exports);
-var import_userAgent = __webpack_require__(83196);
-var import_constants = __webpack_require__(31255);
+var import_userAgent = __webpack_require__(7404);
+var import_constants = __webpack_require__(46055);
 function getUserAgentString(telemetryInfo) {
   const parts = [];
   for (const [key, value] of telemetryInfo) {
@@ -34342,7 +34342,7 @@ async function getUserAgentValue(prefix) {
 
 /***/ }),
 
-/***/ 83196:
+/***/ 7404:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var __create = Object.create;
@@ -34402,7 +34402,7 @@ async function setPlatformSpecificData(map) {
 
 /***/ }),
 
-/***/ 5023:
+/***/ 49135:
 /***/ ((module) => {
 
 var __defProp = Object.defineProperty;
@@ -34437,7 +34437,7 @@ function randomUUID() {
 
 /***/ }),
 
-/***/ 68485:
+/***/ 3989:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -34448,7 +34448,7 @@ __webpack_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: AzureClouds, KnownAuthenticationType, KnownAzureStorageProtocol, KnownBasicAuthName, KnownBuildStatus, KnownCheckNameResourceTypes, KnownCreatedByType, KnownCustomDomainStatus, KnownDaprLogLevel, KnownDatabaseType, KnownDefaultAction, KnownDeploymentBuildStatus, KnownEnterpriseGradeCdnStatus, KnownFtpsState, KnownFunctionsDeploymentStorageType, KnownInAvailabilityReasonType, KnownInstallScriptType, KnownIpFilterTag, KnownKeyType, KnownKind, KnownLoadBalancingMode, KnownOpenAuthenticationProviderType, KnownParameterType, KnownProviderOsTypeSelected, KnownProviderStackOsType, KnownPublishingProfileFormat, KnownRecurrenceFrequency, KnownRegistryAdapterType, KnownResourceScopeType, KnownRouteType, KnownRuntimeName, KnownScmType, KnownSiteUpdateStrategyType, KnownSkuName, KnownStorageMountType, KnownSupportedTlsVersions, KnownTlsCipherSuites, KnownTriggerTypes, KnownUpgradeAvailability, KnownUpgradePreference, KnownValidateResourceTypes, KnownVersions, KnownWorkflowProvisioningState, KnownWorkflowSkuName, KnownWorkflowState, KnownWorkflowStatus, KnownWorkflowTriggerProvisioningState, RestError, isRestError, restorePoller
 
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/static-helpers/cloudSettingHelpers.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/static-helpers/cloudSettingHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -34487,7 +34487,7 @@ function getArmEndpoint(cloudSetting) {
     }
 }
 //# sourceMappingURL=cloudSettingHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/static-helpers/serialization/check-prop-undefined.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/static-helpers/serialization/check-prop-undefined.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -34505,9 +34505,9 @@ function areAllPropsUndefined(item, properties) {
     return true;
 }
 //# sourceMappingURL=check-prop-undefined.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
-var esm = __webpack_require__(89105);
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/models/models.js
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-util/dist/esm/index.js + 4 modules
+var esm = __webpack_require__(59137);
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/models/models.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -48283,9 +48283,9 @@ function _workflowPropertiesSerializer(item) {
     };
 }
 //# sourceMappingURL=models.js.map
-// EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/index.js + 21 modules
-var dist_esm = __webpack_require__(44449);
-;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/restError.js
+// EXTERNAL MODULE: ../main/node_modules/@typespec/ts-http-runtime/dist/esm/index.js + 21 modules
+var dist_esm = __webpack_require__(98865);
+;// CONCATENATED MODULE: ../main/node_modules/@azure-rest/core-client/dist/esm/restError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -48298,11 +48298,11 @@ function createRestError(messageOrResponse, response) {
     }
 }
 //# sourceMappingURL=restError.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 38 modules
-var core_rest_pipeline_dist_esm = __webpack_require__(20690);
-// EXTERNAL MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js + 4 modules
-var core_auth_dist_esm = __webpack_require__(98365);
-;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/apiVersionPolicy.js
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 38 modules
+var core_rest_pipeline_dist_esm = __webpack_require__(69602);
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-auth/dist/esm/index.js + 4 modules
+var core_auth_dist_esm = __webpack_require__(42733);
+;// CONCATENATED MODULE: ../main/node_modules/@azure-rest/core-client/dist/esm/apiVersionPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const apiVersionPolicyName = "ApiVersionPolicy";
@@ -48326,7 +48326,7 @@ function apiVersionPolicy(options) {
     };
 }
 //# sourceMappingURL=apiVersionPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/keyCredentialAuthenticationPolicy.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure-rest/core-client/dist/esm/keyCredentialAuthenticationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -48343,7 +48343,7 @@ function keyCredentialAuthenticationPolicy(credential, apiKeyHeaderName) {
     };
 }
 //# sourceMappingURL=keyCredentialAuthenticationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/clientHelpers.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure-rest/core-client/dist/esm/clientHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -48389,7 +48389,7 @@ function isKeyCredential(credential) {
         typeof credential.key === "string");
 }
 //# sourceMappingURL=clientHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/operationOptionHelpers.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure-rest/core-client/dist/esm/operationOptionHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -48417,7 +48417,7 @@ function mergeHeaders(...headerSets) {
     return Object.fromEntries(headers);
 }
 //# sourceMappingURL=operationOptionHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/getClient.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure-rest/core-client/dist/esm/getClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -48490,7 +48490,7 @@ function isCredential(param) {
     return (0,core_auth_dist_esm/* isKeyCredential */.NO)(param) || (0,core_auth_dist_esm/* isTokenCredential */.Zp)(param);
 }
 //# sourceMappingURL=getClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure-rest/core-client/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -48503,7 +48503,7 @@ function isCredential(param) {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/static-helpers/pagingHelpers.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/static-helpers/pagingHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -48647,7 +48647,7 @@ function addApiVersionToUrl(url, apiVersion) {
     return url;
 }
 //# sourceMappingURL=pagingHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/static-helpers/urlTemplate.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/static-helpers/urlTemplate.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 // ---------------------
@@ -48848,7 +48848,7 @@ function normalizeUnreserved(uri) {
     });
 }
 //# sourceMappingURL=urlTemplate.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -49378,15 +49378,15 @@ async function validateMove(context, resourceGroupName, moveResourceEnvelope, op
     return _validateMoveDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/logger/dist/esm/index.js + 1 modules
-var logger_dist_esm = __webpack_require__(7567);
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/logger.js
+// EXTERNAL MODULE: ../main/node_modules/@azure/logger/dist/esm/index.js + 1 modules
+var logger_dist_esm = __webpack_require__(127);
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/logger.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 const logger = (0,logger_dist_esm/* createClientLogger */.KV)("arm-appservice");
 //# sourceMappingURL=logger.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/webSiteManagementContext.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/webSiteManagementContext.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -49412,13 +49412,13 @@ function createWebSiteManagement(credential, subscriptionId, options = {}) {
     return { ...clientContext, apiVersion, subscriptionId };
 }
 //# sourceMappingURL=webSiteManagementContext.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/logger.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-lro/dist/esm/logger.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -49428,7 +49428,7 @@ function createWebSiteManagement(credential, subscriptionId, options = {}) {
  */
 const logger_logger = (0,logger_dist_esm/* createClientLogger */.KV)("core-lro");
 //# sourceMappingURL=logger.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/poller/constants.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-lro/dist/esm/poller/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -49448,7 +49448,7 @@ const MAX_POLLING_INTERVAL_IN_MS = 2147483647;
  */
 const terminalStates = ["succeeded", "canceled", "failed"];
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/poller/operation.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-lro/dist/esm/poller/operation.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -49625,7 +49625,7 @@ async function operation_pollOperation(inputs) {
     }
 }
 //# sourceMappingURL=operation.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/http/operation.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-lro/dist/esm/http/operation.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -49883,7 +49883,7 @@ async function pollHttpOperation(inputs) {
     });
 }
 //# sourceMappingURL=operation.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/poller/poller.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-lro/dist/esm/poller/poller.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -50096,7 +50096,7 @@ function buildCreatePoller(inputs) {
     };
 }
 //# sourceMappingURL=poller.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/http/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-lro/dist/esm/http/utils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -50141,7 +50141,7 @@ function rewriteUrl({ url, baseUrl, }) {
     return rewrittenUrl.toString();
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/http/poller.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-lro/dist/esm/http/poller.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -50189,13 +50189,13 @@ function createHttpPoller(lro, options) {
     });
 }
 //# sourceMappingURL=poller.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-lro/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/static-helpers/pollingHelpers.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/static-helpers/pollingHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -50291,7 +50291,7 @@ function pollingHelpers_addApiVersionToUrl(url, apiVersion) {
     return url;
 }
 //# sourceMappingURL=pollingHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/appServiceEnvironments/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/appServiceEnvironments/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -51763,7 +51763,7 @@ async function getWorkerPool(context, resourceGroupName, name, workerPoolName, o
     return _getWorkerPoolDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/static-helpers/simplePollerHelpers.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/static-helpers/simplePollerHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -51808,7 +51808,7 @@ function getSimplePoller(poller) {
     return simplePoller;
 }
 //# sourceMappingURL=simplePollerHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/appServiceEnvironments/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/appServiceEnvironments/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -51936,7 +51936,7 @@ function _getAppServiceEnvironmentsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/appServicePlans/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/appServicePlans/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -52806,7 +52806,7 @@ async function getServerFarmRdpPassword(context, resourceGroupName, name, option
     return _getServerFarmRdpPasswordDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/appServicePlans/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/appServicePlans/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -52859,7 +52859,7 @@ function _getAppServicePlansOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/certificates/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/certificates/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53032,7 +53032,7 @@ async function certificates_operations_get(context, resourceGroupName, name, opt
     return certificates_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/certificates/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/certificates/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53052,7 +53052,7 @@ function _getCertificatesOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/deletedWebApps/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/deletedWebApps/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53139,7 +53139,7 @@ async function getDeletedWebAppByLocation(context, location, deletedSiteId, opti
     return _getDeletedWebAppByLocationDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/deletedWebApps/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/deletedWebApps/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53156,7 +53156,7 @@ function _getDeletedWebAppsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/diagnostics/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/diagnostics/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53831,7 +53831,7 @@ async function getSiteDetectorResponse(context, resourceGroupName, siteName, det
     return _getSiteDetectorResponseDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/diagnostics/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/diagnostics/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53867,7 +53867,7 @@ function _getDiagnosticsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/getUsagesInLocation/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/getUsagesInLocation/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53901,7 +53901,7 @@ function getUsagesInLocation_operations_list(context, location, options = { requ
     return buildPagedAsyncIterator(context, () => getUsagesInLocation_operations_listSend(context, location, options), getUsagesInLocation_operations_listDeserialize, ["200"], { itemName: "value", nextLinkName: "nextLink", apiVersion: context.apiVersion ?? "2025-05-01" });
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/getUsagesInLocation/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/getUsagesInLocation/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53916,7 +53916,7 @@ function _getGetUsagesInLocationOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/global/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/global/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54002,7 +54002,7 @@ async function getDeletedWebApp(context, deletedSiteId, options = { requestOptio
     return _getDeletedWebAppDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/global/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/global/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54019,7 +54019,7 @@ function _getGlobalOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/kubeEnvironments/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/kubeEnvironments/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54202,7 +54202,7 @@ async function kubeEnvironments_operations_get(context, resourceGroupName, name,
     return kubeEnvironments_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/kubeEnvironments/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/kubeEnvironments/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54239,7 +54239,7 @@ function _getKubeEnvironmentsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/provider/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/provider/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54424,7 +54424,7 @@ function operations_listOperations(context, options = { requestOptions: {} }) {
     return buildPagedAsyncIterator(context, () => operations_listOperationsSend(context, options), operations_listOperationsDeserialize, ["200"], { itemName: "value", nextLinkName: "nextLink", apiVersion: context.apiVersion ?? "2025-05-01" });
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/provider/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/provider/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54445,7 +54445,7 @@ function _getProviderOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/recommendations/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/recommendations/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54876,7 +54876,7 @@ async function getRuleDetailsByWebApp(context, resourceGroupName, siteName, name
     return _getRuleDetailsByWebAppDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/recommendations/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/recommendations/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54905,7 +54905,7 @@ function _getRecommendationsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/resourceHealthMetadata/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/resourceHealthMetadata/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55076,7 +55076,7 @@ async function getBySite(context, resourceGroupName, name, options = { requestOp
     return _getBySiteDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/resourceHealthMetadata/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/resourceHealthMetadata/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55096,7 +55096,7 @@ function _getResourceHealthMetadataOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/siteCertificates/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/siteCertificates/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55397,7 +55397,7 @@ async function siteCertificates_operations_get(context, resourceGroupName, name,
     return siteCertificates_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/siteCertificates/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/siteCertificates/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55421,7 +55421,7 @@ function _getSiteCertificatesOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/staticSites/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/staticSites/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57729,7 +57729,7 @@ async function operations_getPrivateEndpointConnection(context, resourceGroupNam
     return operations_getPrivateEndpointConnectionDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/staticSites/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/staticSites/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57955,7 +57955,7 @@ function _getStaticSitesOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/static-helpers/serialization/get-binary-stream-response.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/static-helpers/serialization/get-binary-stream-response.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -57973,7 +57973,7 @@ async function getBinaryStreamResponse(streamableMethod) {
     };
 }
 //# sourceMappingURL=get-binary-stream-response.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/webApps/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/webApps/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -70248,7 +70248,7 @@ function listSlots(context, resourceGroupName, name, options = { requestOptions:
     return buildPagedAsyncIterator(context, () => _listSlotsSend(context, resourceGroupName, name, options), _listSlotsDeserialize, ["200"], { itemName: "value", nextLinkName: "nextLink", apiVersion: context.apiVersion ?? "2025-05-01" });
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/webApps/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/webApps/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -70967,7 +70967,7 @@ function _getWebAppsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflowRunActionRepetitions/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflowRunActionRepetitions/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71072,7 +71072,7 @@ async function workflowRunActionRepetitions_operations_get(context, resourceGrou
     return workflowRunActionRepetitions_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflowRunActionRepetitions/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflowRunActionRepetitions/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71089,7 +71089,7 @@ function _getWorkflowRunActionRepetitionsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflowRunActionRepetitionsRequestHistories/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflowRunActionRepetitionsRequestHistories/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71161,7 +71161,7 @@ async function workflowRunActionRepetitionsRequestHistories_operations_get(conte
     return workflowRunActionRepetitionsRequestHistories_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflowRunActionRepetitionsRequestHistories/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflowRunActionRepetitionsRequestHistories/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71177,7 +71177,7 @@ function _getWorkflowRunActionRepetitionsRequestHistoriesOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflowRunActionScopeRepetitions/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflowRunActionScopeRepetitions/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71247,7 +71247,7 @@ async function workflowRunActionScopeRepetitions_operations_get(context, resourc
     return workflowRunActionScopeRepetitions_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflowRunActionScopeRepetitions/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflowRunActionScopeRepetitions/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71263,7 +71263,7 @@ function _getWorkflowRunActionScopeRepetitionsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflowRunActions/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflowRunActions/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71367,7 +71367,7 @@ async function workflowRunActions_operations_get(context, resourceGroupName, nam
     return workflowRunActions_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflowRunActions/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflowRunActions/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71384,7 +71384,7 @@ function _getWorkflowRunActionsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflowRuns/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflowRuns/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71479,7 +71479,7 @@ async function workflowRuns_operations_get(context, resourceGroupName, name, wor
     return workflowRuns_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflowRuns/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflowRuns/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71496,7 +71496,7 @@ function _getWorkflowRunsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflowTriggerHistories/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflowTriggerHistories/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71600,7 +71600,7 @@ async function workflowTriggerHistories_operations_get(context, resourceGroupNam
     return workflowTriggerHistories_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflowTriggerHistories/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflowTriggerHistories/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71626,7 +71626,7 @@ function _getWorkflowTriggerHistoriesOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflowTriggers/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflowTriggers/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71787,7 +71787,7 @@ async function workflowTriggers_operations_get(context, resourceGroupName, name,
     return workflowTriggers_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflowTriggers/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflowTriggers/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71815,7 +71815,7 @@ function _getWorkflowTriggersOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflowVersions/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflowVersions/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71882,7 +71882,7 @@ async function workflowVersions_operations_get(context, resourceGroupName, name,
     return workflowVersions_operations_getDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflowVersions/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflowVersions/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71898,7 +71898,7 @@ function _getWorkflowVersionsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/api/workflows/operations.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/api/workflows/operations.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71965,7 +71965,7 @@ async function regenerateAccessKey(context, resourceGroupName, name, workflowNam
     return _regenerateAccessKeyDeserialize(result);
 }
 //# sourceMappingURL=operations.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/classic/workflows/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/classic/workflows/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -71981,7 +71981,7 @@ function _getWorkflowsOperations(context) {
     };
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/webSiteManagementClient.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/webSiteManagementClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -72180,7 +72180,7 @@ class WebSiteManagementClient {
     appServiceEnvironments;
 }
 //# sourceMappingURL=webSiteManagementClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/restorePollerHelpers.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/restorePollerHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -72441,12 +72441,12 @@ function getApiVersionFromUrl(urlStr) {
     return url.searchParams.get("api-version") ?? undefined;
 }
 //# sourceMappingURL=restorePollerHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/models/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/models/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/arm-appservice/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/arm-appservice/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -72459,7 +72459,7 @@ function getApiVersionFromUrl(urlStr) {
 
 /***/ }),
 
-/***/ 98365:
+/***/ 42733:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -72471,9 +72471,9 @@ __webpack_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: AzureKeyCredential, AzureNamedKeyCredential, AzureSASCredential, isNamedKeyCredential, isSASCredential
 
-// EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
-var esm = __webpack_require__(89105);
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/keyCredential.js
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-util/dist/esm/index.js + 4 modules
+var esm = __webpack_require__(59137);
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-auth/dist/esm/keyCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -72486,7 +72486,7 @@ function isKeyCredential(credential) {
     return (0,esm/* isObjectWithProperties */.TA)(credential, ["key"]) && typeof credential.key === "string";
 }
 //# sourceMappingURL=keyCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/azureNamedKeyCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-auth/dist/esm/azureNamedKeyCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -72551,7 +72551,7 @@ function isNamedKeyCredential(credential) {
         typeof credential.name === "string");
 }
 //# sourceMappingURL=azureNamedKeyCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/azureSASCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-auth/dist/esm/azureSASCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -72603,7 +72603,7 @@ function isSASCredential(credential) {
     return (isObjectWithProperties(credential, ["signature"]) && typeof credential.signature === "string");
 }
 //# sourceMappingURL=azureSASCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/tokenCredential.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-auth/dist/esm/tokenCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -72623,7 +72623,7 @@ function isTokenCredential(credential) {
         (castCredential.signRequest === undefined || castCredential.getToken.length > 0));
 }
 //# sourceMappingURL=tokenCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@azure/core-auth/dist/esm/index.js
 
 
 
@@ -72635,4 +72635,4 @@ function isTokenCredential(credential) {
 
 };
 
-//# sourceMappingURL=509.index.js.map
+//# sourceMappingURL=533.index.js.map

@@ -1,8 +1,8 @@
-export const id = 66;
-export const ids = [66];
+export const id = 253;
+export const ids = [253];
 export const modules = {
 
-/***/ 20066:
+/***/ 74253:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -17,15 +17,15 @@ var promises_ = __webpack_require__(51455);
 var external_node_path_ = __webpack_require__(76760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(83916);
-// EXTERNAL MODULE: ./node_modules/archiver/index.js + 33 modules
-var archiver = __webpack_require__(2632);
+var errors = __webpack_require__(92174);
+// EXTERNAL MODULE: ../main/node_modules/archiver/index.js + 33 modules
+var archiver = __webpack_require__(50795);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(73024);
-// EXTERNAL MODULE: ./node_modules/yauzl/index.js
-var yauzl = __webpack_require__(20663);
+// EXTERNAL MODULE: ../main/node_modules/yauzl/index.js
+var yauzl = __webpack_require__(74695);
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __webpack_require__(78474);
 // EXTERNAL MODULE: external "node:stream"
@@ -33,7 +33,7 @@ var external_node_stream_ = __webpack_require__(57075);
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __webpack_require__(46466);
 // EXTERNAL MODULE: ./src/frontend/site-files.ts
-var site_files = __webpack_require__(34555);
+var site_files = __webpack_require__(60889);
 ;// CONCATENATED MODULE: ./src/frontend/archive.ts
 
 
@@ -109,9 +109,9 @@ async function extractReleaseArchive(zipFile, destination) {
 }
 
 // EXTERNAL MODULE: ./src/frontend/blob-store.ts
-var blob_store = __webpack_require__(55465);
-// EXTERNAL MODULE: ./node_modules/shell-quote/index.js
-var shell_quote = __webpack_require__(26591);
+var blob_store = __webpack_require__(44315);
+// EXTERNAL MODULE: ../main/node_modules/shell-quote/index.js
+var shell_quote = __webpack_require__(74703);
 ;// CONCATENATED MODULE: ./src/frontend/command-line.ts
 
 
@@ -205,7 +205,10 @@ function shellOnlySyntax(text) {
     return quote ? `an unterminated ${quote} quote` : undefined;
 }
 
+// EXTERNAL MODULE: ./src/workspace-path.ts
+var workspace_path = __webpack_require__(76790);
 ;// CONCATENATED MODULE: ./src/frontend/build.ts
+
 
 
 
@@ -268,7 +271,13 @@ async function buildFrontend(plan, context, deps) {
         });
     }
     const outputDir = external_node_path_default().resolve(workingDir, plan.output);
-    await checkOutput(outputDir, external_node_path_default().posix.join(plan.workingDirectory, plan.output));
+    const shownAs = external_node_path_default().posix.join(plan.workingDirectory, plan.output);
+    // The build may have made the output folder a link: what it leads to is checked now.
+    const elsewhere = await (0,workspace_path/* leavesWorkspace */.c)(context.workspace, shownAs);
+    if (elsewhere) {
+        throw new errors/* DeployError */.sH(`The frontend output folder ${shownAs} leads outside the repository, to ${elsewhere}, through a symlink: nothing uploaded.`, 'Make the build write its output to a real folder inside the repository (parts.frontend.output), not a symlink that leaves it.');
+    }
+    await checkOutput(outputDir, shownAs);
     return { outputDir, seconds };
 }
 /** Missing, empty, or linking outside itself: the deploy stops before anything is uploaded. */
@@ -298,10 +307,10 @@ function tail(output) {
         .join('\n');
 }
 
-// EXTERNAL MODULE: ./node_modules/mime-types/index.js
-var mime_types = __webpack_require__(14096);
-// EXTERNAL MODULE: ./node_modules/picomatch/index.js
-var picomatch = __webpack_require__(14006);
+// EXTERNAL MODULE: ../main/node_modules/mime-types/index.js
+var mime_types = __webpack_require__(4448);
+// EXTERNAL MODULE: ../main/node_modules/picomatch/index.js
+var picomatch = __webpack_require__(6310);
 var picomatch_default = /*#__PURE__*/__webpack_require__.n(picomatch);
 ;// CONCATENATED MODULE: ./src/frontend/headers.ts
 
@@ -739,4 +748,4 @@ async function pruneArchives(store, keep, current, logger) {
 
 };
 
-//# sourceMappingURL=66.index.js.map
+//# sourceMappingURL=253.index.js.map

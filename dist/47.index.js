@@ -1,8 +1,8 @@
-export const id = 329;
-export const ids = [329];
+export const id = 47;
+export const ids = [47];
 export const modules = {
 
-/***/ 84329:
+/***/ 8047:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -10,8 +10,8 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   createCredential: () => (/* binding */ createCredential),
 /* harmony export */   explainSignInFailure: () => (/* binding */ explainSignInFailure)
 /* harmony export */ });
-/* harmony import */ var _azure_identity__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(73016);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(83916);
+/* harmony import */ var _azure_identity__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(29224);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(92174);
 
 
 /** A credential for the chosen method and cloud, masking every assertion and token it sees. */
@@ -91,4 +91,4 @@ function explainSignInFailure(error, method, cloud, assertion) {
 
 };
 
-//# sourceMappingURL=329.index.js.map
+//# sourceMappingURL=47.index.js.map
