@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { startAzureStandin } from '../azure-standin/index.mjs'
-import { pushPayload, RUNNER_TOKEN, runAction } from '../scripts/lib/action-runner.mjs'
+import { pushPayload, RUNNER_TOKEN, runAction, scanForSecrets } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { ESTATE_CONFIG, ESTATE_FILES, SUBSCRIPTION } from './estate-config.js'
 import { stringify } from 'yaml'
@@ -20,6 +20,7 @@ const IMAGE = 'myregistry.azurecr.io/api'
 
 let standin: Standin
 let estate: Estate
+scanForSecrets(() => [...(standin?.issuedTokens() ?? []), CLIENT_SECRET])
 
 beforeEach(async () => {
   standin = await startAzureStandin({ containers: 'none' })

@@ -11,7 +11,7 @@ import path from 'node:path'
 import tls from 'node:tls'
 import { promisify } from 'node:util'
 import { startAzureStandin } from '../azure-standin/index.mjs'
-import { pushPayload, RUNNER_TOKEN, runAction } from '../scripts/lib/action-runner.mjs'
+import { pushPayload, RUNNER_TOKEN, runAction, scanForSecrets } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { buildkitCli, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from '../__fixtures__/docker.js'
 import { stringify } from 'yaml'
@@ -29,6 +29,7 @@ const backendFile = (name: string) => readFileSync(new URL(name, BACKEND), 'utf8
 
 let standin: Standin
 const estates: Estate[] = []
+scanForSecrets(() => standin?.issuedTokens() ?? [])
 /** PATH for the action: a docker CLI that builds with BuildKit first, as on a runner with buildx. */
 let runnerPath = process.env.PATH ?? ''
 

@@ -21,11 +21,11 @@ import tls from 'node:tls'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { startAzureStandin } from '../azure-standin/index.mjs'
 import { createTlsMaterial } from '../azure-standin/https-server.mjs'
-import { pushPayload, RUNNER_TOKEN, runAction } from '../scripts/lib/action-runner.mjs'
+import { pushPayload, RUNNER_TOKEN, runAction, scanForSecrets } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
-import { startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
+import { AZURITE_ACCOUNT_KEY, startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
 import { startStorageFaultProxy, type StorageFaultProxy, type StorageRequest } from '../__fixtures__/storage-fault-proxy.js'
 import { stringify } from 'yaml'
 
@@ -56,6 +56,7 @@ let web: ContainerClient
 let deployments: ContainerClient
 let scratch: string
 let caBundle: string
+scanForSecrets(() => [...(standin?.issuedTokens() ?? []), ADMIN_SECRET, AZURITE_ACCOUNT_KEY])
 
 // ---------------------------------------------------------------------------------------------
 // The site's repository.

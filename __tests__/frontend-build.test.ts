@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -134,6 +134,19 @@ describe('buildFrontend with npm', () => {
     const error = await buildError(workspace)
     expect(error.message).toBe(`The build output has a symlink that points outside it: static/config.env → ${join(workspace, 'secrets.env')}.`)
     expect(error.hint).toContain('copy that file into its output folder')
+  })
+
+  test('an output folder the build made a symlink out of the repository is refused before anything is listed', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'apd-elsewhere-'))
+    try {
+      await writeFile(join(elsewhere, 'id_rsa'), 'not for the web\n')
+      const workspace = await workspaceWithSite(`node -e "fs.symlinkSync(process.argv[1], 'build')" ${elsewhere}`)
+      const error = await buildError(workspace)
+      expect(error.message).toBe(`The frontend output folder web/build leads outside the repository, to ${await realpath(elsewhere)}, through a symlink: nothing uploaded.`)
+      expect(error.hint).toContain('parts.frontend.output')
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true })
+    }
   })
 
   test('a tool that is not installed: could not start, and what to do', async () => {

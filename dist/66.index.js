@@ -205,7 +205,10 @@ function shellOnlySyntax(text) {
     return quote ? `an unterminated ${quote} quote` : undefined;
 }
 
+// EXTERNAL MODULE: ./src/workspace-path.ts
+var workspace_path = __webpack_require__(59152);
 ;// CONCATENATED MODULE: ./src/frontend/build.ts
+
 
 
 
@@ -268,7 +271,13 @@ async function buildFrontend(plan, context, deps) {
         });
     }
     const outputDir = external_node_path_default().resolve(workingDir, plan.output);
-    await checkOutput(outputDir, external_node_path_default().posix.join(plan.workingDirectory, plan.output));
+    const shownAs = external_node_path_default().posix.join(plan.workingDirectory, plan.output);
+    // The build may have made the output folder a link: what it leads to is checked now.
+    const elsewhere = await (0,workspace_path/* leavesWorkspace */.c)(context.workspace, shownAs);
+    if (elsewhere) {
+        throw new errors/* DeployError */.sH(`The frontend output folder ${shownAs} leads outside the repository, to ${elsewhere}, through a symlink: nothing uploaded.`, 'Make the build write its output to a real folder inside the repository (parts.frontend.output), not a symlink that leaves it.');
+    }
+    await checkOutput(outputDir, shownAs);
     return { outputDir, seconds };
 }
 /** Missing, empty, or linking outside itself: the deploy stops before anything is uploaded. */

@@ -31344,11 +31344,33 @@ async function connectAzure(inputs, cloud, deps) {
 var src_inputs = __nccwpck_require__(38422);
 ;// CONCATENATED MODULE: ./src/logger.ts
 /**
+ * The runner reads a log line as a workflow command when it starts with `::` (after leading
+ * whitespace), and, in the legacy `##[command]` form, wherever `##[` appears in the line.
+ */
+const COMMAND_START = /^\s*::/;
+const LEGACY_COMMAND = /##\[/g;
+/** `[` as a JSON escape: the text still parses back to the same string, and reads as no command. */
+const LEGACY_ESCAPED = '##\\u005b';
+/**
  * An untrusted string (file name, branch, commit message) made safe to log: JSON quoting
- * escapes newlines, so nothing it holds can start a line and be read as a workflow command.
+ * escapes newlines, so nothing it holds can start a line and be read as a workflow command,
+ * and the `##[` of a legacy command is written as `##\u005b`. `JSON.parse` gives the string back.
  */
 function quote(untrusted) {
-    return JSON.stringify(untrusted);
+    return JSON.stringify(untrusted).replace(LEGACY_COMMAND, LEGACY_ESCAPED);
+}
+/**
+ * A log message with nothing the runner would obey: a line that would start a workflow
+ * command is JSON-quoted, and a legacy `##[` anywhere is escaped. Every plain log line of the
+ * action goes through this, so a value that slipped past `quote()` (a config string with a
+ * line break, text an Azure API returned) is still only text.
+ */
+function inertLogText(message) {
+    // The runner splits lines as .NET's ReadLine does: at \n, \r\n and a lone \r.
+    return message
+        .split(/(\r\n|\r|\n)/)
+        .map((part, index) => (index % 2 === 1 ? part : COMMAND_START.test(part) ? quote(part) : part.replace(LEGACY_COMMAND, LEGACY_ESCAPED)))
+        .join('');
 }
 
 // EXTERNAL MODULE: ./src/parts.ts
@@ -31932,7 +31954,10 @@ var external_node_fs_promises_ = __nccwpck_require__(51455);
 var dist = __nccwpck_require__(38815);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
 var schemas = __nccwpck_require__(38816);
+// EXTERNAL MODULE: ./src/workspace-path.ts
+var workspace_path = __nccwpck_require__(59152);
 ;// CONCATENATED MODULE: ./src/config.ts
+
 
 
 
@@ -32213,7 +32238,31 @@ async function loadConfig(workspace, configPath) {
         throw new errors/* ConfigError */.xL(`config file ${configPath} could not be read: ${error.message}`);
     }
     const relative = external_node_path_default().relative(workspace, absolute).split((external_node_path_default()).sep).join('/');
-    return { path: relative, config: parseConfig(text, configPath) };
+    const config = parseConfig(text, configPath);
+    await refuseLinksOut(workspace, config, configPath);
+    return { path: relative, config };
+}
+/**
+ * The schema keeps each repository path relative and free of `..`; a symlink in the checkout
+ * can still lead elsewhere, so each is resolved on disk: what would build or publish files
+ * from outside the repository (the runner's home, /etc) is refused before anything runs.
+ */
+async function refuseLinksOut(workspace, config, configPath) {
+    const { backend, frontend } = config.parts;
+    const paths = [
+        ['parts.backend.context', backend?.context, 'a folder'],
+        ['parts.backend.file', backend?.file, 'a file'],
+        ['parts.frontend.working-directory', frontend?.['working-directory'], 'a folder'],
+        ['parts.frontend.output', frontend && external_node_path_default().posix.join(frontend['working-directory'], frontend.output), 'a folder']
+    ];
+    for (const [key, relative, what] of paths) {
+        if (relative === undefined)
+            continue;
+        const target = await (0,workspace_path/* leavesWorkspace */.c)(workspace, relative);
+        if (target) {
+            throw new errors/* ConfigError */.xL(`${configPath}: ${key} (${JSON.stringify(relative)}) leads outside the repository, to ${target}, through a symlink.`, `Point ${key} at ${what} inside the repository, not at a symlink that leaves it: the deploy builds and publishes only files of the checkout.`);
+        }
+    }
 }
 /** The `environment` input wins; else the first environment whose branch (or tag) globs match. */
 function resolveEnvironment(config, requested, ref) {
@@ -32424,8 +32473,9 @@ async function readRunContext(env) {
 
 
 
+
 const coreLogger = {
-    info: message => core/* info */.pq(message),
+    info: message => core/* info */.pq(inertLogText(message)),
     warning: message => core/* warning */.$e(message),
     debug: message => core/* debug */.Yz(message),
     group: (name, work) => core/* group */.Os(name, work)
@@ -32462,7 +32512,7 @@ async function run(overrides = {}) {
     try {
         const inputs = (0,src_inputs/* getInputs */.GP)();
         const context = await readRunContext(deps.env);
-        logger.info(`azure-push-deploy: ${context.eventName || 'run'} of ${context.sha} (${context.ref || 'no ref'})`);
+        logger.info(`azure-push-deploy: ${context.eventName || 'run'} of ${context.sha} (${context.ref ? quote(context.ref) : 'no ref'})`);
         const loaded = await loadConfig(context.workspace, inputs.configPath);
         const environment = resolveEnvironment(loaded.config, inputs.environment, context.refInfo);
         logger.info(`environment: ${environment.name} (from ${environment.source})`);
@@ -32565,6 +32615,66 @@ async function run(overrides = {}) {
 const PART_NAMES = ['backend', 'frontend'];
 function isPartName(value) {
     return PART_NAMES.includes(value);
+}
+
+
+/***/ }),
+
+/***/ 59152:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   c: () => (/* binding */ leavesWorkspace)
+/* harmony export */ });
+/* unused harmony export realPathOf */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+
+
+/** More links than this in one path is a loop (Linux gives up at 40 too). */
+const MAX_LINKS = 40;
+const isMissing = (error) => ['ENOENT', 'ENOTDIR'].includes(error.code ?? '');
+/**
+ * Where a path really leads, every symlink on the way followed: for a path that does not exist
+ * yet, its deepest existing folder's real path plus the rest, and a dangling link's target.
+ */
+async function realPathOf(target, links = 0) {
+    if (links > MAX_LINKS)
+        throw Object.assign(new Error(`too many symbolic links in ${target}`), { code: 'ELOOP' });
+    try {
+        return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.realpath)(target);
+    }
+    catch (error) {
+        if (!isMissing(error))
+            throw error;
+    }
+    const parent = node_path__WEBPACK_IMPORTED_MODULE_1___default().dirname(target);
+    if (parent === target)
+        return target;
+    const entry = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(target).catch(() => undefined);
+    if (entry?.isSymbolicLink()) {
+        const realParent = await realPathOf(parent, links + 1);
+        return realPathOf(node_path__WEBPACK_IMPORTED_MODULE_1___default().resolve(realParent, await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readlink)(target)), links + 1);
+    }
+    return node_path__WEBPACK_IMPORTED_MODULE_1___default().join(await realPathOf(parent, links), node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(target));
+}
+/**
+ * Where `relative` (from the workspace root) really leads when that is outside the workspace,
+ * through a symlink or otherwise; undefined when it stays inside (or cannot be resolved, which
+ * the step that uses the path reports in its own words).
+ */
+async function leavesWorkspace(workspace, relative) {
+    try {
+        const root = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.realpath)(workspace);
+        const real = await realPathOf(node_path__WEBPACK_IMPORTED_MODULE_1___default().resolve(workspace, relative));
+        const inside = node_path__WEBPACK_IMPORTED_MODULE_1___default().relative(root, real);
+        return inside === '..' || inside.startsWith(`..${(node_path__WEBPACK_IMPORTED_MODULE_1___default().sep)}`) || node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(inside) ? real : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 
 

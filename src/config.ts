@@ -5,6 +5,7 @@ import picomatch from 'picomatch'
 import * as z from 'zod'
 import { ConfigError } from './errors.js'
 import { PART_NAMES } from './parts.js'
+import { leavesWorkspace } from './workspace-path.js'
 
 export const DEFAULT_CONFIG_PATH = '.github/azure-deploy.yml'
 
@@ -313,7 +314,34 @@ export async function loadConfig(workspace: string, configPath: string): Promise
     throw new ConfigError(`config file ${configPath} could not be read: ${(error as Error).message}`)
   }
   const relative = path.relative(workspace, absolute).split(path.sep).join('/')
-  return { path: relative, config: parseConfig(text, configPath) }
+  const config = parseConfig(text, configPath)
+  await refuseLinksOut(workspace, config, configPath)
+  return { path: relative, config }
+}
+
+/**
+ * The schema keeps each repository path relative and free of `..`; a symlink in the checkout
+ * can still lead elsewhere, so each is resolved on disk: what would build or publish files
+ * from outside the repository (the runner's home, /etc) is refused before anything runs.
+ */
+async function refuseLinksOut(workspace: string, config: DeployConfig, configPath: string): Promise<void> {
+  const { backend, frontend } = config.parts
+  const paths: [key: string, relative: string | undefined, what: string][] = [
+    ['parts.backend.context', backend?.context, 'a folder'],
+    ['parts.backend.file', backend?.file, 'a file'],
+    ['parts.frontend.working-directory', frontend?.['working-directory'], 'a folder'],
+    ['parts.frontend.output', frontend && path.posix.join(frontend['working-directory'], frontend.output), 'a folder']
+  ]
+  for (const [key, relative, what] of paths) {
+    if (relative === undefined) continue
+    const target = await leavesWorkspace(workspace, relative)
+    if (target) {
+      throw new ConfigError(
+        `${configPath}: ${key} (${JSON.stringify(relative)}) leads outside the repository, to ${target}, through a symlink.`,
+        `Point ${key} at ${what} inside the repository, not at a symlink that leaves it: the deploy builds and publishes only files of the checkout.`
+      )
+    }
+  }
 }
 
 /** Where the environment name came from, for the log and the plan. */

@@ -10,7 +10,7 @@ import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnviron
 import { DeployError, describeFailure } from './errors.js'
 import { createGitHubDeployments, type DeploymentRecord, type GitHubDeployments } from './github/deployments.js'
 import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
-import type { Logger } from './logger.js'
+import { inertLogText, quote, type Logger } from './logger.js'
 import { buildPlan, formatPlan, partsToDeploy, type BackendPlan, type FrontendPlan } from './plan.js'
 import type { BackendDeployResult } from './backend/deploy.js'
 import type { FrontendDeployResult } from './frontend/deploy.js'
@@ -35,7 +35,7 @@ export interface Dependencies {
 }
 
 const coreLogger: Logger = {
-  info: message => core.info(message),
+  info: message => core.info(inertLogText(message)),
   warning: message => core.warning(message),
   debug: message => core.debug(message),
   group: (name, work) => core.group(name, work)
@@ -79,7 +79,7 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
   try {
     const inputs = getInputs()
     const context = await readRunContext(deps.env)
-    logger.info(`azure-push-deploy: ${context.eventName || 'run'} of ${context.sha} (${context.ref || 'no ref'})`)
+    logger.info(`azure-push-deploy: ${context.eventName || 'run'} of ${context.sha} (${context.ref ? quote(context.ref) : 'no ref'})`)
     const loaded = await loadConfig(context.workspace, inputs.configPath)
     const environment = resolveEnvironment(loaded.config, inputs.environment, context.refInfo)
     logger.info(`environment: ${environment.name} (from ${environment.source})`)

@@ -109,15 +109,60 @@ export function runnerEnvironment({ workspace, inputs = {}, event = { name: 'pus
   return {
     env: runnerEnv,
     /** What the action wrote: outputs and job summary. */
-    results: () => ({ outputs: parseOutputs(readFileSync(outputPath, 'utf8')), summary: readFileSync(summaryPath, 'utf8') }),
+    results: () => {
+      const outputsFile = readFileSync(outputPath, 'utf8')
+      return { outputs: parseOutputs(outputsFile), outputsFile, summary: readFileSync(summaryPath, 'utf8') }
+    },
     dispose: () => rmSync(temp, { recursive: true, force: true })
   }
 }
 
 
+/** Inputs and variables that hold credentials: their values are secrets in every run. */
+const SECRET_INPUTS = ['INPUT_GITHUB_TOKEN', 'INPUT_CLIENT_SECRET', 'INPUT_REGISTRY_PASSWORD']
+const SECRET_VARIABLE = /(?:TOKEN|SECRET|PASSWORD|_KEY)$/
+/** Shorter values (an empty input, "true") could match by chance: they are not scanned. */
+const MIN_SECRET_LENGTH = 8
+
+/** @type {(() => Iterable<string>)[]} */
+const secretSources = []
+
+/**
+ * From now on, every run of this process is scanned for these secrets as well. A function is
+ * asked after each run, so tokens a stand-in issues during the run are included.
+ * @param {Iterable<string> | (() => Iterable<string>)} secrets
+ */
+export function scanForSecrets(secrets) {
+  secretSources.push(typeof secrets === 'function' ? secrets : () => secrets)
+}
+
+/**
+ * Where the secrets appear in what a run wrote (logs, outputs file, summary), other than in
+ * the `::add-mask::` command that masks them; each place named with the secret blanked out.
+ * @param {{ stdout: string, stderr: string, outputsFile: string, summary: string }} written
+ * @param {Iterable<string>} secrets
+ */
+export function secretLeaks(written, secrets) {
+  const wanted = [...new Set(secrets)].filter(secret => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH)
+  /** @type {string[]} */
+  const leaks = []
+  for (const [where, text] of Object.entries(written)) {
+    text.split(/\r\n|\r|\n/).forEach((line, index) => {
+      if (line.startsWith('::add-mask::')) return
+      for (const secret of wanted) {
+        if (line.includes(secret)) leaks.push(`${where} line ${index + 1}: ${line.replaceAll(secret, '***').slice(0, 300)}`)
+      }
+    })
+  }
+  return leaks
+}
+
 /**
  * Run the bundled action in a subprocess. Resolves with exit code, logs, outputs and summary.
- * @param {RunnerOptions & { timeoutMs?: number }} options
+ * Rejects when a secret shows anywhere in what the run wrote: the credential inputs, the
+ * runner's token variables (`env` names ending in TOKEN, SECRET, PASSWORD or _KEY), `secrets`,
+ * and whatever `scanForSecrets` registered.
+ * @param {RunnerOptions & { timeoutMs?: number, secrets?: Iterable<string> | (() => Iterable<string>) }} options
  * @returns {Promise<ActionRun>}
  */
 export async function runAction(options) {
@@ -132,5 +177,17 @@ export async function runAction(options) {
   clearTimeout(timer)
   const written = results()
   dispose()
-  return { exitCode: /** @type {number} */ (exitCode), stdout, stderr, ...written }
+
+  const own = typeof options.secrets === 'function' ? options.secrets() : (options.secrets ?? [])
+  const secrets = [
+    ...SECRET_INPUTS.map(name => env[name] ?? ''),
+    ...Object.entries(env)
+      .filter(([name]) => SECRET_VARIABLE.test(name))
+      .map(([, value]) => value),
+    ...own,
+    ...secretSources.flatMap(source => [...source()])
+  ]
+  const leaks = secretLeaks({ stdout, stderr, outputsFile: written.outputsFile, summary: written.summary }, secrets)
+  if (leaks.length > 0) throw new Error(`the action wrote ${leaks.length} secret${leaks.length === 1 ? '' : 's'} where the runner would show ${leaks.length === 1 ? 'it' : 'them'}:\n  ${leaks.join('\n  ')}`)
+  return { exitCode: /** @type {number} */ (exitCode), stdout, stderr, outputs: written.outputs, summary: written.summary }
 }

@@ -15,6 +15,8 @@ import { freePort } from '../../azure-standin/containers.mjs'
 
 /** Azurite's well-known development account: the first path segment of every blob URL. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1'
+/** Its well-known shared key: the deploy signs in with tokens, so this never appears in its output. */
+export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
 export const AZURITE_MAIN = fileURLToPath(new URL('../../node_modules/azurite/dist/src/blob/main.js', import.meta.url))
 

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js'
 import type { FrontendPlan } from '../plan.js'
 import { splitCommandLine } from './command-line.js'
 import { listOutputFiles } from './site-files.js'
+import { leavesWorkspace } from '../workspace-path.js'
 
 export type FrontendBuildSettings = Pick<FrontendPlan, 'workingDirectory' | 'install' | 'build' | 'output' | 'buildEnv'>
 
@@ -89,7 +90,16 @@ export async function buildFrontend(plan: FrontendBuildSettings, context: Fronte
   }
 
   const outputDir = path.resolve(workingDir, plan.output)
-  await checkOutput(outputDir, path.posix.join(plan.workingDirectory, plan.output))
+  const shownAs = path.posix.join(plan.workingDirectory, plan.output)
+  // The build may have made the output folder a link: what it leads to is checked now.
+  const elsewhere = await leavesWorkspace(context.workspace, shownAs)
+  if (elsewhere) {
+    throw new DeployError(
+      `The frontend output folder ${shownAs} leads outside the repository, to ${elsewhere}, through a symlink: nothing uploaded.`,
+      'Make the build write its output to a real folder inside the repository (parts.frontend.output), not a symlink that leaves it.'
+    )
+  }
+  await checkOutput(outputDir, shownAs)
   return { outputDir, seconds }
 }
 
