@@ -40,12 +40,12 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import tls from 'node:tls'
 import { styleText } from 'node:util'
-import { repoRoot } from './lib/action-runner.mjs'
+import { repoRoot, RUNNER_TOKEN } from './lib/action-runner.mjs'
 import { short } from './demo/checks.mjs'
 import { prepareEstate, SITE_CONTAINER } from './demo/estate.mjs'
 import { pushes, rollbackDrill, runStep } from './demo/pushes.mjs'
 import { formatReport, seconds } from './demo/report.mjs'
-import { CLIENT_ID, SUBJECT } from './demo/runner.mjs'
+import { asRunnerShows, CLIENT_ID, SUBJECT } from './demo/runner.mjs'
 import { execFileAsync, prepareDocker, prepareStorage, REGISTRY, startStandin, why } from './demo/services.mjs'
 
 const USAGE = `usage: npm run demo [-- options]
@@ -90,8 +90,8 @@ function detail(text) {
   lineOpen = false
   for (const line of text.split(/\r?\n/)) console.log(`${' '.repeat(18)}│ ${line}`)
 }
-/** The action's log of one run, as the runner would show it. */
-const actionLog = run => [run.stdout.trimEnd(), run.stderr.trim() ? `stderr:\n${run.stderr.trimEnd()}` : ''].filter(Boolean).join('\n')
+/** The action's log of one run, as the runner shows it (tokens the stand-in issued masked). */
+const actionLog = (run, secrets) => [asRunnerShows(run.stdout, secrets), run.stderr.trim() ? `stderr:\n${asRunnerShows(run.stderr, secrets)}` : ''].filter(Boolean).join('\n')
 
 // ---- what the demo started, stopped at the end, on failure and on Ctrl-C ----------------
 
@@ -143,7 +143,7 @@ function detectedReasons(reports) {
 async function main() {
   const demoStarted = performance.now()
   console.log(`${style('bold', 'azure-push-deploy demo')}: three pushes to stage of a throwaway copy of examples/estate (two Web Apps, a site behind Front Door),`)
-  console.log(`each deployed for real by dist/index.js against local stand-ins for Azure, then a rollback drill. Options: --verbose, --no-rollback.`)
+  console.log(`each deployed for real by dist/index.js against local stand-ins for Azure, then a rollback drill (options: npm run demo -- --help).`)
   console.log('')
   if (!existsSync(path.join(repoRoot, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run `npm run bundle` first')
 
@@ -190,8 +190,7 @@ async function main() {
   writeFileSync(caCerts, [standin.caCertPem, storage.caCertPem].filter(Boolean).map(pem => pem.trim()).join('\n') + '\n')
 
   done = begin('estate', 'a throwaway repository from examples/estate …')
-  const estate = await prepareEstate({ standin, docker: unavailable.backend ? { reason: unavailable.backend } : docker, storage })
-  started.images.push(...estate.images)
+  const estate = await prepareEstate({ standin, docker: unavailable.backend ? { reason: unavailable.backend } : docker, storage, images: started.images })
   done(
     good(
       `✓ "initial" ${short(estate.initial)} on stage, live: both Web Apps run its image${storage.reason ? '' : `, ${SITE_CONTAINER} holds its site as an earlier tool uploaded it`}`
@@ -216,7 +215,7 @@ async function main() {
       const ok = report.problems.length === 0
       done(ok ? good(`✓ ${report.outcome} ${short(report.commit)}`) : `✗ ${report.outcome}`, ok)
       if (!ok) detail(report.problems.map(problem => `✗ ${problem}`).join('\n'))
-      if (verbose || !ok) detail(actionLog(run))
+      if (verbose || !ok) detail(actionLog(run, [RUNNER_TOKEN, ...standin.issuedTokens()]))
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       reports.push({ name: push.name, title: push.title, files: [], detected: [], deployed: [], skipped: [], urls: [], phases: [], outcome: 'failed', problems: [message] })

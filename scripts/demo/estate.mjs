@@ -112,10 +112,11 @@ async function seedEarlierSite({ estate, commit, frontend, site }) {
 
 /**
  * The estate repository, and stage as if its first commit were live. Returns `{ estate,
- * config, initial, apps, frontDoor, healthPath, images }` (`images`: the local tags made).
- * @param {{ standin: any, docker: any, storage: any }} services
+ * config, initial, apps, frontDoor, healthPath, images }`. `images`: where the local image
+ * tags it makes are recorded (before they are made), to be removed at the end.
+ * @param {{ standin: any, docker: any, storage: any, images: string[] }} services
  */
-export async function prepareEstate({ standin, docker, storage }) {
+export async function prepareEstate({ standin, docker, storage, images }) {
   const sourceText = readFileSync(path.join(estateSource, '.github', 'azure-deploy.yml'), 'utf8')
   const configText = demoConfig(sourceText, { docker: !docker.reason, blobEndpoint: storage.azurite?.blobEndpoint, cloudSetting: standin.cloudSetting })
   const config = parse(configText)
@@ -130,10 +131,9 @@ export async function prepareEstate({ standin, docker, storage }) {
 
   // The Web Apps run the first commit's image, as if it had been deployed.
   const image = `${backend.registry}/${backend.repository}:${initial}`
-  const images = []
   if (!docker.reason) {
-    await buildImage({ estate, commit: initial, image, cli: docker.cli })
     images.push(image)
+    await buildImage({ estate, commit: initial, image, cli: docker.cli })
   }
   const apps = stage.backend.targets.map(target => ({ resourceGroup: target['resource-group'], name: target.app }))
   await Promise.all(apps.map(app => standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: app.resourceGroup, name: app.name, image, healthCheckPath: backend.health.path })))

@@ -64,7 +64,8 @@ const secondsSince = start => (performance.now() - start) / 1000
 
 /**
  * One push, run and checked. `demo`: the services (`standin`, `storage`, `caCerts`,
- * `dockerCli`), the estate (`estate`, `config`, `apps`, `frontDoor`, `healthPath`), what runs
+ * `dockerCli`), the estate (`estate`, `config`, `apps`, `frontDoor`, `healthPath`, `images`:
+ * local image tags to remove at the end, added to here), what runs
  * now (`live.backend`, `live.frontend`: commits) and why a part cannot be deployed here
  * (`unavailable.backend`, `unavailable.frontend`). Updates `live`; returns the step's report
  * and the run (for the log).
@@ -90,6 +91,11 @@ export async function runStep(demo, push) {
   const failing = push.failOn === undefined ? undefined : apps[push.failOn]
   if (failing) standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: failing.resourceGroup, name: failing.name })
 
+  // The tags the action's build leaves in the local engine, removed when the demo ends.
+  if (!dryRun && push.expect.parts.includes('backend')) {
+    const { registry, repository } = demo.config.parts.backend
+    demo.images.push(`${registry}/${repository}:${after}`, ...(demo.images.includes(`${registry}/${repository}:buildcache`) ? [] : [`${registry}/${repository}:buildcache`]))
+  }
   const purgesBefore = standin.state().purges.length
   standin.setOidcClaims(oidcClaims(after))
   const runStarted = performance.now()

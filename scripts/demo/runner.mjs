@@ -52,3 +52,25 @@ export function runOptions({ services, workspace, before, after, message, dryRun
     timeoutMs: 300_000
   }
 }
+
+/**
+ * The action's log as the runner shows it: workflow commands rendered (groups as `▸ name`,
+ * `::error::` and `::warning::` as `error:` / `warning:`), debug lines and `::add-mask::`
+ * commands left out, and every secret in `secrets` masked as `***`.
+ * @param {string} log
+ * @param {string[]} secrets
+ * @returns {string}
+ */
+export function asRunnerShows(log, secrets) {
+  const decode = text => text.replace(/%0D/g, '').replace(/%0A/g, '\n').replace(/%25/g, '%')
+  const lines = []
+  for (const line of log.split(/\r?\n/)) {
+    if (/^::(add-mask|debug|endgroup)::/.test(line)) continue
+    const group = /^::group::(.*)$/.exec(line)
+    const note = /^::(error|warning|notice)(?: [^:]*)?::(.*)$/.exec(line)
+    lines.push(group ? `▸ ${group[1]}` : note ? `${note[1]}: ${decode(note[2])}` : line)
+  }
+  let text = lines.join('\n').trimEnd()
+  for (const secret of secrets) if (secret) text = text.split(secret).join('***')
+  return text
+}
