@@ -8,7 +8,8 @@
 //    containers on Docker, simulated without it) always, with an Entra app that trusts
 //    GitHub OIDC tokens of pushes to stage. What cannot run is said, with why, and skipped:
 //    a push that changes a part this machine cannot deploy runs as a dry run (detection
-//    only), and the rollback drill needs Docker.
+//    only), and the rollback drill needs Docker. --no-docker and --no-azurite leave them out
+//    on purpose.
 // 2. The estate. examples/estate copied into a throwaway git repository (a bare origin and
 //    a working clone), its config pointed at this machine (the local registry and a 10 s
 //    health check; stage's site in Azurite's account; a `cloud:` block naming the stand-in),
@@ -34,6 +35,11 @@
 // The log is one line per step; the action's own output shows only when a step fails, or
 // with --verbose. Everything the demo started is stopped and its temp folders removed at the
 // end, on failure and on Ctrl-C. Exits non-zero when a step failed, naming it.
+//
+// The pieces, under scripts/demo/: services.mjs (Docker, Azurite, the stand-in), estate.mjs
+// (the repository and stage's starting point), runner.mjs (what the runner gives the step:
+// inputs, event, environment, all built in one place), pushes.mjs (the pushes, one step run
+// and checked), checks.mjs (what is checked after a run), report.mjs (the table; pure).
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
