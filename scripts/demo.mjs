@@ -4,8 +4,8 @@
 //    backend: when they do not answer, `bash scripts/services/docker.sh` starts them (it needs
 //    root, and apt to install what is missing); a C compiler for backend/build-server.sh.
 //    Azurite (HTTPS with a CA of its own, `--oauth basic`) for the frontend. The loopback
-//    Azure stand-in (Entra ID, GitHub OIDC, Resource Manager, Front Door purges; Web App
-//    containers on Docker, simulated without it) always, with an Entra app that trusts
+//    Azure stand-in (Entra ID, GitHub OIDC, Resource Manager, Front Door purges, GitHub's
+//    deployments API; Web App containers on Docker, simulated without it) always, with an Entra app that trusts
 //    GitHub OIDC tokens of pushes to stage. What cannot run is said, with why, and skipped:
 //    a push that changes a part this machine cannot deploy runs as a dry run (detection
 //    only), and the rollback drill needs Docker. --no-docker and --no-azurite leave them out
@@ -24,10 +24,11 @@
 //    for itself: the parts detected are exactly the ones changed (and their files); both Web
 //    Apps answer the commit that should run over HTTPS; $web in Azurite holds exactly the new
 //    build and the deploy manifest names it; the stand-in received the purge the action
-//    reported; no token the stand-in issued shows in the action's output.
+//    reported; the GitHub deployment of each deployed part went in_progress → success; no
+//    token the stand-in issued shows in the action's output.
 // 4. The rollback drill (skip it with --no-rollback): a backend release whose container never
 //    becomes healthy on the second Web App; the run must roll both back, which still serve
-//    push 3's commit.
+//    push 3's commit, and its GitHub deployment must end in failure.
 // 5. The report: one table, a row per push (files changed, parts detected and why, where each
 //    part went, the URLs, seconds per phase from the action's job summary, the rest of the
 //    action's run and the step's total, measured here), then what was skipped and what failed.
@@ -187,7 +188,7 @@ async function main() {
     unavailable.backend = `the stand-in runs no containers on Docker (${standin.containers.reason})`
     skipped.push(`backend deploys: ${unavailable.backend}`)
   }
-  done(good(`✓ ${standin.url}: Entra ID, GitHub OIDC, Resource Manager; Web Apps ${standin.containers.mode === 'docker' ? 'on Docker' : 'simulated'}`))
+  done(good(`✓ ${standin.url}: Entra ID, GitHub OIDC and deployments, Resource Manager; Web Apps ${standin.containers.mode === 'docker' ? 'on Docker' : 'simulated'}`))
 
   // The process trusts the stand-in's CA (to ask the Web Apps itself); the runs trust it
   // and Azurite's through one PEM file (NODE_EXTRA_CA_CERTS takes one file).

@@ -142,3 +142,21 @@ export function checkTokens(standin, run, problems) {
   const leaked = standin.issuedTokens().filter(token => places.some(text => text.includes(token)))
   if (leaked.length > 0) problems.push(`${leaked.length} token(s) the stand-in issued show in the action's output`)
 }
+
+/**
+ * The GitHub deployment of each part the push deployed (`stage/backend`, `stage/frontend`):
+ * recorded for the commit, `in_progress` then `success`, or `failure` for a rolled-back
+ * release. Returns the final state per part, for the report.
+ */
+export function checkGithubDeployments(standin, commit, parts, result, problems) {
+  return parts.map(part => {
+    const environment = `${ENVIRONMENT}/${part}`
+    const recorded = standin.github.deployments().filter(d => d.environment === environment && d.sha === commit)
+    const states = recorded[0]?.statuses.map(s => s.state) ?? []
+    const final = part === 'backend' && result === 'rolled-back' ? 'failure' : 'success'
+    if (recorded.length !== 1 || JSON.stringify(states) !== JSON.stringify(['in_progress', final])) {
+      problems.push(`GitHub deployment ${environment} of ${short(commit)}: ${recorded.length} recorded, statuses [${states.join(', ')}], expected one with [in_progress, ${final}]`)
+    }
+    return { part, environment, state: states.at(-1) ?? 'none' }
+  })
+}

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { runAction } from '../lib/action-runner.mjs'
 import { AZURITE_ACCOUNT } from '../lib/azurite.mjs'
 import { git } from '../lib/git-fixture.mjs'
-import { checkApps, checkDetection, checkPurge, checkSite, checkTokens, jsonOutput, manifestCommit, probeApps, short } from './checks.mjs'
+import { checkApps, checkDetection, checkGithubDeployments, checkPurge, checkSite, checkTokens, jsonOutput, manifestCommit, probeApps, short } from './checks.mjs'
 import { compileServer, replace, SITE_CONTAINER } from './estate.mjs'
 import { phasesFromSummary } from './report.mjs'
 import { BRANCH, oidcClaims, runOptions, SUBSCRIPTION } from './runner.mjs'
@@ -146,6 +146,13 @@ export async function runStep(demo, push) {
   } else if (!storage.reason) {
     const manifest = await manifestCommit(storage.admin)
     if (manifest !== live.frontend) problems.push(`the deploy manifest names ${short(manifest)}, expected ${short(live.frontend)} (the site was not to change)`)
+  }
+
+  // The GitHub deployments the run recorded, one per part it deployed.
+  const github = checkGithubDeployments(standin, after, deployed.map(d => d.part), result, problems)
+  for (const entry of deployed) {
+    const recorded = github.find(g => g.part === entry.part)
+    if (recorded) entry.where.push(`GitHub ${recorded.environment}: ${recorded.state}`)
   }
 
   // Timings: the phases the action reported; the rest of its run, measured here.

@@ -21,16 +21,17 @@ export function oidcClaims(sha) {
 
 /**
  * The environment the runner gives the step, beyond the INPUT_* and GITHUB_* variables
- * runAction sets: the job's OIDC token service (the stand-in's), the CAs to trust (the
- * stand-in's and Azurite's, in one PEM file), and a docker CLI that builds with BuildKit
- * first on PATH, as on a runner with buildx.
- * @param {{ standin: { githubOidc: { requestUrl: string, requestToken: string } }, caCerts: string, dockerCli?: string }} services
+ * runAction sets: the job's OIDC token service and GitHub API (the stand-in's), the CAs to
+ * trust (the stand-in's and Azurite's, in one PEM file), and a docker CLI that builds with
+ * BuildKit first on PATH, as on a runner with buildx.
+ * @param {{ standin: { githubOidc: { requestUrl: string, requestToken: string }, github: { apiUrl: string } }, caCerts: string, dockerCli?: string }} services
  * @returns {Record<string, string>}
  */
 export function runnerEnv({ standin, caCerts, dockerCli }) {
   return {
     ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken,
+    GITHUB_API_URL: standin.github.apiUrl,
     NODE_EXTRA_CA_CERTS: caCerts,
     ...(dockerCli?.includes('/') ? { PATH: `${path.dirname(dockerCli)}:${process.env.PATH ?? ''}` } : {})
   }

@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob'
 import { createTlsMaterial } from '../../azure-standin/https-server.mjs'
 import { startAzureStandin } from '../../azure-standin/index.mjs'
+import { RUNNER_TOKEN } from '../lib/action-runner.mjs'
 import { repoRoot } from '../lib/action-runner.mjs'
 import { AZURITE_ACCOUNT, AZURITE_MAIN, startAzurite } from '../lib/azurite.mjs'
 
@@ -128,10 +129,13 @@ export async function prepareStorage() {
 }
 
 /**
- * The loopback Azure stand-in: Entra ID, GitHub OIDC, Resource Manager. Its Web Apps run
- * real containers when the backend can be deployed, simulated ones otherwise (the estate's
- * image would not be in any registry an engine here could pull from).
+ * The loopback Azure stand-in: Entra ID, GitHub OIDC, Resource Manager, and GitHub's
+ * deployments API, which accepts the job's GITHUB_TOKEN with `deployments: write`. Its Web
+ * Apps run real containers when the backend can be deployed, simulated ones otherwise (the
+ * estate's image would not be in any registry an engine here could pull from).
  */
 export async function startStandin({ docker, repository }) {
-  return startAzureStandin({ containers: docker.reason ? 'none' : 'auto', repository })
+  const standin = await startAzureStandin({ containers: docker.reason ? 'none' : 'auto', repository })
+  standin.github.addToken(RUNNER_TOKEN, { deployments: 'write' })
+  return standin
 }
