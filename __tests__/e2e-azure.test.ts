@@ -65,13 +65,8 @@ async function run(head: string, before: string, inputs: Record<string, string>,
     inputs: { 'subscription-id': SUBSCRIPTION, 'tenant-id': standin.tenantId, ...inputs },
     env: { NODE_EXTRA_CA_CERTS: standin.caCertPath, ...env }
   })
-  const logs = `${result.stdout}\n${result.stderr}`.split('\n').filter(line => !line.startsWith('::add-mask::'))
-  const issued = standin.issuedTokens()
-  for (const secret of [...issued, CLIENT_SECRET]) {
-    expect(logs.filter(line => line.includes(secret))).toEqual([])
-    expect(JSON.stringify(result.outputs) + result.summary).not.toContain(secret)
-  }
-  return { ...result, issued }
+  // runAction has scanned the logs, outputs and summary for these (scanForSecrets above).
+  return { ...result, issued: standin.issuedTokens() }
 }
 
 const oidcEnv = () => ({ ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken })

@@ -89,8 +89,7 @@ async function deploy(estate: Estate, sha: string, before: string, inputs: Recor
     env: { NODE_EXTRA_CA_CERTS: standin.caCertPath, ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken, GITHUB_API_URL: standin.github.apiUrl, PATH: runnerPath },
     timeoutMs: 240_000
   })
-  const logs = `${result.stdout}\n${result.stderr}`.split('\n').filter(line => !line.startsWith('::add-mask::'))
-  for (const token of standin.issuedTokens()) expect(logs.some(line => line.includes(token))).toBe(false)
+  // runAction has scanned the logs, outputs and summary for every issued token (scanForSecrets above).
   return result
 }
 

@@ -180,12 +180,8 @@ async function deploy(sha: string, before: string, inputs: Record<string, string
     timeoutMs: 90_000
   })
   const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter(line => !line.startsWith('::add-mask::'))
-  const issued = standin.issuedTokens()
-  expect(issued.length).toBeGreaterThan(0)
-  for (const token of issued) {
-    expect(lines.filter(line => line.includes(token))).toEqual([])
-    expect(JSON.stringify(result.outputs) + result.summary).not.toContain(token)
-  }
+  // Signed in through the stand-in; runAction has scanned for its tokens (scanForSecrets above).
+  expect(standin.issuedTokens().length).toBeGreaterThan(0)
   const errorLine = lines.find(line => line.startsWith('::error::')) ?? ''
   const error = errorLine.slice('::error::'.length).replaceAll('%0A', '\n').replaceAll('%0D', '\r').replaceAll('%25', '%')
   return { exitCode: result.exitCode, stdout: result.stdout, outputs: result.outputs, summary: result.summary, workspace, lines, error, storage: proxy.requests.slice(requestsBefore), purges: standin.state().purges.slice(purgesBefore) }
