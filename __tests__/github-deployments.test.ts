@@ -16,6 +16,7 @@ const REPOSITORY = 'octo-org/estate'
 const RUN_URL = 'https://github.com/octo-org/estate/actions/runs/4242'
 const WRITER = 'ghs_deploymentsWrite000000000000000000'
 const READER = 'ghs_deploymentsReadOnly00000000000000'
+const NO_DEPLOYMENTS = 'ghs_contentsReadOnly0000000000000000000'
 const SHA_1 = '1'.repeat(40)
 const SHA_2 = '2'.repeat(40)
 const SHA_3 = '3'.repeat(40)
@@ -143,5 +144,10 @@ describe('the last successful deployment', () => {
     const offline = createGitHubDeployments({ token: WRITER, apiUrl: 'http://127.0.0.1:1', repository, logger })
     expect(await githubDeploymentProvider(offline, 'prod', 'backend', logger).deployedCommits()).toEqual({ commits: [], unknown: [] })
     expect(logger.messages('info').some(line => /the last successful GitHub deployment of prod\/backend could not be read/.test(line))).toBe(true)
+    // A token with no deployments permission at all: an info line saying it cannot read them.
+    standin.github.addToken(NO_DEPLOYMENTS, { deployments: 'none' })
+    const refused = createGitHubDeployments({ token: NO_DEPLOYMENTS, apiUrl: standin.github.apiUrl, repository, logger })
+    expect(await githubDeploymentProvider(refused, 'prod', 'backend', logger).deployedCommits()).toEqual({ commits: [], unknown: [] })
+    expect(logger.messages('info').at(-1)).toMatch(/could not be read \(.*HTTP 403: the token cannot read deployments\)/)
   })
 })

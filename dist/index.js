@@ -31627,11 +31627,12 @@ function shortDescription(text) {
     const oneLine = text.replace(/\s+/g, ' ').trim();
     return oneLine.length <= 140 ? oneLine : `${oneLine.slice(0, 139)}…`;
 }
-function explain(error) {
+/** An API error in a few words; `access` is what the call needed of the token. */
+function explain(error, access = 'write') {
     const status = error.status;
     const message = error instanceof Error ? error.message : String(error);
     if (status === 403 || status === 404)
-        return `${message} (HTTP ${status}: the token cannot write deployments)`;
+        return `${message} (HTTP ${status}: the token cannot ${access} deployments)`;
     if (status === 401)
         return `${message} (HTTP 401: the token was refused)`;
     return message;
@@ -31733,7 +31734,7 @@ function githubDeploymentProvider(deployments, environment, part, logger, primar
                     return { commits: sha ? [sha] : [], unknown: [] };
                 }
                 catch (error) {
-                    logger.info(`${part}: ${fromGitHub} could not be read (${explain(error)})`);
+                    logger.info(`${part}: ${fromGitHub} could not be read (${explain(error, 'read')})`);
                     return { commits: [], unknown: [] };
                 }
             }

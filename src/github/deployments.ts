@@ -49,10 +49,11 @@ function shortDescription(text: string): string {
   return oneLine.length <= 140 ? oneLine : `${oneLine.slice(0, 139)}…`
 }
 
-function explain(error: unknown): string {
+/** An API error in a few words; `access` is what the call needed of the token. */
+function explain(error: unknown, access: 'read' | 'write' = 'write'): string {
   const status = (error as { status?: unknown }).status
   const message = error instanceof Error ? error.message : String(error)
-  if (status === 403 || status === 404) return `${message} (HTTP ${status}: the token cannot write deployments)`
+  if (status === 403 || status === 404) return `${message} (HTTP ${status}: the token cannot ${access} deployments)`
   if (status === 401) return `${message} (HTTP 401: the token was refused)`
   return message
 }
@@ -155,7 +156,7 @@ export function githubDeploymentProvider(deployments: GitHubDeployments, environ
           const sha = await read()
           return { commits: sha ? [sha] : [], unknown: [] }
         } catch (error) {
-          logger.info(`${part}: ${fromGitHub} could not be read (${explain(error)})`)
+          logger.info(`${part}: ${fromGitHub} could not be read (${explain(error, 'read')})`)
           return { commits: [], unknown: [] }
         }
       }
