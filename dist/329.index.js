@@ -12,6 +12,8 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */ });
 /* harmony import */ var _azure_identity__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(73016);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(83916);
+/* harmony import */ var _jwt_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(47014);
+
 
 
 /** A credential for the chosen method and cloud, masking every assertion and token it sees. */
@@ -52,26 +54,13 @@ function createCredential(method, cloud, deps) {
         }
     };
 }
-/** The `sub` claim of a JWT, read without verifying it: only to tell the user what to register. */
-function subjectOf(jwt) {
-    const payload = jwt?.split('.')[1];
-    if (!payload)
-        return undefined;
-    try {
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        return typeof claims.sub === 'string' ? claims.sub : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
 /** Turn Entra ID's AADSTS codes into what to change. */
 function explainSignInFailure(error, method, cloud, assertion) {
     const text = error instanceof Error ? error.message : String(error);
     const code = /AADSTS(\d+)/.exec(text)?.[1];
     const firstLine = text.split(/\r?\n/)[0] ?? text;
     const app = 'clientId' in method ? `app ${method.clientId} in tenant ${method.tenantId}` : 'the signed-in identity';
-    const subject = subjectOf(assertion);
+    const subject = (0,_jwt_js__WEBPACK_IMPORTED_MODULE_2__/* .unverifiedClaim */ .u)(assertion, 'sub');
     const hints = {
         '70021': `Entra ID found no federated credential on ${app} that matches this run${subject ? ` (subject ${subject})` : ''}: add one with issuer https://token.actions.githubusercontent.com${subject ? ` and subject ${subject}` : ''}.`,
         '700213': `Entra ID found no federated credential on ${app} that matches this run${subject ? ` (subject ${subject})` : ''}: add one with that subject.`,
@@ -84,6 +73,32 @@ function explainSignInFailure(error, method, cloud, assertion) {
     };
     const hint = (code && hints[code]) ?? (method.kind === 'azure-cli' ? 'Run azure/login in an earlier step of the same job, then retry.' : `Check the sign-in settings of ${app} in Entra ID.`);
     return new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployError */ .sH(`signing in to Azure (${method.kind}, ${cloud.name}) failed: ${firstLine}`, hint);
+}
+
+
+/***/ }),
+
+/***/ 47014:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   u: () => (/* binding */ unverifiedClaim)
+/* harmony export */ });
+/**
+ * A string claim of a JWT, read without verifying the token: only to name things for the
+ * user (the subject to register) or for a service that asks (the tenant), never to trust it.
+ */
+function unverifiedClaim(jwt, name) {
+    const payload = jwt?.split('.')[1];
+    if (!payload)
+        return undefined;
+    try {
+        const value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))[name];
+        return typeof value === 'string' ? value : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 
 

@@ -7,7 +7,6 @@ export const modules = {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   BATCH_SIZE: () => (/* binding */ BATCH_SIZE),
 /* harmony export */   blobEndpointFor: () => (/* binding */ blobEndpointFor),
 /* harmony export */   createSiteStore: () => (/* binding */ createSiteStore),
 /* harmony export */   siteStoreFor: () => (/* binding */ siteStoreFor)
@@ -22,12 +21,14 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(38816);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(83916);
 /* harmony import */ var _site_files_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(34555);
+/* harmony import */ var _parallel_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(73716);
 /**
  * The storage account of a frontend environment, as the deploy uses it: the site container
  * (`$web`), the private archive container (release zips, the deployed-state manifest, the
  * deploy lock) and the static-website switch. A thin executor over @azure/storage-blob: it
  * decides nothing, and every failure becomes a DeployError naming the blob and what to change.
  */
+
 
 
 
@@ -185,22 +186,17 @@ function createSiteStore(options) {
             for (let i = 0; i < paths.length; i += BATCH_SIZE)
                 batches.push(paths.slice(i, i + BATCH_SIZE));
             const batchClient = site.getBlobBatchClient();
-            let next = 0;
-            const worker = async () => {
-                while (next < batches.length) {
-                    const batch = batches[next++];
-                    const clients = batch.map(path => site.getBlobClient(path));
-                    const pathByUrl = new Map(clients.map((client, index) => [client.url, batch[index]]));
-                    const response = await attempt('deleting blobs from', where(site), () => batchClient.deleteBlobs(clients));
-                    // A blob already gone is what we wanted; anything else is a failure.
-                    const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404);
-                    if (failed.length > 0) {
-                        const first = failed[0];
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`, first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined);
-                    }
+            await (0,_parallel_js__WEBPACK_IMPORTED_MODULE_7__/* .inParallel */ .H)(batches, PARALLEL_BATCHES, async (batch) => {
+                const clients = batch.map(path => site.getBlobClient(path));
+                const pathByUrl = new Map(clients.map((client, index) => [client.url, batch[index]]));
+                const response = await attempt('deleting blobs from', where(site), () => batchClient.deleteBlobs(clients));
+                // A blob already gone is what we wanted; anything else is a failure.
+                const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404);
+                if (failed.length > 0) {
+                    const first = failed[0];
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`, first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined);
                 }
-            };
-            await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+            });
         },
         async enableStaticWebsite(indexDocument, errorDocument404Path) {
             let current;
@@ -383,10 +379,10 @@ function siteStoreFor(site, environment, azure, logger) {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Dm: () => (/* binding */ listOutputFiles),
 /* harmony export */   LB: () => (/* binding */ listSiteFiles),
+/* harmony export */   PI: () => (/* binding */ hashOutputFiles),
 /* harmony export */   br: () => (/* binding */ digest),
 /* harmony export */   f2: () => (/* binding */ byPath)
 /* harmony export */ });
-/* unused harmony export HASH_CONCURRENCY */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(73024);
@@ -396,6 +392,10 @@ function siteStoreFor(site, environment, azure, logger) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(76760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(83916);
+/* harmony import */ var _parallel_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(73716);
+/* harmony import */ var _workspace_path_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(59152);
+
+
 
 
 
@@ -454,26 +454,18 @@ async function insideTarget(root, link, relative) {
     catch {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`The build output has a symlink that points to nothing: ${relative}.`, 'Remove the link from the build output, or make the build copy the file it should publish.');
     }
-    const fromRoot = node_path__WEBPACK_IMPORTED_MODULE_3___default().relative(root, target);
-    if (fromRoot === '..' || fromRoot.startsWith(`..${(node_path__WEBPACK_IMPORTED_MODULE_3___default().sep)}`) || node_path__WEBPACK_IMPORTED_MODULE_3___default().isAbsolute(fromRoot)) {
+    if ((0,_workspace_path_js__WEBPACK_IMPORTED_MODULE_5__/* .isOutside */ ._K)(root, target)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`The build output has a symlink that points outside it: ${relative} → ${target}.`, 'Make the build copy that file into its output folder instead of linking it: only files inside the output are published.');
     }
     return target;
 }
 /** The site's files with their sizes and MD5s, hashed as streams, up to 32 at a time. */
 async function listSiteFiles(outputDir) {
-    const entries = await listOutputFiles(outputDir);
-    const files = new Array(entries.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < entries.length) {
-            const index = next++;
-            const entry = entries[index];
-            files[index] = { ...entry, ...(await digest(entry.absolute)) };
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, entries.length) }, worker));
-    return files;
+    return hashOutputFiles(await listOutputFiles(outputDir));
+}
+/** Sizes and MD5s of output files already listed, hashed as streams, up to 32 at a time. */
+async function hashOutputFiles(entries) {
+    return (0,_parallel_js__WEBPACK_IMPORTED_MODULE_6__/* .inParallel */ .H)(entries, HASH_CONCURRENCY, async (entry) => ({ ...entry, ...(await digest(entry.absolute)) }));
 }
 /** Size and base64 MD5 (Content-MD5's form) of a file, streamed. */
 async function digest(file) {
@@ -484,6 +476,32 @@ async function digest(file) {
         size += chunk.length;
     }
     return { size, md5: md5.digest('base64') };
+}
+
+
+/***/ }),
+
+/***/ 73716:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ inParallel)
+/* harmony export */ });
+/**
+ * `work` over `items`, at most `limit` at a time, started in list order; the results in the
+ * items' order. The first rejection rejects the whole (the items in flight still finish).
+ */
+async function inParallel(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await work(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+    return results;
 }
 
 

@@ -110,6 +110,8 @@ async function extractReleaseArchive(zipFile, destination) {
 
 // EXTERNAL MODULE: ./src/frontend/blob-store.ts
 var blob_store = __webpack_require__(55465);
+// EXTERNAL MODULE: ./src/command-runner.ts
+var command_runner = __webpack_require__(39573);
 // EXTERNAL MODULE: ./node_modules/shell-quote/index.js
 var shell_quote = __webpack_require__(26591);
 ;// CONCATENATED MODULE: ./src/frontend/command-line.ts
@@ -214,6 +216,7 @@ var workspace_path = __webpack_require__(59152);
 
 
 
+
 /** Lines of a failed command's output shown in the error. */
 const TAIL_LINES = 20;
 /**
@@ -259,7 +262,7 @@ async function buildFrontend(plan, context, deps) {
             catch (error) {
                 throw new errors/* DeployError */.sH(`The frontend ${step.name} command "${step.line}" could not start in ${plan.workingDirectory}: ${error.message}`, `Install ${tool} on the runner (for example with actions/setup-node), or change ${step.key} in the config.`);
             }
-            const output = tail(`${result.stdout}\n${result.stderr}`);
+            const output = (0,command_runner/* outputTail */.c)(result, TAIL_LINES, '  ');
             if (result.exitCode !== 0) {
                 throw new errors/* DeployError */.sH(`The frontend ${step.name} command "${step.line}" failed with exit code ${result.exitCode} in ${plan.workingDirectory}. Its last lines:\n${output || '(no output)'}`, `Fix the ${step.name} so that it passes when run in ${plan.workingDirectory}, or change ${step.key} in the config if that is the wrong command.`);
             }
@@ -273,12 +276,12 @@ async function buildFrontend(plan, context, deps) {
     const outputDir = external_node_path_default().resolve(workingDir, plan.output);
     const shownAs = external_node_path_default().posix.join(plan.workingDirectory, plan.output);
     // The build may have made the output folder a link: what it leads to is checked now.
-    const elsewhere = await (0,workspace_path/* leavesWorkspace */.c)(context.workspace, shownAs);
+    const elsewhere = await (0,workspace_path/* leavesWorkspace */.ck)(context.workspace, shownAs);
     if (elsewhere) {
         throw new errors/* DeployError */.sH(`The frontend output folder ${shownAs} leads outside the repository, to ${elsewhere}, through a symlink: nothing uploaded.`, 'Make the build write its output to a real folder inside the repository (parts.frontend.output), not a symlink that leaves it.');
     }
-    await checkOutput(outputDir, shownAs);
-    return { outputDir, seconds };
+    const files = await checkOutput(outputDir, shownAs);
+    return { outputDir, files, seconds };
 }
 /** Missing, empty, or linking outside itself: the deploy stops before anything is uploaded. */
 async function checkOutput(outputDir, shownAs) {
@@ -289,6 +292,7 @@ async function checkOutput(outputDir, shownAs) {
     const files = await (0,site_files/* listOutputFiles */.Dm)(outputDir);
     if (files.length === 0)
         throw new errors/* DeployError */.sH(`The frontend build finished but its output folder ${shownAs} is empty: nothing uploaded.`, hint);
+    return files;
 }
 async function isDirectory(dir) {
     try {
@@ -297,14 +301,6 @@ async function isDirectory(dir) {
     catch {
         return false;
     }
-}
-/** The last lines of a command's output, blank lines left out, indented under the message. */
-function tail(output) {
-    const lines = output.split(/\r?\n/).filter(line => line.trim() !== '');
-    return lines
-        .slice(-TAIL_LINES)
-        .map(line => `  ${line.trimEnd()}`)
-        .join('\n');
 }
 
 // EXTERNAL MODULE: ./node_modules/mime-types/index.js
@@ -515,6 +511,8 @@ function planSync(local, remote, options) {
     return plan;
 }
 
+// EXTERNAL MODULE: ./src/parallel.ts
+var parallel = __webpack_require__(73716);
 ;// CONCATENATED MODULE: ./src/frontend/sync.ts
 /**
  * Runs a SyncPlan against the site's container: the upload waves in order (each complete
@@ -523,21 +521,18 @@ function planSync(local, remote, options) {
  */
 
 
+
 const DEFAULT_UPLOAD_CONCURRENCY = 32;
 /**
  * Run `work` over `items`, at most `concurrency` at a time, in list order. After the first
  * failure no new item starts; those in flight finish.
  */
 async function inPool(items, concurrency, work) {
-    let next = 0;
     let stopped = false;
-    const worker = async () => {
-        while (!stopped && next < items.length) {
-            if (!(await work(items[next++])))
-                stopped = true;
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
+    await (0,parallel/* inParallel */.H)(items, concurrency, async (item) => {
+        if (!stopped && !(await work(item)))
+            stopped = true;
+    });
 }
 async function syncSite(plan, deps, options = {}) {
     const now = deps.now ?? Date.now;
@@ -655,6 +650,8 @@ async function deployFrontend(plan, context, deps) {
     const lock = await timed('lock', () => store.acquireLock({ waitMs: plan.lockTimeoutSeconds * 1000 }));
     try {
         let outputDir;
+        /** The build's files as it listed them; a release fetched for a rollback is listed here. */
+        let built;
         if (plan.rollbackTo) {
             outputDir = external_node_path_default().join(scratch, 'release');
             await logger.group(`Fetch the release of ${plan.rollbackTo.slice(0, 12)}`, async () => {
@@ -669,10 +666,12 @@ async function deployFrontend(plan, context, deps) {
             });
         }
         else {
-            outputDir = await timed('build', async () => (await buildFrontend(plan, { workspace: context.workspace }, deps)).outputDir);
+            const build = await timed('build', () => buildFrontend(plan, { workspace: context.workspace }, deps));
+            outputDir = build.outputDir;
+            built = build.files;
         }
         // Hash the local files while the container is listed: on a large site both take a while.
-        const [files, remote, website] = await Promise.all([(0,site_files/* listSiteFiles */.LB)(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)]);
+        const [files, remote, website] = await Promise.all([built ? (0,site_files/* hashOutputFiles */.PI)(built) : (0,site_files/* listSiteFiles */.LB)(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)]);
         if (website.status === 'enabled')
             logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`);
         if (website.status === 'unknown')
@@ -735,8 +734,9 @@ async function deployFrontend(plan, context, deps) {
 }
 /** Keep the newest `keep` release archives; the one just deployed is never removed. */
 async function pruneArchives(store, keep, current, logger) {
-    const archives = (await store.listArchives()).filter(a => a.name.endsWith('.zip')).sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime());
-    const old = archives.slice(keep).filter(a => a.name !== current);
+    // Oldest first, as listed: all but the last `keep` go.
+    const archives = (await store.listArchives()).filter(a => a.name.endsWith('.zip'));
+    const old = archives.slice(0, Math.max(0, archives.length - keep)).filter(a => a.name !== current);
     for (const archive of old)
         await store.deleteArchive(archive.name);
     if (old.length > 0)

@@ -31031,28 +31031,69 @@ function commitOfImage(image, registry, repository) {
 
 /***/ }),
 
+/***/ 87032:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ createWebAppControl)
+/* harmony export */ });
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51157);
+
+function createWebAppControl(clients) {
+    const webApps = (target) => clients.webApps(target.subscription);
+    const currentImage = async (target) => {
+        const api = webApps(target);
+        const config = target.slot ? await api.getConfigurationSlot(target.resourceGroup, target.app, target.slot) : await api.getConfiguration(target.resourceGroup, target.app);
+        return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .imageOfLinuxFxVersion */ .pn)(config.linuxFxVersion);
+    };
+    return {
+        currentImage,
+        async read(target) {
+            const api = webApps(target);
+            const [site, image] = await Promise.all([target.slot ? api.getSlot(target.resourceGroup, target.app, target.slot) : api.get(target.resourceGroup, target.app), currentImage(target)]);
+            return { image, url: `https://${site.defaultHostName}` };
+        },
+        async setImage(target, image, acrIdentity) {
+            const siteConfig = {
+                linuxFxVersion: (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .linuxFxVersionOf */ .q8)(image),
+                ...(acrIdentity ? { acrUseManagedIdentityCreds: true, ...(acrIdentity === 'system' ? {} : { acrUserManagedIdentityID: acrIdentity }) } : {})
+            };
+            const api = webApps(target);
+            if (target.slot)
+                await api.updateConfigurationSlot(target.resourceGroup, target.app, target.slot, siteConfig);
+            else
+                await api.updateConfiguration(target.resourceGroup, target.app, siteConfig);
+        },
+        async restart(target) {
+            const api = webApps(target);
+            if (target.slot)
+                await api.restartSlot(target.resourceGroup, target.app, target.slot, { softRestart: false, synchronous: false });
+            else
+                await api.restart(target.resourceGroup, target.app, { softRestart: false, synchronous: false });
+        },
+        async swapIntoProduction(target) {
+            if (!target.slot)
+                throw new Error(`${target.app} has no slot to swap into production`);
+            await webApps(target).swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true });
+        }
+    };
+}
+
+
+/***/ }),
+
 /***/ 53816:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   YN: () => (/* binding */ webAppDeployedCommits),
-/* harmony export */   je: () => (/* binding */ targetName),
-/* harmony export */   zC: () => (/* binding */ createWebAppReader)
+/* harmony export */   Y: () => (/* binding */ webAppDeployedCommits),
+/* harmony export */   j: () => (/* binding */ targetName)
 /* harmony export */ });
 /* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51157);
 
 /** A target as people name it: `app` or `app/slot`. */
 function targetName(target) {
     return target.slot ? `${target.app}/${target.slot}` : target.app;
-}
-function createWebAppReader(clients) {
-    return {
-        async currentImage(target) {
-            const webApps = clients.webApps(target.subscription);
-            const config = target.slot ? await webApps.getConfigurationSlot(target.resourceGroup, target.app, target.slot) : await webApps.getConfiguration(target.resourceGroup, target.app);
-            return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .imageOfLinuxFxVersion */ .pn)(config.linuxFxVersion);
-        }
-    };
 }
 /** The backend's deployed commits: the SHA tag of the image each target runs. */
 function webAppDeployedCommits(targets, image, reader) {
@@ -31073,6 +31114,42 @@ function webAppDeployedCommits(targets, image, reader) {
                     unknown.push(`${targetName(targets[index])} (${current ?? 'no container image'})`);
             });
             return { commits, unknown };
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 39573:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _: () => (/* binding */ createCommandRunner),
+/* harmony export */   c: () => (/* binding */ outputTail)
+/* harmony export */ });
+/* harmony import */ var _actions_exec__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22876);
+
+/** The last lines a command printed (stdout, then stderr), blank ones left out, indented under a message. */
+function outputTail(result, lineCount = 20, indent = '    ') {
+    const lines = `${result.stdout}\n${result.stderr}`.split(/\r?\n/).filter(line => line.trim() !== '');
+    return lines
+        .slice(-lineCount)
+        .map(line => `${indent}${line.trimEnd()}`)
+        .join('\n');
+}
+/** The real runner. Output is captured, not echoed: callers decide what is worth logging. */
+function createCommandRunner() {
+    return {
+        async run(tool, args, options = {}) {
+            const result = await (0,_actions_exec__WEBPACK_IMPORTED_MODULE_0__/* .getExecOutput */ .H)(tool, [...args], {
+                cwd: options.cwd,
+                env: options.env ? { ...process.env, ...options.env } : undefined,
+                input: options.input,
+                silent: true,
+                ignoreReturnCode: true
+            });
+            return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
         }
     };
 }
@@ -31127,7 +31204,7 @@ function describeFailure(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(11277);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9783);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31232,7 +31309,7 @@ function forcedParts(selection) {
 
 /***/ }),
 
-/***/ 11277:
+/***/ 9783:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31613,6 +31690,8 @@ function createGitRepository(runner, workspace, remote = 'origin') {
 
 
 
+// EXTERNAL MODULE: ./src/backend/web-app-control.ts
+var web_app_control = __nccwpck_require__(87032);
 // EXTERNAL MODULE: ./src/backend/web-app-state.ts
 var web_app_state = __nccwpck_require__(53816);
 ;// CONCATENATED MODULE: ./src/github/deployments.ts
@@ -31830,10 +31909,7 @@ function buildPlan(request) {
             errorDocument: part['error-document'],
             lockTimeoutSeconds: part['lock-timeout'],
             rollbackTo: request.rollbackTo,
-            storageAccount: settings['storage-account'],
-            container: settings.container,
-            archiveContainer: settings['archive-container'],
-            blobEndpoint: settings['blob-endpoint'],
+            ...siteLocation(settings),
             siteUrl: settings['site-url'],
             cdn: edge && {
                 kind: edge.kind,
@@ -31847,6 +31923,10 @@ function buildPlan(request) {
     }
 }
 /** The environment's Web Apps and slots; `subscription` is '' where neither the target nor the input names one. */
+/** Where an environment's site lives: its storage account (or blob endpoint) and containers. */
+function siteLocation(settings) {
+    return { storageAccount: settings['storage-account'], blobEndpoint: settings['blob-endpoint'], container: settings.container, archiveContainer: settings['archive-container'] };
+}
 function webAppTargets(environment, defaultSubscription) {
     return (environment.settings.backend?.targets ?? []).map(target => ({
         subscription: target.subscription ?? defaultSubscription ?? '',
@@ -31893,6 +31973,7 @@ function formatPlan(plan) {
 
 
 
+
 /**
  * What is deployed, read from the environment's targets; the last successful GitHub
  * deployment of each part stands in when the targets cannot be read (or Azure cannot be asked).
@@ -31918,37 +31999,18 @@ async function targetProviders(loaded, environment, azure, subscriptionId) {
         // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
         const swapped = environment.settings.backend.strategy === 'slot-swap';
         const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target));
-        providers.backend = (0,web_app_state/* webAppDeployedCommits */.YN)(live, backend, (0,web_app_state/* createWebAppReader */.zC)(azure.clients));
+        providers.backend = (0,web_app_state/* webAppDeployedCommits */.Y)(live, backend, (0,web_app_control/* createWebAppControl */.x)(azure.clients));
     }
     const site = environment.settings.frontend;
     if (loaded.config.parts.frontend && site) {
         const [{ siteStoreFor }, { siteDeployedCommits }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]);
-        const location = { storageAccount: site['storage-account'], blobEndpoint: site['blob-endpoint'], container: site.container, archiveContainer: site['archive-container'] };
-        providers.frontend = siteDeployedCommits(siteStoreFor(location, environment.name, azure));
+        providers.frontend = siteDeployedCommits(siteStoreFor(siteLocation(site), environment.name, azure));
     }
     return providers;
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __nccwpck_require__(22876);
-;// CONCATENATED MODULE: ./src/command-runner.ts
-
-/** The real runner. Output is captured, not echoed: callers decide what is worth logging. */
-function createCommandRunner() {
-    return {
-        async run(tool, args, options = {}) {
-            const result = await (0,exec/* getExecOutput */.H)(tool, [...args], {
-                cwd: options.cwd,
-                env: options.env ? { ...process.env, ...options.env } : undefined,
-                input: options.input,
-                silent: true,
-                ignoreReturnCode: true
-            });
-            return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-        }
-    };
-}
-
+// EXTERNAL MODULE: ./src/command-runner.ts
+var command_runner = __nccwpck_require__(39573);
 // EXTERNAL MODULE: external "node:fs/promises"
 var external_node_fs_promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -32259,7 +32321,7 @@ async function refuseLinksOut(workspace, config, configPath) {
     for (const [key, relative, what] of paths) {
         if (relative === undefined)
             continue;
-        const target = await (0,workspace_path/* leavesWorkspace */.c)(workspace, relative);
+        const target = await (0,workspace_path/* leavesWorkspace */.ck)(workspace, relative);
         if (target) {
             throw new errors/* ConfigError */.xL(`${configPath}: ${key} (${JSON.stringify(relative)}) leads outside the repository, to ${target}, through a symlink.`, `Point ${key} at ${what} inside the repository, not at a symlink that leaves it: the deploy builds and publishes only files of the checkout.`);
         }
@@ -32482,7 +32544,7 @@ const coreLogger = {
     group: (name, work) => core/* group */.Os(name, work)
 };
 function realDependencies() {
-    return { env: process.env, runner: createCommandRunner(), logger: coreLogger, getIdToken: audience => core/* getIDToken */.V9(audience) };
+    return { env: process.env, runner: (0,command_runner/* createCommandRunner */._)(), logger: coreLogger, getIdToken: audience => core/* getIDToken */.V9(audience) };
 }
 /** The GitHub deployments of this run, unless the input turns them off or there is no token or repository. */
 function githubDeployments(inputs, context, env, logger) {
@@ -32491,7 +32553,7 @@ function githubDeployments(inputs, context, env, logger) {
     return createGitHubDeployments({ token: inputs.githubToken, apiUrl: env.GITHUB_API_URL || 'https://api.github.com', repository: context.repository, runUrl: context.runUrl, logger });
 }
 /** Runs one part's deploy inside its GitHub deployment; a deploy that throws is recorded as a failure. */
-async function tracked(github, start, deploy, status) {
+async function tracked(github, start, deploy, outcome) {
     const record = await github?.start(start);
     let result;
     try {
@@ -32501,7 +32563,7 @@ async function tracked(github, start, deploy, status) {
         await record?.finish('failure', { description: (0,errors/* describeFailure */.Ic)(error) });
         throw error;
     }
-    await record?.finish(...status(result));
+    await record?.finish(...outcome(result));
     return result;
 }
 /** inputs → config → changes → plan → execute → report. */
@@ -32559,7 +32621,7 @@ async function run(overrides = {}) {
         // The API first: a new site may call what only the new API has.
         let backend;
         if (backendPlan) {
-            const { deployBackend } = await __nccwpck_require__.e(/* import() */ 14).then(__nccwpck_require__.bind(__nccwpck_require__, 88014));
+            const { deployBackend } = await __nccwpck_require__.e(/* import() */ 492).then(__nccwpck_require__.bind(__nccwpck_require__, 27492));
             const start = { environment: plan.environment, part: 'backend', sha: context.sha, description: `Image of ${context.sha.slice(0, 12)} to ${backendPlan.targets.length} target(s)` };
             backend = await tracked(github, start, () => deployBackend(backendPlan, { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined }, {
                 runner: deps.runner,
@@ -32611,12 +32673,8 @@ async function run(overrides = {}) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   z: () => (/* binding */ PART_NAMES)
 /* harmony export */ });
-/* unused harmony export isPartName */
 /** The deployable parts of an estate, in the order they are reported. */
 const PART_NAMES = ['backend', 'frontend'];
-function isPartName(value) {
-    return PART_NAMES.includes(value);
-}
 
 
 /***/ }),
@@ -32625,7 +32683,8 @@ function isPartName(value) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c: () => (/* binding */ leavesWorkspace)
+/* harmony export */   _K: () => (/* binding */ isOutside),
+/* harmony export */   ck: () => (/* binding */ leavesWorkspace)
 /* harmony export */ });
 /* unused harmony export realPathOf */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
@@ -32661,6 +32720,11 @@ async function realPathOf(target, links = 0) {
     }
     return node_path__WEBPACK_IMPORTED_MODULE_1___default().join(await realPathOf(parent, links), node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(target));
 }
+/** Whether a real path lies outside a real root folder. */
+function isOutside(root, real) {
+    const inside = node_path__WEBPACK_IMPORTED_MODULE_1___default().relative(root, real);
+    return inside === '..' || inside.startsWith(`..${(node_path__WEBPACK_IMPORTED_MODULE_1___default().sep)}`) || node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(inside);
+}
 /**
  * Where `relative` (from the workspace root) really leads when that is outside the workspace,
  * through a symlink or otherwise; undefined when it stays inside (or cannot be resolved, which
@@ -32670,8 +32734,7 @@ async function leavesWorkspace(workspace, relative) {
     try {
         const root = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.realpath)(workspace);
         const real = await realPathOf(node_path__WEBPACK_IMPORTED_MODULE_1___default().resolve(workspace, relative));
-        const inside = node_path__WEBPACK_IMPORTED_MODULE_1___default().relative(root, real);
-        return inside === '..' || inside.startsWith(`..${(node_path__WEBPACK_IMPORTED_MODULE_1___default().sep)}`) || node_path__WEBPACK_IMPORTED_MODULE_1___default().isAbsolute(inside) ? real : undefined;
+        return isOutside(root, real) ? real : undefined;
     }
     catch {
         return undefined;

@@ -12,6 +12,15 @@ export interface CommandOptions {
   input?: Buffer
 }
 
+/** The last lines a command printed (stdout, then stderr), blank ones left out, indented under a message. */
+export function outputTail(result: Pick<CommandResult, 'stdout' | 'stderr'>, lineCount = 20, indent = '    '): string {
+  const lines = `${result.stdout}\n${result.stderr}`.split(/\r?\n/).filter(line => line.trim() !== '')
+  return lines
+    .slice(-lineCount)
+    .map(line => `${indent}${line.trimEnd()}`)
+    .join('\n')
+}
+
 /** Runs a tool with an argv array: never a shell, so no argument is ever interpreted. */
 export interface CommandRunner {
   run(tool: string, args: readonly string[], options?: CommandOptions): Promise<CommandResult>

@@ -1,11 +1,12 @@
 import type { AzureAccess } from './azure/connect.js'
-import { createWebAppReader, webAppDeployedCommits } from './backend/web-app-state.js'
+import { createWebAppControl } from './backend/web-app-control.js'
+import { webAppDeployedCommits } from './backend/web-app-state.js'
 import type { DeployedShaProviders } from './changes/index.js'
 import type { LoadedConfig, ResolvedEnvironment } from './config.js'
 import { githubDeploymentProvider, type GitHubDeployments } from './github/deployments.js'
 import type { Logger } from './logger.js'
 import { PART_NAMES } from './parts.js'
-import { webAppTargets } from './plan.js'
+import { siteLocation, webAppTargets } from './plan.js'
 
 /**
  * What is deployed, read from the environment's targets; the last successful GitHub
@@ -35,13 +36,12 @@ async function targetProviders(loaded: LoadedConfig, environment: ResolvedEnviro
     // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
     const swapped = environment.settings.backend.strategy === 'slot-swap'
     const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target))
-    providers.backend = webAppDeployedCommits(live, backend, createWebAppReader(azure.clients))
+    providers.backend = webAppDeployedCommits(live, backend, createWebAppControl(azure.clients))
   }
   const site = environment.settings.frontend
   if (loaded.config.parts.frontend && site) {
     const [{ siteStoreFor }, { siteDeployedCommits }] = await Promise.all([import('./frontend/blob-store.js'), import('./frontend/deployed-release.js')])
-    const location = { storageAccount: site['storage-account'], blobEndpoint: site['blob-endpoint'], container: site.container, archiveContainer: site['archive-container'] }
-    providers.frontend = siteDeployedCommits(siteStoreFor(location, environment.name, azure))
+    providers.frontend = siteDeployedCommits(siteStoreFor(siteLocation(site), environment.name, azure))
   }
   return providers
 }

@@ -8,7 +8,7 @@ import { deployedShaProviders } from './deployed-state.js'
 import { createCommandRunner, type CommandRunner } from './command-runner.js'
 import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnvironment } from './config.js'
 import { DeployError, describeFailure } from './errors.js'
-import { createGitHubDeployments, type DeploymentRecord, type GitHubDeployments } from './github/deployments.js'
+import { createGitHubDeployments, type DeploymentOutcome, type GitHubDeployments } from './github/deployments.js'
 import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
 import { inertLogText, quote, type Logger } from './logger.js'
 import { buildPlan, formatPlan, partsToDeploy, type BackendPlan, type FrontendPlan } from './plan.js'
@@ -56,7 +56,7 @@ async function tracked<T>(
   github: GitHubDeployments | undefined,
   start: { environment: string; part: PartName; sha: string; description: string },
   deploy: () => Promise<T>,
-  status: (result: T) => Parameters<DeploymentRecord['finish']>
+  outcome: (result: T) => DeploymentOutcome
 ): Promise<T> {
   const record = await github?.start(start)
   let result: T
@@ -66,7 +66,7 @@ async function tracked<T>(
     await record?.finish('failure', { description: describeFailure(error) })
     throw error
   }
-  await record?.finish(...status(result))
+  await record?.finish(...outcome(result))
   return result
 }
 

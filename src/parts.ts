@@ -1,7 +1,3 @@
 /** The deployable parts of an estate, in the order they are reported. */
 export const PART_NAMES = ['backend', 'frontend'] as const
 export type PartName = (typeof PART_NAMES)[number]
-
-export function isPartName(value: string): value is PartName {
-  return (PART_NAMES as readonly string[]).includes(value)
-}

@@ -177,10 +177,7 @@ export function buildPlan(request: PlanRequest): DeployPlan {
       errorDocument: part['error-document'],
       lockTimeoutSeconds: part['lock-timeout'],
       rollbackTo: request.rollbackTo,
-      storageAccount: settings['storage-account'],
-      container: settings.container,
-      archiveContainer: settings['archive-container'],
-      blobEndpoint: settings['blob-endpoint'],
+      ...siteLocation(settings),
       siteUrl: settings['site-url'],
       cdn: edge && {
         kind: edge.kind,
@@ -195,6 +192,11 @@ export function buildPlan(request: PlanRequest): DeployPlan {
 }
 
 /** The environment's Web Apps and slots; `subscription` is '' where neither the target nor the input names one. */
+/** Where an environment's site lives: its storage account (or blob endpoint) and containers. */
+export function siteLocation(settings: NonNullable<ResolvedEnvironment['settings']['frontend']>): Pick<FrontendPlan, 'storageAccount' | 'blobEndpoint' | 'container' | 'archiveContainer'> {
+  return { storageAccount: settings['storage-account'], blobEndpoint: settings['blob-endpoint'], container: settings.container, archiveContainer: settings['archive-container'] }
+}
+
 export function webAppTargets(environment: ResolvedEnvironment, defaultSubscription?: string): WebAppTarget[] {
   return (environment.settings.backend?.targets ?? []).map(target => ({
     subscription: target.subscription ?? defaultSubscription ?? '',

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import type { BackendDeployResult } from './backend/deploy.js'
 import type { FrontendDeployResult } from './frontend/deploy.js'
 import type { RolloutReport } from './backend/rollout.js'
+import type { DeploymentOutcome } from './github/deployments.js'
 import type { DeployPlan } from './plan.js'
 import { PART_NAMES } from './parts.js'
 
@@ -31,11 +32,8 @@ export function backendResult(report: RolloutReport): DeployResult {
   return report.targets.some(t => t.status === 'rollback-failed') ? 'failed' : 'rolled-back'
 }
 
-/** A part's GitHub deployment status: state, environment URL, one-line description. */
-export type DeploymentStatus = ['success' | 'failure', { url?: string; description: string }]
-
 /** Success with the first target's URL, or the rollout's failure. */
-export function backendDeploymentStatus(backend: BackendDeployResult): DeploymentStatus {
+export function backendDeploymentStatus(backend: BackendDeployResult): DeploymentOutcome {
   const { rollout, image } = backend
   const url = rollout.targets[0]?.url || undefined
   if (rollout.ok) return ['success', { url, description: `${image.pinned.split('@')[0]} serving on ${rollout.targets.length} target(s)` }]
@@ -43,7 +41,7 @@ export function backendDeploymentStatus(backend: BackendDeployResult): Deploymen
 }
 
 /** Success with the site's URL (a frontend deploy that returns has synced the whole site). */
-export function frontendDeploymentStatus(frontend: FrontendDeployResult): DeploymentStatus {
+export function frontendDeploymentStatus(frontend: FrontendDeployResult): DeploymentOutcome {
   return ['success', { url: frontend.siteUrl, description: `${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.deleted} deleted` }]
 }
 

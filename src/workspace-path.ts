@@ -27,6 +27,12 @@ export async function realPathOf(target: string, links = 0): Promise<string> {
   return path.join(await realPathOf(parent, links), path.basename(target))
 }
 
+/** Whether a real path lies outside a real root folder. */
+export function isOutside(root: string, real: string): boolean {
+  const inside = path.relative(root, real)
+  return inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)
+}
+
 /**
  * Where `relative` (from the workspace root) really leads when that is outside the workspace,
  * through a symlink or otherwise; undefined when it stays inside (or cannot be resolved, which
@@ -36,8 +42,7 @@ export async function leavesWorkspace(workspace: string, relative: string): Prom
   try {
     const root = await realpath(workspace)
     const real = await realPathOf(path.resolve(workspace, relative))
-    const inside = path.relative(root, real)
-    return inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside) ? real : undefined
+    return isOutside(root, real) ? real : undefined
   } catch {
     return undefined
   }

@@ -11,8 +11,16 @@ import { chooseSignIn, type SignInOffers } from './sign-in.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
+/** Azure, signed in: the ARM clients, the credential behind them, and the cloud. */
+export interface AzureSession {
+  clients: AzureClients
+  credential: TokenCredential
+  cloud: CloudEndpoints
+  tenantId?: string
+}
+
 /** Azure, signed in — or why not, when a dry run goes on without it. */
-export type AzureAccess = { clients: AzureClients; credential: TokenCredential; cloud: CloudEndpoints; tenantId?: string } | { unavailable: DeployError }
+export type AzureAccess = AzureSession | { unavailable: DeployError }
 
 export interface ConnectDeps {
   env: Env

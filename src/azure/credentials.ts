@@ -1,6 +1,7 @@
 import { AzureCliCredential, ClientAssertionCredential, ClientSecretCredential } from '@azure/identity'
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth'
 import { DeployError } from '../errors.js'
+import { unverifiedClaim } from './jwt.js'
 import type { CloudEndpoints } from './cloud.js'
 import type { SignInMethod } from './sign-in.js'
 
@@ -53,25 +54,13 @@ export function createCredential(method: SignInMethod, cloud: CloudEndpoints, de
   }
 }
 
-/** The `sub` claim of a JWT, read without verifying it: only to tell the user what to register. */
-function subjectOf(jwt: string | undefined): string | undefined {
-  const payload = jwt?.split('.')[1]
-  if (!payload) return undefined
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }
-    return typeof claims.sub === 'string' ? claims.sub : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** Turn Entra ID's AADSTS codes into what to change. */
 export function explainSignInFailure(error: unknown, method: SignInMethod, cloud: CloudEndpoints, assertion?: string): DeployError {
   const text = error instanceof Error ? error.message : String(error)
   const code = /AADSTS(\d+)/.exec(text)?.[1]
   const firstLine = text.split(/\r?\n/)[0] ?? text
   const app = 'clientId' in method ? `app ${method.clientId} in tenant ${method.tenantId}` : 'the signed-in identity'
-  const subject = subjectOf(assertion)
+  const subject = unverifiedClaim(assertion, 'sub')
   const hints: Record<string, string> = {
     '70021': `Entra ID found no federated credential on ${app} that matches this run${subject ? ` (subject ${subject})` : ''}: add one with issuer https://token.actions.githubusercontent.com${subject ? ` and subject ${subject}` : ''}.`,
     '700213': `Entra ID found no federated credential on ${app} that matches this run${subject ? ` (subject ${subject})` : ''}: add one with that subject.`,

@@ -1,13 +1,9 @@
 import path from 'node:path'
-import type { TokenCredential } from '@azure/core-auth'
-import type { AzureClients } from '../azure/clients.js'
-import type { CloudEndpoints } from '../azure/cloud.js'
-import type { CommandRunner } from '../command-runner.js'
-import type { Logger } from '../logger.js'
+import type { AzureSession } from '../azure/connect.js'
 import type { BackendPlan } from '../plan.js'
 import type { VerifyDeps } from './health.js'
 import { buildAndPushImage, type BuiltImage } from './image-build.js'
-import { loginToRegistry } from './registry-login.js'
+import { loginToRegistry, type RegistryLoginDeps } from './registry-login.js'
 import { rollout, type RolloutReport } from './rollout.js'
 import { createWebAppControl } from './web-app-control.js'
 
@@ -18,14 +14,8 @@ export interface BackendDeployContext {
   sourceUrl?: string
 }
 
-export interface BackendDeployDeps {
-  runner: CommandRunner
-  logger: Logger
-  env: Readonly<Record<string, string | undefined>>
-  tempDir: string
-  setSecret(value: string): void
-  fetch: typeof fetch
-  azure: { clients: AzureClients; credential: TokenCredential; cloud: CloudEndpoints; tenantId?: string }
+export interface BackendDeployDeps extends RegistryLoginDeps {
+  azure: AzureSession
   registryCredentials: { username?: string; password?: string }
   verify: VerifyDeps
 }

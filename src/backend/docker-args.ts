@@ -35,7 +35,7 @@ export function imageReference(request: Pick<ImageBuildRequest, 'registry' | 're
  * Where the next build finds its cache: a BuildKit cache manifest (`cache: registry` with
  * buildx) or an image carrying inline cache metadata (`inline`, or `registry` without buildx).
  */
-export function cacheReference(request: Pick<ImageBuildRequest, 'registry' | 'repository'>): string {
+function cacheReference(request: Pick<ImageBuildRequest, 'registry' | 'repository'>): string {
   return `${request.registry}/${request.repository}:buildcache`
 }
 

@@ -21,11 +21,3 @@ export function createDockerCli(runner: CommandRunner, dockerEnv: Readonly<Recor
   }
 }
 
-/** The last lines docker printed (stdout, then stderr), indented, enough to see why it failed. */
-export function outputTail(result: Pick<CommandResult, 'stdout' | 'stderr'>, lineCount = 20): string {
-  const lines = `${result.stdout}\n${result.stderr}`.split(/\r?\n/).filter(line => line.trim() !== '')
-  return lines
-    .slice(-lineCount)
-    .map(line => `    ${line}`)
-    .join('\n')
-}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { CommandRunner } from '../command-runner.js'
+import { outputTail, type CommandRunner } from '../command-runner.js'
 import { DeployError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import {
@@ -19,7 +19,7 @@ import {
   type Builder,
   type ImageBuildRequest
 } from './docker-args.js'
-import { createDockerCli, outputTail, type DockerCli } from './docker-cli.js'
+import { createDockerCli, type DockerCli } from './docker-cli.js'
 
 export interface ImageBuildDeps {
   runner: CommandRunner

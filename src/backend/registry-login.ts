@@ -1,12 +1,13 @@
 import { access, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import type { TokenCredential } from '@azure/core-auth'
-import { resourceManagerScope, type CloudEndpoints } from '../azure/cloud.js'
-import type { CommandRunner } from '../command-runner.js'
+import { resourceManagerScope } from '../azure/cloud.js'
+import type { AzureSession } from '../azure/connect.js'
+import { unverifiedClaim } from '../azure/jwt.js'
+import { outputTail, type CommandRunner } from '../command-runner.js'
 import { DeployError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { createDockerCli, outputTail, type DockerCli } from './docker-cli.js'
+import { createDockerCli, type DockerCli } from './docker-cli.js'
 import { isAzureContainerRegistry, isLoopbackRegistry } from './registry-host.js'
 
 /** Azure Container Registry's user name for a refresh token from the token exchange. */
@@ -17,7 +18,7 @@ export interface RegistryCredentials {
   username?: string
   password?: string
   /** The deploy's Azure sign-in: Azure Container Registry exchanges its ARM token for a registry token. */
-  azure?: { credential: TokenCredential; cloud: CloudEndpoints; tenantId?: string }
+  azure?: Pick<AzureSession, 'credential' | 'cloud' | 'tenantId'>
 }
 
 export type RegistryLogin = { method: 'password' } | { method: 'acr-token' } | { method: 'none'; reason: string; warn: boolean }
@@ -113,23 +114,14 @@ async function dockerLogin(docker: DockerCli, registry: string, username: string
   if (result.exitCode !== 0) throw new DeployError(`docker login to ${registry} failed (exit code ${result.exitCode}):\n${outputTail(result, 5)}`, hint)
 }
 
-/** The tenant (`tid`) of an Entra access token, read without verifying it: the exchange wants it named. */
-function tenantOfToken(accessToken: string): string | undefined {
-  try {
-    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tid?: unknown }
-    return typeof claims.tid === 'string' ? claims.tid : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** Azure Container Registry's token exchange: an Entra ARM access token for a registry refresh token. */
 async function acrRefreshToken(registry: string, azure: NonNullable<RegistryCredentials['azure']>, deps: Pick<RegistryLoginDeps, 'setSecret' | 'fetch' | 'logger'>): Promise<string> {
   const scope = resourceManagerScope(azure.cloud)
   const accessToken = (await azure.credential.getToken(scope))?.token
   if (!accessToken) throw new DeployError(`signing in to ${registry}: Azure returned no access token for ${scope}.`, 'Check the Azure sign-in settings (client-id, tenant-id, auth).')
   deps.setSecret(accessToken)
-  const tenant = azure.tenantId || tenantOfToken(accessToken)
+  // The exchange wants the tenant named: the token's own `tid` when the sign-in did not name it.
+  const tenant = azure.tenantId || unverifiedClaim(accessToken, 'tid')
   const form = new URLSearchParams({ grant_type: 'access_token', service: registry, ...(tenant ? { tenant } : {}), access_token: accessToken })
   const url = `https://${registry}/oauth2/exchange`
   deps.logger.info(`Signing in to ${registry} with the Azure identity (token exchange)`)

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js'
+import { inParallel } from '../parallel.js'
 import type { WebAppTarget } from '../plan.js'
 import { waitForVersion, type VerifyDeps, type VersionCheck } from './health.js'
 import { commitOfImage } from './image-reference.js'
@@ -40,9 +41,10 @@ export interface RolloutDeps {
   control: WebAppControl
   verify: VerifyDeps
   logger: Logger
-  /** At most this many targets are switched at once. */
-  concurrency?: number
 }
+
+/** At most this many targets are read, switched or swapped at once. */
+const MAX_PARALLEL_TARGETS = 8
 
 export interface RolloutReport {
   ok: boolean
@@ -54,24 +56,12 @@ export interface RolloutReport {
 }
 
 /** `ARM 409 Conflict: …` for Azure REST errors; the message otherwise. */
-export function describeError(error: unknown): string {
+function describeError(error: unknown): string {
   const rest = error as { statusCode?: number; code?: string; message?: string }
   if (typeof rest.statusCode === 'number') return `ARM ${rest.statusCode}${rest.code ? ` ${rest.code}` : ''}: ${rest.message ?? ''}`.trim()
   return error instanceof Error ? error.message : String(error)
 }
 
-async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await work(items[index]!, index)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
-}
 
 /**
  * Switch every target to one image in parallel and verify the new version answers on each;
@@ -134,7 +124,7 @@ async function readAll(targets: readonly WebAppTarget[], control: WebAppControl,
 
 async function inPlace(request: RolloutRequest, deps: RolloutDeps): Promise<RolloutReport> {
   const { control, logger } = deps
-  const limit = deps.concurrency ?? 8
+  const limit = MAX_PARALLEL_TARGETS
   const track = tracker(request, deps.verify.now)
   const states = await track.phase('read', () => readAll(request.targets, control, limit))
   if (!Array.isArray(states)) {
@@ -202,7 +192,7 @@ async function switchImage(control: WebAppControl, target: WebAppTarget, current
 
 async function slotSwap(request: RolloutRequest, deps: RolloutDeps): Promise<RolloutReport> {
   const { control, logger } = deps
-  const limit = deps.concurrency ?? 8
+  const limit = MAX_PARALLEL_TARGETS
   const track = tracker(request, deps.verify.now)
   const production = request.targets.map(target => ({ ...target, slot: undefined }))
   const states = await track.phase('read', async () => {

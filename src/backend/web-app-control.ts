@@ -11,6 +11,8 @@ export interface TargetState {
 
 /** The ARM operations a rollout needs, per app or slot. */
 export interface WebAppControl {
+  /** The image the app or slot is configured to run (what change detection compares with). */
+  currentImage(target: WebAppTarget): Promise<string | undefined>
   read(target: WebAppTarget): Promise<TargetState>
   /** Point the app or slot at an image; `acrIdentity` makes it pull with its managed identity. */
   setImage(target: WebAppTarget, image: string, acrIdentity?: string): Promise<void>
@@ -21,13 +23,17 @@ export interface WebAppControl {
 
 export function createWebAppControl(clients: AzureClients): WebAppControl {
   const webApps = (target: WebAppTarget) => clients.webApps(target.subscription)
+  const currentImage = async (target: WebAppTarget) => {
+    const api = webApps(target)
+    const config = target.slot ? await api.getConfigurationSlot(target.resourceGroup, target.app, target.slot) : await api.getConfiguration(target.resourceGroup, target.app)
+    return imageOfLinuxFxVersion(config.linuxFxVersion)
+  }
   return {
+    currentImage,
     async read(target) {
       const api = webApps(target)
-      const [site, config] = target.slot
-        ? await Promise.all([api.getSlot(target.resourceGroup, target.app, target.slot), api.getConfigurationSlot(target.resourceGroup, target.app, target.slot)])
-        : await Promise.all([api.get(target.resourceGroup, target.app), api.getConfiguration(target.resourceGroup, target.app)])
-      return { image: imageOfLinuxFxVersion(config.linuxFxVersion), url: `https://${site.defaultHostName}` }
+      const [site, image] = await Promise.all([target.slot ? api.getSlot(target.resourceGroup, target.app, target.slot) : api.get(target.resourceGroup, target.app), currentImage(target)])
+      return { image, url: `https://${site.defaultHostName}` }
     },
     async setImage(target, image, acrIdentity) {
       const siteConfig = {

@@ -1,30 +1,15 @@
 import type { DeployedShaProvider } from '../changes/index.js'
-import type { AzureClients } from '../azure/clients.js'
 import type { WebAppTarget } from '../plan.js'
-import { commitOfImage, imageOfLinuxFxVersion } from './image-reference.js'
+import { commitOfImage } from './image-reference.js'
+import type { WebAppControl } from './web-app-control.js'
 
 /** A target as people name it: `app` or `app/slot`. */
 export function targetName(target: Pick<WebAppTarget, 'app' | 'slot'>): string {
   return target.slot ? `${target.app}/${target.slot}` : target.app
 }
 
-/** Reads the image a Web App or slot is configured to run. */
-export interface WebAppReader {
-  currentImage(target: WebAppTarget): Promise<string | undefined>
-}
-
-export function createWebAppReader(clients: AzureClients): WebAppReader {
-  return {
-    async currentImage(target) {
-      const webApps = clients.webApps(target.subscription)
-      const config = target.slot ? await webApps.getConfigurationSlot(target.resourceGroup, target.app, target.slot) : await webApps.getConfiguration(target.resourceGroup, target.app)
-      return imageOfLinuxFxVersion(config.linuxFxVersion)
-    }
-  }
-}
-
 /** The backend's deployed commits: the SHA tag of the image each target runs. */
-export function webAppDeployedCommits(targets: readonly WebAppTarget[], image: { registry: string; repository: string }, reader: WebAppReader): DeployedShaProvider {
+export function webAppDeployedCommits(targets: readonly WebAppTarget[], image: { registry: string; repository: string }, reader: Pick<WebAppControl, 'currentImage'>): DeployedShaProvider {
   return {
     source: `the image tags of ${targets.length} Web App${targets.length === 1 ? '' : 's'}`,
     async deployedCommits() {

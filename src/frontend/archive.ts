@@ -17,7 +17,7 @@ export interface ReleaseArchive {
 }
 
 /** Every entry's time: the earliest a zip (DOS) timestamp can hold, written as UTC. */
-export const ENTRY_DATE = new Date('1980-01-01T00:00:00Z')
+const ENTRY_DATE = new Date('1980-01-01T00:00:00Z')
 export const ENTRY_MODE = 0o644
 /** Fixed, so a change of archiver's default cannot change the bytes. */
 const COMPRESSION_LEVEL = 6

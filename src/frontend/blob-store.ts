@@ -11,11 +11,12 @@ import type { TokenCredential } from '@azure/core-auth'
 import { BlobServiceClient, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
 import * as z from 'zod'
 import { DeployError } from '../errors.js'
-import type { CloudEndpoints } from '../azure/cloud.js'
+import type { AzureSession } from '../azure/connect.js'
 import type { Logger } from '../logger.js'
 import type { FrontendPlan } from '../plan.js'
 import type { BlobHeaders } from './headers.js'
 import { digest, type SiteFile } from './site-files.js'
+import { inParallel } from '../parallel.js'
 
 /** A blob of the site as listed: what the planner compares local files with. */
 export interface RemoteBlob {
@@ -105,7 +106,7 @@ export interface SiteStore {
 }
 
 /** Azure's limit of sub-requests in one batch. */
-export const BATCH_SIZE = 256
+const BATCH_SIZE = 256
 const PARALLEL_BATCHES = 4
 const BLOCK_SIZE = 8 * 1024 * 1024
 const BLOCK_CONCURRENCY = 4
@@ -275,25 +276,20 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       const batches: string[][] = []
       for (let i = 0; i < paths.length; i += BATCH_SIZE) batches.push(paths.slice(i, i + BATCH_SIZE))
       const batchClient = site.getBlobBatchClient()
-      let next = 0
-      const worker = async () => {
-        while (next < batches.length) {
-          const batch = batches[next++]!
-          const clients = batch.map(path => site.getBlobClient(path))
-          const pathByUrl = new Map(clients.map((client, index) => [client.url, batch[index]!]))
-          const response = await attempt('deleting blobs from', where(site), () => batchClient.deleteBlobs(clients))
-          // A blob already gone is what we wanted; anything else is a failure.
-          const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404)
-          if (failed.length > 0) {
-            const first = failed[0]!
-            throw new DeployError(
-              `deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`,
-              first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined
-            )
-          }
+      await inParallel(batches, PARALLEL_BATCHES, async batch => {
+        const clients = batch.map(path => site.getBlobClient(path))
+        const pathByUrl = new Map(clients.map((client, index) => [client.url, batch[index]!]))
+        const response = await attempt('deleting blobs from', where(site), () => batchClient.deleteBlobs(clients))
+        // A blob already gone is what we wanted; anything else is a failure.
+        const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404)
+        if (failed.length > 0) {
+          const first = failed[0]!
+          throw new DeployError(
+            `deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`,
+            first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined
+          )
         }
-      }
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker))
+      })
     },
 
     async enableStaticWebsite(indexDocument, errorDocument404Path) {
@@ -461,7 +457,7 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
 export type SiteLocation = Pick<FrontendPlan, 'storageAccount' | 'blobEndpoint' | 'container' | 'archiveContainer'>
 
 /** The store of a site: the account's blob endpoint on the deploy's cloud (or the explicit one), signed in as the deploy. */
-export function siteStoreFor(site: SiteLocation, environment: string, azure: { credential: TokenCredential; cloud: CloudEndpoints }, logger?: Logger): SiteStore {
+export function siteStoreFor(site: SiteLocation, environment: string, azure: Pick<AzureSession, 'credential' | 'cloud'>, logger?: Logger): SiteStore {
   return createSiteStore({
     blobEndpoint: blobEndpointFor(site.storageAccount, azure.cloud.storageSuffix, site.blobEndpoint),
     credential: azure.credential,

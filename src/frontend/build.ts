@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { CommandResult, CommandRunner } from '../command-runner.js'
+import { outputTail, type CommandResult, type CommandRunner } from '../command-runner.js'
 import { DeployError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { FrontendPlan } from '../plan.js'
 import { splitCommandLine } from './command-line.js'
-import { listOutputFiles } from './site-files.js'
+import { listOutputFiles, type OutputEntry } from './site-files.js'
 import { leavesWorkspace } from '../workspace-path.js'
 
 export type FrontendBuildSettings = Pick<FrontendPlan, 'workingDirectory' | 'install' | 'build' | 'output' | 'buildEnv'>
@@ -25,6 +25,8 @@ export interface FrontendBuildDeps {
 export interface FrontendBuild {
   /** Absolute path of the built site. */
   outputDir: string
+  /** Its files, listed (and checked) once: the deploy hashes these. */
+  files: OutputEntry[]
   seconds: { install: number; build: number }
 }
 
@@ -75,7 +77,7 @@ export async function buildFrontend(plan: FrontendBuildSettings, context: Fronte
       } catch (error) {
         throw new DeployError(`The frontend ${step.name} command "${step.line}" could not start in ${plan.workingDirectory}: ${(error as Error).message}`, `Install ${tool} on the runner (for example with actions/setup-node), or change ${step.key} in the config.`)
       }
-      const output = tail(`${result.stdout}\n${result.stderr}`)
+      const output = outputTail(result, TAIL_LINES, '  ')
       if (result.exitCode !== 0) {
         throw new DeployError(
           `The frontend ${step.name} command "${step.line}" failed with exit code ${result.exitCode} in ${plan.workingDirectory}. Its last lines:\n${output || '(no output)'}`,
@@ -99,17 +101,18 @@ export async function buildFrontend(plan: FrontendBuildSettings, context: Fronte
       'Make the build write its output to a real folder inside the repository (parts.frontend.output), not a symlink that leaves it.'
     )
   }
-  await checkOutput(outputDir, shownAs)
-  return { outputDir, seconds }
+  const files = await checkOutput(outputDir, shownAs)
+  return { outputDir, files, seconds }
 }
 
 /** Missing, empty, or linking outside itself: the deploy stops before anything is uploaded. */
-async function checkOutput(outputDir: string, shownAs: string): Promise<void> {
+async function checkOutput(outputDir: string, shownAs: string): Promise<OutputEntry[]> {
   const hint = 'Set parts.frontend.output to the folder the build writes, relative to parts.frontend.working-directory (for example build for Create React App, dist for Vite).'
   if (!(await isDirectory(outputDir))) throw new DeployError(`The frontend build finished but wrote no output folder ${shownAs}: nothing uploaded.`, hint)
   // Refuses links that lead outside the folder, naming the link.
   const files = await listOutputFiles(outputDir)
   if (files.length === 0) throw new DeployError(`The frontend build finished but its output folder ${shownAs} is empty: nothing uploaded.`, hint)
+  return files
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
@@ -120,11 +123,3 @@ async function isDirectory(dir: string): Promise<boolean> {
   }
 }
 
-/** The last lines of a command's output, blank lines left out, indented under the message. */
-function tail(output: string): string {
-  const lines = output.split(/\r?\n/).filter(line => line.trim() !== '')
-  return lines
-    .slice(-TAIL_LINES)
-    .map(line => `  ${line.trimEnd()}`)
-    .join('\n')
-}

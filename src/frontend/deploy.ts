@@ -1,8 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
-import type { TokenCredential } from '@azure/core-auth'
-import type { AzureClients } from '../azure/clients.js'
-import type { CloudEndpoints } from '../azure/cloud.js'
+import type { AzureSession } from '../azure/connect.js'
 import type { CommandRunner } from '../command-runner.js'
 import { DeployError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -12,7 +10,7 @@ import { siteStoreFor, type SiteStore } from './blob-store.js'
 import { buildFrontend } from './build.js'
 import { compileCacheControl, headersFor } from './headers.js'
 import { purgeEdge, purgePaths, type PurgeReport } from './purge.js'
-import { listSiteFiles } from './site-files.js'
+import { hashOutputFiles, listSiteFiles, type OutputEntry } from './site-files.js'
 import { planSync } from './sync-plan.js'
 import { deleteStale, syncSite, type DeleteReport, type SyncReport } from './sync.js'
 
@@ -27,7 +25,7 @@ export interface FrontendDeployDeps {
   logger: Logger
   env: Readonly<Record<string, string | undefined>>
   tempDir: string
-  azure: { clients: AzureClients; credential: TokenCredential; cloud: CloudEndpoints }
+  azure: AzureSession
   allowMassDelete: boolean
   now?: () => number
 }
@@ -74,6 +72,8 @@ export async function deployFrontend(plan: FrontendPlan, context: FrontendDeploy
   const lock = await timed('lock', () => store.acquireLock({ waitMs: plan.lockTimeoutSeconds * 1000 }))
   try {
     let outputDir: string
+    /** The build's files as it listed them; a release fetched for a rollback is listed here. */
+    let built: OutputEntry[] | undefined
     if (plan.rollbackTo) {
       outputDir = path.join(scratch, 'release')
       await logger.group(`Fetch the release of ${plan.rollbackTo.slice(0, 12)}`, async () => {
@@ -86,11 +86,13 @@ export async function deployFrontend(plan: FrontendPlan, context: FrontendDeploy
         await extractReleaseArchive(zip, outputDir)
       })
     } else {
-      outputDir = await timed('build', async () => (await buildFrontend(plan, { workspace: context.workspace }, deps)).outputDir)
+      const build = await timed('build', () => buildFrontend(plan, { workspace: context.workspace }, deps))
+      outputDir = build.outputDir
+      built = build.files
     }
 
     // Hash the local files while the container is listed: on a large site both take a while.
-    const [files, remote, website] = await Promise.all([listSiteFiles(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)])
+    const [files, remote, website] = await Promise.all([built ? hashOutputFiles(built) : listSiteFiles(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)])
     if (website.status === 'enabled') logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`)
     if (website.status === 'unknown') logger.warning(`could not check the static website setting of ${store.account} (${website.reason}); make sure it is on (a data role cannot read it: Storage Account Contributor can)`)
     const cacheControl = compileCacheControl(plan.cacheControl)
@@ -159,8 +161,9 @@ export async function deployFrontend(plan: FrontendPlan, context: FrontendDeploy
 
 /** Keep the newest `keep` release archives; the one just deployed is never removed. */
 async function pruneArchives(store: SiteStore, keep: number, current: string, logger: Logger): Promise<void> {
-  const archives = (await store.listArchives()).filter(a => a.name.endsWith('.zip')).sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())
-  const old = archives.slice(keep).filter(a => a.name !== current)
+  // Oldest first, as listed: all but the last `keep` go.
+  const archives = (await store.listArchives()).filter(a => a.name.endsWith('.zip'))
+  const old = archives.slice(0, Math.max(0, archives.length - keep)).filter(a => a.name !== current)
   for (const archive of old) await store.deleteArchive(archive.name)
   if (old.length > 0) logger.info(`removed ${old.length} old release archive${old.length === 1 ? '' : 's'} (keep-releases: ${keep})`)
 }

@@ -3,6 +3,8 @@ import { createReadStream } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { DeployError } from '../errors.js'
+import { inParallel } from '../parallel.js'
+import { isOutside } from '../workspace-path.js'
 
 /** One file of the built site, named as its blob will be. */
 export interface SiteFile {
@@ -21,7 +23,7 @@ export interface OutputEntry {
 }
 
 /** Enough to keep two cores busy without running out of file handles. */
-export const HASH_CONCURRENCY = 32
+const HASH_CONCURRENCY = 32
 
 /** Code-unit order: the same in every locale, so listings, uploads and zips agree. */
 export function byPath(a: { path: string }, b: { path: string }): number {
@@ -72,8 +74,7 @@ async function insideTarget(root: string, link: string, relative: string): Promi
   } catch {
     throw new DeployError(`The build output has a symlink that points to nothing: ${relative}.`, 'Remove the link from the build output, or make the build copy the file it should publish.')
   }
-  const fromRoot = path.relative(root, target)
-  if (fromRoot === '..' || fromRoot.startsWith(`..${path.sep}`) || path.isAbsolute(fromRoot)) {
+  if (isOutside(root, target)) {
     throw new DeployError(
       `The build output has a symlink that points outside it: ${relative} → ${target}.`,
       'Make the build copy that file into its output folder instead of linking it: only files inside the output are published.'
@@ -84,18 +85,12 @@ async function insideTarget(root: string, link: string, relative: string): Promi
 
 /** The site's files with their sizes and MD5s, hashed as streams, up to 32 at a time. */
 export async function listSiteFiles(outputDir: string): Promise<SiteFile[]> {
-  const entries = await listOutputFiles(outputDir)
-  const files: SiteFile[] = new Array(entries.length)
-  let next = 0
-  const worker = async () => {
-    while (next < entries.length) {
-      const index = next++
-      const entry = entries[index]!
-      files[index] = { ...entry, ...(await digest(entry.absolute)) }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, entries.length) }, worker))
-  return files
+  return hashOutputFiles(await listOutputFiles(outputDir))
+}
+
+/** Sizes and MD5s of output files already listed, hashed as streams, up to 32 at a time. */
+export async function hashOutputFiles(entries: readonly OutputEntry[]): Promise<SiteFile[]> {
+  return inParallel(entries, HASH_CONCURRENCY, async entry => ({ ...entry, ...(await digest(entry.absolute)) }))
 }
 
 /** Size and base64 MD5 (Content-MD5's form) of a file, streamed. */

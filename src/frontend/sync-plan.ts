@@ -54,7 +54,7 @@ export interface SyncPlanOptions {
 
 const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml)\b/i
 
-export function waveOf(entry: LocalEntry): UploadWave {
+function waveOf(entry: LocalEntry): UploadWave {
   if (entry.file.path === 'index.html') return 'root-index'
   return HTML_TYPES.test(entry.headers.contentType) ? 'pages' : 'assets'
 }

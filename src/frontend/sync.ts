@@ -5,10 +5,11 @@
  */
 import { describeFailure } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { inParallel } from '../parallel.js'
 import type { SiteStore } from './blob-store.js'
 import { UPLOAD_WAVES, type SyncPlan, type UploadWave } from './sync-plan.js'
 
-export const DEFAULT_UPLOAD_CONCURRENCY = 32
+const DEFAULT_UPLOAD_CONCURRENCY = 32
 
 export interface SyncDeps {
   store: Pick<SiteStore, 'upload' | 'setHeaders' | 'deleteBlobs'>
@@ -56,14 +57,10 @@ export type DeleteReport =
  * failure no new item starts; those in flight finish.
  */
 async function inPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<boolean>): Promise<void> {
-  let next = 0
   let stopped = false
-  const worker = async () => {
-    while (!stopped && next < items.length) {
-      if (!(await work(items[next++]!))) stopped = true
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker))
+  await inParallel(items, concurrency, async item => {
+    if (!stopped && !(await work(item))) stopped = true
+  })
 }
 
 export async function syncSite(plan: SyncPlan, deps: SyncDeps, options: SyncOptions = {}): Promise<SyncReport> {

@@ -21,11 +21,14 @@ export interface GitHubDeploymentsOptions {
 
 export type DeploymentState = 'success' | 'failure'
 
+/** How a part's deploy ended, as its last status: state, environment URL, one-line description. */
+export type DeploymentOutcome = [state: DeploymentState, details: { url?: string; description: string }]
+
 /** One part's deployment, started; `finish` records how it ended. */
 export interface DeploymentRecord {
   readonly id: number
   readonly environment: string
-  finish(state: DeploymentState, details: { url?: string; description: string }): Promise<void>
+  finish(...outcome: DeploymentOutcome): Promise<void>
 }
 
 export interface GitHubDeployments {
@@ -36,7 +39,7 @@ export interface GitHubDeployments {
 }
 
 /** The GitHub environment a part's deployments are recorded under. */
-export function deploymentEnvironment(environment: string, part: PartName): string {
+function deploymentEnvironment(environment: string, part: PartName): string {
   return `${environment}/${part}`
 }
 

@@ -1,8 +1,34 @@
-export const id = 14;
-export const ids = [14];
+export const id = 492;
+export const ids = [492];
 export const modules = {
 
-/***/ 88014:
+/***/ 47014:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   u: () => (/* binding */ unverifiedClaim)
+/* harmony export */ });
+/**
+ * A string claim of a JWT, read without verifying the token: only to name things for the
+ * user (the subject to register) or for a service that asks (the tenant), never to trust it.
+ */
+function unverifiedClaim(jwt, name) {
+    const payload = jwt?.split('.')[1];
+    if (!payload)
+        return undefined;
+    try {
+        const value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))[name];
+        return typeof value === 'string' ? value : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 27492:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -20,6 +46,8 @@ var external_node_crypto_ = __webpack_require__(77598);
 var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __webpack_require__(643);
+// EXTERNAL MODULE: ./src/command-runner.ts
+var command_runner = __webpack_require__(39573);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(83916);
 ;// CONCATENATED MODULE: ./src/backend/registry-host.ts
@@ -186,16 +214,9 @@ function createDockerCli(runner, dockerEnv) {
         }
     };
 }
-/** The last lines docker printed (stdout, then stderr), indented, enough to see why it failed. */
-function outputTail(result, lineCount = 20) {
-    const lines = `${result.stdout}\n${result.stderr}`.split(/\r?\n/).filter(line => line.trim() !== '');
-    return lines
-        .slice(-lineCount)
-        .map(line => `    ${line}`)
-        .join('\n');
-}
 
 ;// CONCATENATED MODULE: ./src/backend/image-build.ts
+
 
 
 
@@ -318,9 +339,9 @@ function buildFailure(request, builder, result) {
     const reference = imageReference(request);
     // buildx pushes as part of the build: tell a failed push from a failed build.
     if (builder.kind === 'buildx' && /failed to push|push access denied/i.test(output)) {
-        return new errors/* DeployError */.sH(`pushing ${reference} failed (${builderName(builder)} exited ${result.exitCode}):\n${outputTail(result)}`, pushHint(request, output));
+        return new errors/* DeployError */.sH(`pushing ${reference} failed (${builderName(builder)} exited ${result.exitCode}):\n${(0,command_runner/* outputTail */.c)(result)}`, pushHint(request, output));
     }
-    return new errors/* DeployError */.sH(`building ${reference} with ${builderName(builder)} failed (exit code ${result.exitCode}):\n${outputTail(result)}`, `Fix the Dockerfile (${request.dockerfile}) or the build context (${request.context}); the lines above are the end of docker's output.`);
+    return new errors/* DeployError */.sH(`building ${reference} with ${builderName(builder)} failed (exit code ${result.exitCode}):\n${(0,command_runner/* outputTail */.c)(result)}`, `Fix the Dockerfile (${request.dockerfile}) or the build context (${request.context}); the lines above are the end of docker's output.`);
 }
 function pushHint(request, output) {
     if (/unauthorized|denied|authentication required|\b40[13]\b/i.test(output)) {
@@ -338,12 +359,12 @@ async function push(request, tags, docker, logger) {
     logger.info(`Pushing ${imageTag}`);
     const result = await docker.run(['push', imageTag]);
     if (result.exitCode !== 0) {
-        throw new errors/* DeployError */.sH(`pushing ${imageTag} failed (docker push exited ${result.exitCode}):\n${outputTail(result)}`, pushHint(request, `${result.stdout}\n${result.stderr}`));
+        throw new errors/* DeployError */.sH(`pushing ${imageTag} failed (docker push exited ${result.exitCode}):\n${(0,command_runner/* outputTail */.c)(result)}`, pushHint(request, `${result.stdout}\n${result.stderr}`));
     }
     for (const cacheTag of cacheTags) {
         const cachePush = await docker.run(['push', cacheTag]);
         if (cachePush.exitCode !== 0)
-            logger.warning(`Could not push the cache tag ${cacheTag}, so the next build starts without its cache:\n${outputTail(cachePush, 3)}`);
+            logger.warning(`Could not push the cache tag ${cacheTag}, so the next build starts without its cache:\n${(0,command_runner/* outputTail */.c)(cachePush, 3)}`);
     }
     logger.info(`Pushed in ${elapsedSeconds(started)} s`);
     return { digest: digestOfPushOutput(result.stdout), seconds: elapsedSeconds(started) };
@@ -365,7 +386,11 @@ async function pushedDigest(reference, registry, reported, docker, logger) {
 var external_node_os_ = __webpack_require__(48161);
 // EXTERNAL MODULE: ./src/azure/cloud.ts
 var cloud = __webpack_require__(56370);
+// EXTERNAL MODULE: ./src/azure/jwt.ts
+var jwt = __webpack_require__(47014);
 ;// CONCATENATED MODULE: ./src/backend/registry-login.ts
+
+
 
 
 
@@ -448,17 +473,7 @@ async function privateDockerConfig(deps) {
 async function dockerLogin(docker, registry, username, secret, hint) {
     const result = await docker.run(['login', registry, '--username', username, '--password-stdin'], { input: Buffer.from(secret) });
     if (result.exitCode !== 0)
-        throw new errors/* DeployError */.sH(`docker login to ${registry} failed (exit code ${result.exitCode}):\n${outputTail(result, 5)}`, hint);
-}
-/** The tenant (`tid`) of an Entra access token, read without verifying it: the exchange wants it named. */
-function tenantOfToken(accessToken) {
-    try {
-        const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
-        return typeof claims.tid === 'string' ? claims.tid : undefined;
-    }
-    catch {
-        return undefined;
-    }
+        throw new errors/* DeployError */.sH(`docker login to ${registry} failed (exit code ${result.exitCode}):\n${(0,command_runner/* outputTail */.c)(result, 5)}`, hint);
 }
 /** Azure Container Registry's token exchange: an Entra ARM access token for a registry refresh token. */
 async function acrRefreshToken(registry, azure, deps) {
@@ -467,7 +482,8 @@ async function acrRefreshToken(registry, azure, deps) {
     if (!accessToken)
         throw new errors/* DeployError */.sH(`signing in to ${registry}: Azure returned no access token for ${scope}.`, 'Check the Azure sign-in settings (client-id, tenant-id, auth).');
     deps.setSecret(accessToken);
-    const tenant = azure.tenantId || tenantOfToken(accessToken);
+    // The exchange wants the tenant named: the token's own `tid` when the sign-in did not name it.
+    const tenant = azure.tenantId || (0,jwt/* unverifiedClaim */.u)(accessToken, 'tid');
     const form = new URLSearchParams({ grant_type: 'access_token', service: registry, ...(tenant ? { tenant } : {}), access_token: accessToken });
     const url = `https://${registry}/oauth2/exchange`;
     deps.logger.info(`Signing in to ${registry} with the Azure identity (token exchange)`);
@@ -532,6 +548,8 @@ function exchangeFailure(registry, status, body) {
     return new errors/* DeployError */.sH(message, `Check parts.backend.registry (${registry}) and the deploy's tenant-id.`);
 }
 
+// EXTERNAL MODULE: ./src/parallel.ts
+var parallel = __webpack_require__(73716);
 // EXTERNAL MODULE: ./src/backend/health.ts
 var health = __webpack_require__(74228);
 // EXTERNAL MODULE: ./src/backend/image-reference.ts
@@ -542,24 +560,15 @@ var web_app_state = __webpack_require__(53816);
 
 
 
+
+/** At most this many targets are read, switched or swapped at once. */
+const MAX_PARALLEL_TARGETS = 8;
 /** `ARM 409 Conflict: …` for Azure REST errors; the message otherwise. */
 function describeError(error) {
     const rest = error;
     if (typeof rest.statusCode === 'number')
         return `ARM ${rest.statusCode}${rest.code ? ` ${rest.code}` : ''}: ${rest.message ?? ''}`.trim();
     return error instanceof Error ? error.message : String(error);
-}
-async function inParallel(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await work(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
 }
 /**
  * Switch every target to one image in parallel and verify the new version answers on each;
@@ -592,7 +601,7 @@ function tracker(request, now) {
         fail(index, phase, reason) {
             const outcome = outcomes[index];
             Object.assign(outcome, { status: 'failed', phase, reason });
-            failure ??= `${(0,web_app_state/* targetName */.je)(request.targets[index])} failed to ${phase === 'verify' ? 'verify' : phase}: ${reason}`;
+            failure ??= `${(0,web_app_state/* targetName */.j)(request.targets[index])} failed to ${phase === 'verify' ? 'verify' : phase}: ${reason}`;
         },
         get failed() {
             return failure !== undefined;
@@ -608,7 +617,7 @@ function tracker(request, now) {
 }
 async function readAll(targets, control, limit) {
     try {
-        return await inParallel(targets, limit, async (target, index) => {
+        return await (0,parallel/* inParallel */.H)(targets, limit, async (target, index) => {
             try {
                 return await control.read(target);
             }
@@ -623,7 +632,7 @@ async function readAll(targets, control, limit) {
 }
 async function inPlace(request, deps) {
     const { control, logger } = deps;
-    const limit = deps.concurrency ?? 8;
+    const limit = MAX_PARALLEL_TARGETS;
     const track = tracker(request, deps.verify.now);
     const states = await track.phase('read', () => readAll(request.targets, control, limit));
     if (!Array.isArray(states)) {
@@ -634,10 +643,10 @@ async function inPlace(request, deps) {
     const stop = new AbortController();
     const switched = new Set();
     let verified = 0;
-    await inParallel(request.targets, limit, async (target, index) => {
+    await (0,parallel/* inParallel */.H)(request.targets, limit, async (target, index) => {
         if (stop.signal.aborted)
             return;
-        const name = (0,web_app_state/* targetName */.je)(target);
+        const name = (0,web_app_state/* targetName */.j)(target);
         try {
             await track.phase('switch', () => switchImage(control, target, states[index].image, request.image, request.acrIdentity));
             switched.add(index);
@@ -660,8 +669,8 @@ async function inPlace(request, deps) {
     });
     if (!track.failed)
         return track.report();
-    logger.warning(`Rolling back ${switched.size} switched target${switched.size === 1 ? '' : 's'}: ${[...switched].map(i => (0,web_app_state/* targetName */.je)(request.targets[i])).join(', ')}`);
-    await track.phase('rollback', () => inParallel([...switched], limit, async (index) => {
+    logger.warning(`Rolling back ${switched.size} switched target${switched.size === 1 ? '' : 's'}: ${[...switched].map(i => (0,web_app_state/* targetName */.j)(request.targets[i])).join(', ')}`);
+    await track.phase('rollback', () => (0,parallel/* inParallel */.H)([...switched], limit, async (index) => {
         const target = request.targets[index];
         const previous = states[index].image;
         const outcome = track.outcomes[index];
@@ -679,7 +688,7 @@ async function inPlace(request, deps) {
         }
         const back = await (0,health/* waitForVersion */.P)(outcome.url, (0,image_reference/* commitOfImage */.Kl)(previous, request.registry, request.repository), request.check, deps.verify);
         Object.assign(outcome, back.ok ? { status: 'rolled-back', ...keep } : { status: 'rollback-failed', phase: 'rollback', reason: back.reason });
-        logger.info(`${(0,web_app_state/* targetName */.je)(target)}: ${back.ok ? `back on ${previous}` : `rollback not verified: ${back.reason}`}`);
+        logger.info(`${(0,web_app_state/* targetName */.j)(target)}: ${back.ok ? `back on ${previous}` : `rollback not verified: ${back.reason}`}`);
     }));
     return track.report();
 }
@@ -692,7 +701,7 @@ async function switchImage(control, target, current, image, acrIdentity) {
 }
 async function slotSwap(request, deps) {
     const { control, logger } = deps;
-    const limit = deps.concurrency ?? 8;
+    const limit = MAX_PARALLEL_TARGETS;
     const track = tracker(request, deps.verify.now);
     const production = request.targets.map(target => ({ ...target, slot: undefined }));
     const states = await track.phase('read', async () => {
@@ -709,7 +718,7 @@ async function slotSwap(request, deps) {
     // 1. Each staging slot gets the new image and must serve it before anything is swapped.
     const stop = new AbortController();
     const staged = new Set();
-    await inParallel(request.targets, limit, async (target, index) => {
+    await (0,parallel/* inParallel */.H)(request.targets, limit, async (target, index) => {
         if (stop.signal.aborted)
             return;
         try {
@@ -723,7 +732,7 @@ async function slotSwap(request, deps) {
         }
         const verdict = await track.phase('stage', () => (0,health/* waitForVersion */.P)(states.staging[index].url, request.commit, request.check, deps.verify, stop.signal));
         if (verdict.ok)
-            logger.info(`${(0,web_app_state/* targetName */.je)(target)}: new version serving on the staging slot`);
+            logger.info(`${(0,web_app_state/* targetName */.j)(target)}: new version serving on the staging slot`);
         else if (!stop.signal.aborted) {
             track.fail(index, 'stage', verdict.reason);
             stop.abort();
@@ -731,7 +740,7 @@ async function slotSwap(request, deps) {
     });
     if (track.failed) {
         // Production never changed: put the staging slots back as they were.
-        await track.phase('rollback', () => inParallel([...staged], limit, async (index) => {
+        await track.phase('rollback', () => (0,parallel/* inParallel */.H)([...staged], limit, async (index) => {
             const previous = states.staging[index].image;
             if (previous)
                 await switchImage(control, request.targets[index], request.image, previous, request.acrIdentity).catch(() => undefined);
@@ -750,7 +759,7 @@ async function slotSwap(request, deps) {
     })));
     // 3. Production must serve the new version everywhere.
     if (!track.failed) {
-        await inParallel([...swapped], limit, async (index) => {
+        await (0,parallel/* inParallel */.H)([...swapped], limit, async (index) => {
             const verdict = await track.phase('verify', () => (0,health/* waitForVersion */.P)(states.live[index].url, request.commit, request.check, deps.verify, stop.signal));
             if (verdict.ok)
                 track.outcomes[index].status = 'deployed';
@@ -763,7 +772,7 @@ async function slotSwap(request, deps) {
     if (!track.failed)
         return track.report();
     // 4. Swap back every production that now runs the new image, then verify the old version.
-    await track.phase('rollback', () => inParallel(request.targets, limit, async (target, index) => {
+    await track.phase('rollback', () => (0,parallel/* inParallel */.H)(request.targets, limit, async (target, index) => {
         const outcome = track.outcomes[index];
         const keep = { phase: outcome.phase, reason: outcome.reason };
         // A swap that timed out may still complete: production must not be judged before it
@@ -809,44 +818,8 @@ async function settleWithin(work, ms, clock) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/backend/web-app-control.ts
-
-function createWebAppControl(clients) {
-    const webApps = (target) => clients.webApps(target.subscription);
-    return {
-        async read(target) {
-            const api = webApps(target);
-            const [site, config] = target.slot
-                ? await Promise.all([api.getSlot(target.resourceGroup, target.app, target.slot), api.getConfigurationSlot(target.resourceGroup, target.app, target.slot)])
-                : await Promise.all([api.get(target.resourceGroup, target.app), api.getConfiguration(target.resourceGroup, target.app)]);
-            return { image: (0,image_reference/* imageOfLinuxFxVersion */.pn)(config.linuxFxVersion), url: `https://${site.defaultHostName}` };
-        },
-        async setImage(target, image, acrIdentity) {
-            const siteConfig = {
-                linuxFxVersion: (0,image_reference/* linuxFxVersionOf */.q8)(image),
-                ...(acrIdentity ? { acrUseManagedIdentityCreds: true, ...(acrIdentity === 'system' ? {} : { acrUserManagedIdentityID: acrIdentity }) } : {})
-            };
-            const api = webApps(target);
-            if (target.slot)
-                await api.updateConfigurationSlot(target.resourceGroup, target.app, target.slot, siteConfig);
-            else
-                await api.updateConfiguration(target.resourceGroup, target.app, siteConfig);
-        },
-        async restart(target) {
-            const api = webApps(target);
-            if (target.slot)
-                await api.restartSlot(target.resourceGroup, target.app, target.slot, { softRestart: false, synchronous: false });
-            else
-                await api.restart(target.resourceGroup, target.app, { softRestart: false, synchronous: false });
-        },
-        async swapIntoProduction(target) {
-            if (!target.slot)
-                throw new Error(`${target.app} has no slot to swap into production`);
-            await webApps(target).swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true });
-        }
-    };
-}
-
+// EXTERNAL MODULE: ./src/backend/web-app-control.ts
+var web_app_control = __webpack_require__(87032);
 ;// CONCATENATED MODULE: ./src/backend/deploy.ts
 
 
@@ -882,7 +855,7 @@ async function deployBackend(plan, context, deps) {
             acrIdentity: plan.acrIdentity,
             check: { path: plan.health.path, versionHeader: plan.health.versionHeader, consecutive: plan.health.consecutive, timeoutMs: plan.health.timeoutSeconds * 1000, intervalMs: plan.health.intervalSeconds * 1000 },
             swapTimeoutMs: plan.swapTimeoutSeconds * 1000
-        }, { control: createWebAppControl(deps.azure.clients), verify: deps.verify, logger }));
+        }, { control: (0,web_app_control/* createWebAppControl */.x)(deps.azure.clients), verify: deps.verify, logger }));
         return { image, rollout: report };
     }
     finally {
@@ -891,8 +864,34 @@ async function deployBackend(plan, context, deps) {
 }
 
 
+/***/ }),
+
+/***/ 73716:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ inParallel)
+/* harmony export */ });
+/**
+ * `work` over `items`, at most `limit` at a time, started in list order; the results in the
+ * items' order. The first rejection rejects the whole (the items in flight still finish).
+ */
+async function inParallel(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await work(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+    return results;
+}
+
+
 /***/ })
 
 };
 
-//# sourceMappingURL=14.index.js.map
+//# sourceMappingURL=492.index.js.map
