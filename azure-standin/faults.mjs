@@ -20,7 +20,8 @@
  * @property {number} [times]
  * @property {number} delayMs the request is answered normally, this much later
  *
- * @typedef {{ kind: 'fail' | 'delay', method?: string, path: RegExp, remaining: number, status?: number, retryAfterSeconds?: number, delayMs: number, body?: unknown }} Fault
+ * @typedef {{ kind: 'fail' | 'delay', method?: string, path: RegExp, matcher: RegExp, remaining: number, status?: number, retryAfterSeconds?: number, delayMs: number, body?: unknown }} Fault
+ *   `matcher` is `path` without the `g` flag, made once when the rule is added
  */
 
 /**
@@ -52,6 +53,9 @@ function defaultBody(path, status) {
   return { error: known }
 }
 
+/** @param {RegExp} path */
+const matcherOf = path => new RegExp(path.source, path.flags.replace('g', ''))
+
 export function createFaults() {
   /** @type {Fault[]} */
   const rules = []
@@ -61,7 +65,13 @@ export function createFaults() {
    * @param {string} path
    */
   function take(method, path) {
-    const index = rules.findIndex(rule => (rule.method === undefined || rule.method.toUpperCase() === method) && new RegExp(rule.path.source, rule.path.flags.replace('g', '')).test(path))
+    /** @param {Fault} rule */
+    const matches = rule => {
+      // A sticky (`y`) matcher keeps lastIndex; every request is matched from the start.
+      rule.matcher.lastIndex = 0
+      return rule.matcher.test(path)
+    }
+    const index = rules.findIndex(rule => (rule.method === undefined || rule.method.toUpperCase() === method) && matches(rule))
     if (index < 0) return undefined
     const rule = /** @type {Fault} */ (rules[index])
     rule.remaining -= 1
@@ -76,14 +86,14 @@ export function createFaults() {
      */
     fail({ method, path, times = 1, status, retryAfterSeconds, delayMs = 0, body }) {
       const retryAfter = retryAfterSeconds ?? (status === 429 || status === 503 ? 1 : undefined)
-      rules.push({ kind: 'fail', method, path, remaining: times, status, retryAfterSeconds: retryAfter, delayMs, body })
+      rules.push({ kind: 'fail', method, path, matcher: matcherOf(path), remaining: times, status, retryAfterSeconds: retryAfter, delayMs, body })
     },
     /**
      * Delay the next `times` matching requests, then answer them normally.
      * @param {DelayRule} rule
      */
     delay({ method, path, times = 1, delayMs }) {
-      rules.push({ kind: 'delay', method, path, remaining: times, delayMs })
+      rules.push({ kind: 'delay', method, path, matcher: matcherOf(path), remaining: times, delayMs })
     },
     /** Rules still waiting for requests. */
     pending() {

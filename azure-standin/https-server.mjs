@@ -145,6 +145,15 @@ export function armError(status, code, message, headers) {
 }
 
 /**
+ * ARM's 404 for a resource that does not exist in an existing resource group.
+ * @param {string} resource its type and name, e.g. `Microsoft.Web/sites/app`
+ * @param {string} resourceGroup
+ */
+export function resourceNotFound(resource, resourceGroup) {
+  return armError(404, 'ResourceNotFound', `The Resource '${resource}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`)
+}
+
+/**
  * A request as routes see it. ARM treats paths case-insensitively, so routes match on
  * `path` with the `i` flag; names keep the caller's spelling.
  * @typedef {object} StandinRequest

@@ -35,6 +35,11 @@ const LOCATION_NAME = 'West Europe'
 /**
  * @typedef {import('./site-runtime.mjs').ContainerHost} ContainerHost
  *
+ * @typedef {object} Groups the subscriptions and resource groups that exist (made by adding resources)
+ * @property {(subscription: string, resourceGroup?: string) => void} require throws ARM's 404
+ *   (SubscriptionNotFound, then ResourceGroupNotFound when a group is named) for one that does not exist
+ * @property {(subscription: string, resourceGroup: string) => void} add
+ *
  * @typedef {object} CallRecord one request to the stand-in's main server
  * @property {string} method
  * @property {string} path
@@ -195,16 +200,17 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
 
   /** @type {Set<string>} */
   const knownGroups = new Set()
+  /**
+   * @param {string} subscription
+   * @param {string} [resourceGroup]
+   */
+  const hasGroup = (subscription, resourceGroup) => knownGroups.has(`${subscription}/${resourceGroup ?? ''}`.toLowerCase())
+  /** @type {Groups} */
   const groups = {
-    /**
-     * @param {string} subscription
-     * @param {string} [resourceGroup]
-     */
-    has: (subscription, resourceGroup) => knownGroups.has(`${subscription}/${resourceGroup ?? ''}`.toLowerCase()),
-    /**
-     * @param {string} subscription
-     * @param {string} resourceGroup
-     */
+    require(subscription, resourceGroup) {
+      if (!hasGroup(subscription)) throw armError(404, 'SubscriptionNotFound', `The subscription '${subscription}' could not be found.`)
+      if (resourceGroup !== undefined && !hasGroup(subscription, resourceGroup)) throw armError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`)
+    },
     add(subscription, resourceGroup) {
       knownGroups.add(`${subscription}/`.toLowerCase())
       knownGroups.add(`${subscription}/${resourceGroup}`.toLowerCase())
@@ -220,6 +226,9 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     const docker = await detectDocker()
     return docker.available ? { host: createContainerHost(), mode: 'docker' } : { host: simulated(), mode: 'simulated', reason: docker.reason }
   })()
+
+  /** What `containers` and `state().containers` report. */
+  const containerMode = { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null }
 
   const webApps = createWebApps({
     baseUrl: url,
@@ -279,7 +288,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
       seed: seed => githubApi.seed(seed)
     },
     /** Whether Web Apps run real Docker containers or simulated ones, and why. */
-    containers: { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null },
+    containers: containerMode,
     /** Every request to the main server, in arrival order (Entra, GitHub OIDC, ARM). */
     calls,
     faults: {
@@ -344,7 +353,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
       return {
         url,
         tenantId,
-        containers: { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null },
+        containers: { ...containerMode },
         sites,
         swaps,
         purges: cdn.state().purges,

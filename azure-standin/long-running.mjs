@@ -7,8 +7,8 @@
  *   answers 200 with `{ id, name, status: InProgress|Succeeded|Failed|Canceled, startTime,
  *   endTime?, error? }`, and `Retry-After` while in progress;
  * - `Location: .../providers/{ns}/locations/{location}/operationResults/{id}`: GET answers 202
- *   (with Location and Retry-After) while in progress, then 200 with the result, or the
- *   error's status with an ARM error body;
+ *   (with Location and Retry-After) while in progress, then 200 with no body, or the error's
+ *   status with an ARM error body;
  * - `Retry-After` (seconds).
  *
  * What the SDKs follow: @azure/core-lro polls `Operation-Location`, else `Azure-AsyncOperation`,
@@ -22,9 +22,6 @@ import { randomUUID } from 'node:crypto'
 import { HttpError, armError } from './https-server.mjs'
 
 /**
- * @typedef {object} OperationOutcome
- * @property {unknown} [result] the body the Location URL answers with once succeeded
- *
  * @typedef {object} Operation
  * @property {string} id
  * @property {string} statusPath
@@ -33,7 +30,6 @@ import { HttpError, armError } from './https-server.mjs'
  * @property {string} startTime
  * @property {string} [endTime]
  * @property {{ status: number, code: string, message: string }} [error]
- * @property {unknown} [result]
  * @property {string} kind what the operation does, for the state and the call log
  */
 
@@ -55,7 +51,7 @@ export function createLongRunningOperations({ baseUrl, location, retryAfterSecon
    * @param {string} options.namespace e.g. `Microsoft.Web`
    * @param {string} options.apiVersion echoed in the polling URLs, as ARM does
    * @param {number} options.durationMs
-   * @param {() => Promise<OperationOutcome | void> | OperationOutcome | void} options.complete
+   * @param {() => Promise<void> | void} options.complete
    * @returns {{ operation: Operation, reply: import('./https-server.mjs').Reply }}
    */
   function start({ kind, subscription, namespace, apiVersion, durationMs, complete }) {
@@ -74,8 +70,7 @@ export function createLongRunningOperations({ baseUrl, location, retryAfterSecon
     const timer = setTimeout(async () => {
       timers.delete(timer)
       try {
-        const outcome = await complete()
-        operation.result = outcome?.result
+        await complete()
         operation.status = 'Succeeded'
       } catch (error) {
         operation.status = 'Failed'
@@ -142,10 +137,11 @@ export function createLongRunningOperations({ baseUrl, location, retryAfterSecon
       router.add('GET', new RegExp(`${prefix}/operationResults/(?<id>[^/]+)$`, 'i'), (request, { id = '' }) => {
         const operation = find(id)
         if (operation.status === 'InProgress') {
-          return { status: 202, headers: { Location: `${baseUrl}${operation.resultPath}?api-version=${encodeURIComponent(request.apiVersion ?? '')}`, 'Retry-After': String(retryAfterSeconds()) } }
+          const { Location, 'Retry-After': retryAfter } = pollingHeaders(operation, request.apiVersion ?? '')
+          return { status: 202, headers: { Location, 'Retry-After': retryAfter } }
         }
         if (operation.error !== undefined) throw armError(operation.error.status, operation.error.code, operation.error.message)
-        return { status: 200, body: operation.result }
+        return { status: 200 }
       })
     },
     /** Cancels the timers of operations still running (the stand-in is closing). */

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto'
  * simulated app reports as its version. A digest reference reports its digest.
  * @param {string} image
  */
-export function imageTag(image) {
+function imageTag(image) {
   const digestAt = image.indexOf('@')
   if (digestAt >= 0) return image.slice(digestAt + 1)
   const lastSlash = image.lastIndexOf('/')
@@ -29,7 +29,6 @@ export function createSimulatedContainerHost({ startDelayMs = () => 150 } = {}) 
   const running = new Set()
 
   return {
-    simulated: true,
     /**
      * @param {import('./containers.mjs').StartOptions} options
      * @returns {Promise<import('./containers.mjs').Container>}

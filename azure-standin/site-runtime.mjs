@@ -127,7 +127,6 @@ export function createAppRuntime({ host, label }) {
   }
 
   return {
-    label,
     deploy,
     /** The container traffic goes to now, if any. */
     serving: () => serving,

@@ -20,7 +20,7 @@
  * itself answers validation errors in its own shape, `{ Code, Message, Target, Details: [...],
  * Innererror }` (e.g. "The parameter LinuxFxVersion has an invalid value.", ExtendedCode 01007).
  */
-import { armError, HttpError } from './https-server.mjs'
+import { armError, HttpError, resourceNotFound } from './https-server.mjs'
 import { createAppRuntime, createSiteListener } from './site-runtime.mjs'
 
 const PRODUCTION = 'production'
@@ -36,7 +36,7 @@ const SLOT = `${SITE}/slots/(?<slot>[^/]+)`
  * @param {string} message
  * @param {{ extendedCode: string, template: string, parameters: string[] }} [entity]
  */
-export function appServiceError(status, code, message, entity) {
+function appServiceError(status, code, message, entity) {
   const details = [{ Message: message }, { Code: code }]
   if (entity !== undefined) {
     details.push(/** @type {never} */ ({ ErrorEntity: { ExtendedCode: entity.extendedCode, MessageTemplate: entity.template, Parameters: entity.parameters, Code: code, Message: message } }))
@@ -157,7 +157,7 @@ function defaultSiteConfig(name) {
  * @param {import('./https-server.mjs').TlsMaterial} options.tls
  * @param {import('./site-runtime.mjs').ContainerHost} options.host
  * @param {ReturnType<typeof import('./long-running.mjs').createLongRunningOperations>} options.operations
- * @param {{ has(subscription: string, resourceGroup?: string): boolean, add(subscription: string, resourceGroup: string): void }} options.groups
+ * @param {import('./index.mjs').Groups} options.groups
  * @param {string} options.locationName display name, e.g. `West Europe`
  * @param {() => number} options.swapDurationMs
  * @param {() => number} options.startLimitMs
@@ -217,7 +217,7 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
     const config = content.siteConfig
     return {
       id: slotId(slot),
-      name: isSlot ? `${site.name}/${slot.name}` : site.name,
+      name: slotLabel(slot),
       type: isSlot ? 'Microsoft.Web/sites/slots' : 'Microsoft.Web/sites',
       kind: 'app,linux,container',
       location: site.location,
@@ -297,7 +297,7 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
     const isSlot = slot.name !== PRODUCTION
     return {
       id: `${slotId(slot)}/config/web`,
-      name: isSlot ? `${slot.site.name}/${slot.name}` : slot.site.name,
+      name: slotLabel(slot),
       type: isSlot ? 'Microsoft.Web/sites/slots/config' : 'Microsoft.Web/sites/config',
       location: slot.site.location,
       properties: { ...slot.content.siteConfig }
@@ -327,14 +327,13 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
    */
   function resolve(params, { nested, verb = 'read' } = {}) {
     const { subscription = '', resourceGroup = '', name = '', slot: slotName } = params
-    if (!groups.has(subscription)) throw armError(404, 'SubscriptionNotFound', `The subscription '${subscription}' could not be found.`)
-    if (!groups.has(subscription, resourceGroup)) throw armError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`)
+    groups.require(subscription, resourceGroup)
     const site = sites.get(siteKey(subscription, resourceGroup, name))
     const parentId = `/subscriptions/${subscription}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${name}${slotName === undefined ? '' : `/slots/${slotName}`}`
     /** @param {string} resource */
     const notFound = resource =>
       nested === undefined
-        ? armError(404, 'ResourceNotFound', `The Resource '${resource}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`)
+        ? resourceNotFound(resource, resourceGroup)
         : armError(
             404,
             'ParentResourceNotFound',
@@ -468,9 +467,9 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
       const site = { subscription, resourceGroup, name, location: locationName, slots: new Map(), slotSwapStatus: null, lastModifiedTimeUtc: new Date().toISOString() }
       sites.set(key, site)
       for (const slotName of [PRODUCTION, ...slots]) {
-        const label = slotName === PRODUCTION ? name : `${name}/${slotName}`
         /** @type {Slot} */
         const slot = /** @type {Slot} */ ({ site, name: slotName, failNextStart: false, swapping: undefined })
+        const label = slotLabel(slot)
         const slotImage = slotImages[slotName] ?? image
         slot.content = {
           siteConfig: { ...defaultSiteConfig(name), linuxFxVersion: slotImage === undefined ? '' : `DOCKER|${slotImage}`, healthCheckPath: healthCheckPath ?? null },
@@ -512,7 +511,7 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
             slot: slot.name,
             id: slotId(slot),
             defaultHostName: hostName(slot),
-            url: `https://${hostName(slot)}`,
+            url: slot.listener.url,
             state: 'Running',
             linuxFxVersion: String(config.linuxFxVersion ?? ''),
             image: dockerImage(config.linuxFxVersion) ?? null,
@@ -541,13 +540,12 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
 
       router.add('GET', route(`${SUB}/providers/Microsoft\\.Web/sites`), (request, params) => {
         const subscription = params.subscription ?? ''
-        if (!groups.has(subscription)) throw armError(404, 'SubscriptionNotFound', `The subscription '${subscription}' could not be found.`)
+        groups.require(subscription)
         return collection(production(site => site.subscription.toLowerCase() === subscription.toLowerCase()))
       })
       router.add('GET', route(`${RG}/providers/Microsoft\\.Web/sites`), (request, params) => {
         const { subscription = '', resourceGroup = '' } = params
-        if (!groups.has(subscription)) throw armError(404, 'SubscriptionNotFound', `The subscription '${subscription}' could not be found.`)
-        if (!groups.has(subscription, resourceGroup)) throw armError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found.`)
+        groups.require(subscription, resourceGroup)
         const inGroup = [...sites.values()].filter(site => siteKey(site.subscription, site.resourceGroup, '') === siteKey(subscription, resourceGroup, ''))
         const includeSlots = String(request.query.includeSlots).toLowerCase() === 'true'
         return collection(inGroup.flatMap(site => (includeSlots ? [...site.slots.values()] : [/** @type {Slot} */ (site.slots.get(PRODUCTION))])))
@@ -559,10 +557,12 @@ export function createWebApps({ baseUrl, tls, host, operations, groups, location
       })
       router.add('GET', route(SLOT), (request, params) => ({ status: 200, body: siteResource(resolve(params)) }))
 
+      /** @type {import('./https-server.mjs').RouteHandler} */
+      const writeConfig = (request, params) => updateConfig(resolve(params, { nested: 'config', verb: 'write' }), request.body)
       for (const base of [SITE, SLOT]) {
         router.add('GET', route(`${base}/config/web`), (request, params) => ({ status: 200, body: configResource(resolve(params, { nested: 'config' })) }))
-        router.add('PATCH', route(`${base}/config/web`), (request, params) => updateConfig(resolve(params, { nested: 'config', verb: 'write' }), request.body))
-        router.add('PUT', route(`${base}/config/web`), (request, params) => updateConfig(resolve(params, { nested: 'config', verb: 'write' }), request.body))
+        router.add('PATCH', route(`${base}/config/web`), writeConfig)
+        router.add('PUT', route(`${base}/config/web`), writeConfig)
         router.add('POST', route(`${base}/config/appsettings/list`), (request, params) => ({ status: 200, body: appSettingsResource(resolve(params, { nested: 'config', verb: 'action' })) }))
         router.add('PUT', route(`${base}/config/appsettings`), (request, params) => replaceAppSettings(resolve(params, { nested: 'config', verb: 'write' }), request.body))
         router.add('POST', route(`${base}/restart`), (request, params) => restart(request, resolve(params)))
