@@ -155,6 +155,43 @@ async function buildSource() {
 const silentLogger = { info() {}, warning() {}, debug() {}, group: (_name, work) => work() }
 
 /**
+ * The warm-up runs (discarded), then `rounds` rounds of `first` and `second` alternating, so
+ * that machine noise falls on both alike; `roundDone(i, first, second)` is each round's log line.
+ * Returns the runs of each: `[firstRuns, secondRuns]`.
+ */
+async function alternate({ warmUp, rounds, first, second, roundDone }) {
+  for (const run of warmUp) await run()
+  const firstRuns = []
+  const secondRuns = []
+  for (let i = 1; i <= rounds; i++) {
+    firstRuns.push(await first())
+    secondRuns.push(await second())
+    progress(roundDone(i, firstRuns.at(-1), secondRuns.at(-1)))
+  }
+  return [firstRuns, secondRuns]
+}
+
+/**
+ * The Azure stand-in, trusted with `extraCaCerts`, and an Entra app `bench` signed in to it
+ * with a client secret, as production signs in: `{ standin, cloud, credential }`.
+ */
+async function standinSignIn(src, options, extraCaCerts = []) {
+  const { startAzureStandin } = await import('../azure-standin/index.mjs')
+  const tls = await import('node:tls')
+  const standin = await startAzureStandin(options)
+  try {
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem, ...extraCaCerts])
+    standin.registerApplication({ clientId: 'bench', clientSecret: 'bench-secret' })
+    const cloud = src.resolveCloud(standin.cloudSetting)
+    const credential = src.createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: 'bench', clientSecret: 'bench-secret' }, cloud, { getIdToken: async () => '', setSecret() {} })
+    return { standin, cloud, credential }
+  } catch (error) {
+    await standin.close()
+    throw error
+  }
+}
+
+/**
  * Wraps a GitRepository to time the fetch and the diff inside one detectChanges call. Parts
  * share a base, so several calls may wait on one fetch or diff: each span is the wall time
  * from the first call's start to the last call's end, never a sum of overlapping waits.
@@ -176,7 +213,7 @@ function timedGit(inner) {
   return {
     spans,
     git: {
-      hasCommit: sha => inner.hasCommit(sha),
+      ...inner,
       ensureCommit: sha => time('ensureCommitMs', () => inner.ensureCommit(sha)),
       changedFiles: (base, head) =>
         time('diffMs', async () => {
@@ -329,15 +366,13 @@ async function benchColdStart() {
 
     // One discarded run of each warms the page cache (and fetches the base into the workspace);
     // then the two alternate so that machine noise falls on both alike.
-    await runAction()
-    await runFloor()
-    const action = []
-    const floor = []
-    for (let i = 1; i <= 10; i++) {
-      floor.push(await runFloor())
-      action.push(await runAction())
-      progress(`cold start ${i}/10: action ${round(action.at(-1).firstMs)} ms, node -e ${round(floor.at(-1).firstMs)} ms`)
-    }
+    const [floor, action] = await alternate({
+      warmUp: [runAction, runFloor],
+      rounds: 10,
+      first: runFloor,
+      second: runAction,
+      roundDone: (i, floorRun, actionRun) => `cold start ${i}/10: action ${round(actionRun.firstMs)} ms, node -e ${round(floorRun.firstMs)} ms`
+    })
     const valueMs = median(action.map(run => run.firstMs))
     const floorMs = median(floor.map(run => run.firstMs))
     return {
@@ -358,18 +393,12 @@ async function benchColdStart() {
 
 /** Rollout wall time for 1 and for 4 targets, alternating so machine noise falls on both. */
 async function benchRollout(src) {
-  const { startAzureStandin } = await import('../azure-standin/index.mjs')
-  const tls = await import('node:tls')
   const { setTimeout: sleep } = await import('node:timers/promises')
   const CONTAINER_START_MS = 1500
   const ARM_LATENCY_MS = 200
-  const standin = await startAzureStandin({ containers: 'none', simulatedStartDelayMs: CONTAINER_START_MS })
+  const { standin, cloud, credential } = await standinSignIn(src, { containers: 'none', simulatedStartDelayMs: CONTAINER_START_MS })
   try {
-    tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
     const subscription = '11111111-2222-3333-4444-555555555555'
-    standin.registerApplication({ clientId: 'bench', clientSecret: 'bench-secret' })
-    const cloud = src.resolveCloud(standin.cloudSetting)
-    const credential = src.createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: 'bench', clientSecret: 'bench-secret' }, cloud, { getIdToken: async () => '', setSecret() {} })
     const control = src.createWebAppControl(src.createAzureClients(credential, cloud))
     standin.faults.delay({ path: /^\/subscriptions\//i, times: 1_000_000, delayMs: ARM_LATENCY_MS })
     const verify = { probe: src.httpProbe, sleep: (ms, signal) => sleep(ms, undefined, { signal }), now: () => performance.now() }
@@ -398,14 +427,13 @@ async function benchRollout(src) {
       if (!report.ok) throw new Error(`bench rollout failed: ${report.failure}`)
       return ms
     }
-    await once(1) // warms the token cache and the SDK
-    const one = []
-    const four = []
-    for (let i = 1; i <= 3; i++) {
-      one.push(await once(1))
-      four.push(await once(4))
-      progress(`rollout ${i}/3: 1 target ${round(one.at(-1))} ms, 4 targets ${round(four.at(-1))} ms`)
-    }
+    const [one, four] = await alternate({
+      warmUp: [() => once(1)], // warms the token cache and the SDK
+      rounds: 3,
+      first: () => once(1),
+      second: () => once(4),
+      roundDone: (i, oneMs, fourMs) => `rollout ${i}/3: 1 target ${round(oneMs)} ms, 4 targets ${round(fourMs)} ms`
+    })
     const ratio = median(four) / median(one)
     return {
       value_ratio: Math.round(ratio * 100) / 100,
@@ -423,20 +451,25 @@ async function benchRollout(src) {
 
 // ---- frontendSync: the site sync against Azurite ------------------------------------------
 
-/** CPU milliseconds (user + system) a process has used so far, from /proc; undefined off Linux. */
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  } catch {
-    return 100
+/** The kernel's clock ticks per second (the unit of /proc/<pid>/stat times), asked once. */
+let clockTicks
+function clockTicksPerSecond() {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+    } catch {
+      clockTicks = 100
+    }
   }
-})()
+  return clockTicks
+}
+/** CPU milliseconds (user + system) a process has used so far, from /proc; undefined off Linux. */
 function processCpuMs(pid) {
   try {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond()
   } catch {
     return undefined
   }
@@ -456,12 +489,12 @@ const REDEPLOY_PAGE = 'docs/page-0.html'
  * and is checked by listing the container afterwards (outside the timing).
  */
 async function benchFrontendSync(src) {
-  const { startAzureStandin } = await import('../azure-standin/index.mjs')
   const { createTlsMaterial } = await import('../azure-standin/https-server.mjs')
-  const tls = await import('node:tls')
   const { BlobServiceClient } = await import('@azure/storage-blob')
   const siteDir = mkdtempSync(path.join(tmpdir(), 'apd-bench-site-'))
-  const standin = await startAzureStandin({ containers: 'none' })
+  const storageTls = await createTlsMaterial()
+  // Bearer tokens from the stand-in's Entra ID for https://storage.azure.com, as production signs in.
+  const { standin, credential } = await standinSignIn(src, { containers: 'none' }, [storageTls.caCertPem])
   let azurite
   try {
     progress(`generating a ${FRONTEND_SITE.files}-file, ${FRONTEND_SITE.totalBytes / 1e6} MB build`)
@@ -469,14 +502,8 @@ async function benchFrontendSync(src) {
     const siteBytes = written.reduce((sum, file) => sum + file.size, 0)
     if (written.length !== FRONTEND_SITE.files) throw new Error(`generated ${written.length} files, expected ${FRONTEND_SITE.files}`)
 
-    const storageTls = await createTlsMaterial()
-    tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem, storageTls.caCertPem])
     progress('starting Azurite (HTTPS, --oauth basic)')
     azurite = await startAzurite({ https: { cert: storageTls.cert, key: storageTls.key }, oauth: true })
-    standin.registerApplication({ clientId: 'bench', clientSecret: 'bench-secret' })
-    const cloud = src.resolveCloud(standin.cloudSetting)
-    // A bearer token from the stand-in's Entra ID for https://storage.azure.com, as production signs in.
-    const credential = src.createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: 'bench', clientSecret: 'bench-secret' }, cloud, { getIdToken: async () => '', setSecret() {} })
     const admin = new BlobServiceClient(azurite.blobEndpoint, credential)
 
     const cacheControl = src.compileCacheControl([])
@@ -490,19 +517,18 @@ async function benchFrontendSync(src) {
       await admin.getContainerClient(name).create()
       return name
     }
+    const siteStore = container => src.createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container, archiveContainer: 'deployments', logger: silentLogger })
     /** Throws unless the container holds exactly the local files, each with its MD5 and headers. */
     const checkContainer = async (name, expected) => {
       const want = new Map(expected.map(entry => [entry.file.path, entry]))
-      let count = 0
-      for await (const blob of admin.getContainerClient(name).listBlobsFlat()) {
-        const entry = want.get(blob.name)
-        const md5 = blob.properties.contentMD5 && Buffer.from(blob.properties.contentMD5).toString('base64')
-        if (!entry || md5 !== entry.file.md5 || blob.properties.contentType !== entry.headers.contentType || blob.properties.cacheControl !== entry.headers.cacheControl) {
-          throw new Error(`${name}/${blob.name}: not the local file with its headers (MD5 ${md5}, ${blob.properties.contentType}, ${blob.properties.cacheControl})`)
+      const blobs = await siteStore(name).listSite()
+      for (const blob of blobs) {
+        const entry = want.get(blob.path)
+        if (!entry || blob.md5 !== entry.file.md5 || blob.contentType !== entry.headers.contentType || blob.cacheControl !== entry.headers.cacheControl) {
+          throw new Error(`${name}/${blob.path}: not the local file with its headers (MD5 ${blob.md5}, ${blob.contentType}, ${blob.cacheControl})`)
         }
-        count++
       }
-      if (count !== expected.length) throw new Error(`${name} holds ${count} blobs, expected ${expected.length}`)
+      if (blobs.length !== expected.length) throw new Error(`${name} holds ${blobs.length} blobs, expected ${expected.length}`)
     }
     /** Wall time, and the CPU time Azurite and this process used meanwhile. */
     const measure = async work => {
@@ -518,7 +544,7 @@ async function benchFrontendSync(src) {
 
     /** (a), and (d): the real code path, as deployFrontend runs it (minus the build, archive and purge). */
     const sync = async container => {
-      const store = src.createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container, archiveContainer: 'deployments', logger: silentLogger })
+      const store = siteStore(container)
       const phases = {}
       let mark = performance.now()
       const lap = name => {
@@ -573,15 +599,13 @@ async function benchFrontendSync(src) {
 
     // One discarded run of each warms the token cache, the TLS sessions, the page cache and Azurite.
     progress('warm-up: one sync and one raw loop, discarded')
-    await runSync()
-    await runRaw(FRONTEND_CONCURRENCY)
-    const syncRuns = []
-    const rawRuns = []
-    for (let i = 1; i <= FRONTEND_PAIRS; i++) {
-      syncRuns.push(await runSync())
-      rawRuns.push(await runRaw(FRONTEND_CONCURRENCY))
-      progress(`frontend sync ${i}/${FRONTEND_PAIRS}: sync ${round(syncRuns.at(-1).ms)} ms, raw loop ${round(rawRuns.at(-1).ms)} ms`)
-    }
+    const [syncRuns, rawRuns] = await alternate({
+      warmUp: [runSync, () => runRaw(FRONTEND_CONCURRENCY)],
+      rounds: FRONTEND_PAIRS,
+      first: runSync,
+      second: () => runRaw(FRONTEND_CONCURRENCY),
+      roundDone: (i, syncRun, rawRun) => `frontend sync ${i}/${FRONTEND_PAIRS}: sync ${round(syncRun.ms)} ms, raw loop ${round(rawRun.ms)} ms`
+    })
     progress('one-by-one uploads (once)')
     const oneByOne = await runRaw(1)
     progress(`one-by-one: ${round(oneByOne.ms)} ms`)
@@ -653,7 +677,8 @@ async function benchFrontendSync(src) {
 const wanted = new Set(process.argv.slice(2))
 const want = name => wanted.size === 0 || wanted.has(name)
 const loadBefore = loadavg()
-const src = await buildSource()
+// coldStart runs dist/index.js; the other figures run src/, compiled first.
+const src = ['changeDetection', 'rollout', 'frontendSync'].some(want) ? await buildSource() : undefined
 const changeDetection = want('changeDetection') ? await benchChangeDetection(src) : undefined
 const coldStart = want('coldStart') ? await benchColdStart() : undefined
 const rollout = want('rollout') ? await benchRollout(src) : undefined

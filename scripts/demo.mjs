@@ -142,6 +142,9 @@ const REASONS = {
   'not-deployed': "nothing the action deployed runs there yet (the earlier tool left no deploy manifest), so all of the part's files count",
   before: "what is deployed could not be read (the part's service is not on this machine), so compared with the push's previous commit"
 }
+/** The report of a step that did not run to its checks: no files, parts, URLs or timings. */
+const emptyReport = (push, fields) => ({ name: push.name, title: push.title, files: [], detected: [], deployed: [], skipped: [], urls: [], phases: [], outcome: '', problems: [], ...fields })
+
 function detectedReasons(reports) {
   const seen = new Set(reports.flatMap(report => report.detected.filter(d => d.changed).map(d => d.reason)))
   return Object.entries(REASONS).filter(([reason]) => seen.has(reason)).map(([reason, meaning]) => `${reason}: ${meaning}`).join('; ')
@@ -181,7 +184,7 @@ async function main() {
   }
 
   done = begin('azure stand-in', '…')
-  const standin = await startStandin({ docker, repository: 'octo-org/estate' })
+  const standin = await startStandin({ docker })
   started.standin = standin
   standin.registerApplication({ clientId: CLIENT_ID, federatedCredentials: [{ subject: SUBJECT }] })
   if (!docker.reason && standin.containers.mode !== 'docker') {
@@ -209,13 +212,12 @@ async function main() {
   const steps = withRollback ? [...pushes, rollbackDrill] : pushes
   const reports = []
   for (const push of steps) {
-    const label = push === rollbackDrill ? 'rollback drill' : push.name
     if (push === rollbackDrill && unavailable.backend) {
-      reports.push({ name: push.name, title: push.title, files: [], detected: [], deployed: [], skipped: [], urls: [], phases: [], outcome: '', problems: [], skippedBecause: `needs Docker: ${unavailable.backend}` })
-      begin(label, push.title)(`– skipped: needs the backend deploy`, false)
+      reports.push(emptyReport(push, { skippedBecause: `needs Docker: ${unavailable.backend}` }))
+      begin(push.name, push.title)(`– skipped: needs the backend deploy`, false)
       continue
     }
-    done = begin(label, `${push.title} …`)
+    done = begin(push.name, `${push.title} …`)
     try {
       const { run, report } = await runStep(demo, push)
       reports.push(report)
@@ -225,7 +227,7 @@ async function main() {
       if (verbose || !ok) detail(actionLog(run, [RUNNER_TOKEN, ...standin.issuedTokens()]))
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      reports.push({ name: push.name, title: push.title, files: [], detected: [], deployed: [], skipped: [], urls: [], phases: [], outcome: 'failed', problems: [message] })
+      reports.push(emptyReport(push, { outcome: 'failed', problems: [message] }))
       done(`✗ ${message}`, false)
     }
   }

@@ -5,10 +5,11 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { secretLeaks } from '../lib/action-runner.mjs'
 import { ARCHIVE_CONTAINER, filesUnder, SITE_CONTAINER } from './estate.mjs'
 import { ENVIRONMENT } from './runner.mjs'
 
-export const PARTS = ['backend', 'frontend']
+const PARTS = ['backend', 'frontend']
 export const short = sha => (sha ? sha.slice(0, 7) : '—')
 const sameList = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort())
 
@@ -86,10 +87,8 @@ async function listBlobs(container) {
 /** The commit the deploy manifest in the archive container names, or undefined. */
 export async function manifestCommit(admin) {
   try {
-    const response = await admin.getContainerClient(ARCHIVE_CONTAINER).getBlobClient(`${ENVIRONMENT}/manifest.json`).download()
-    const chunks = []
-    for await (const chunk of response.readableStreamBody) chunks.push(chunk)
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')).commit
+    const body = await admin.getContainerClient(ARCHIVE_CONTAINER).getBlobClient(`${ENVIRONMENT}/manifest.json`).downloadToBuffer()
+    return JSON.parse(body.toString('utf8')).commit
   } catch {
     return undefined
   }
@@ -131,15 +130,11 @@ export function checkPurge({ standin, purgesBefore, frontDoor, purged }, problem
 
 /**
  * No token the stand-in issued may show in the run's log (but the `::add-mask::` lines that
- * hide it), outputs or job summary. A leak is named, never printed.
+ * hide it), outputs or job summary: the scan runAction makes. A leak is counted, never printed.
  */
 export function checkTokens(standin, run, problems) {
-  const places = [
-    ...`${run.stdout}\n${run.stderr}`.split(/\r?\n/).filter(line => !line.startsWith('::add-mask::')),
-    ...Object.values(run.outputs),
-    run.summary
-  ]
-  const leaked = standin.issuedTokens().filter(token => places.some(text => text.includes(token)))
+  const written = { stdout: run.stdout, stderr: run.stderr, outputs: Object.values(run.outputs).join('\n'), summary: run.summary }
+  const leaked = standin.issuedTokens().filter(token => secretLeaks(written, [token]).length > 0)
   if (leaked.length > 0) problems.push(`${leaked.length} token(s) the stand-in issued show in the action's output`)
 }
 

@@ -10,11 +10,11 @@ import { lookup as guessType } from 'mime-types'
 import { parse, stringify } from 'yaml'
 import { repoRoot } from '../lib/action-runner.mjs'
 import { AZURITE_ACCOUNT } from '../lib/azurite.mjs'
-import { createEstate, git } from '../lib/git-fixture.mjs'
+import { createEstate } from '../lib/git-fixture.mjs'
 import { BRANCH, ENVIRONMENT, SUBSCRIPTION } from './runner.mjs'
 import { execFileAsync, REGISTRY, why } from './services.mjs'
 
-export const estateSource = path.join(repoRoot, 'examples', 'estate')
+const estateSource = path.join(repoRoot, 'examples', 'estate')
 export const SITE_CONTAINER = '$web'
 export const ARCHIVE_CONTAINER = 'deployments'
 /** The health check of the demo's config: a broken release is given up on in 10 s, not 5 min. */
@@ -34,7 +34,7 @@ export const replace = (from, to) => text => {
  * shorter health check; with Azurite, stage's site in its account; always, a `cloud:` block
  * naming the stand-in (a custom cloud, as for Azure Stack). Every edit says so in a comment.
  */
-export function demoConfig(sourceText, { docker, blobEndpoint, cloudSetting }) {
+function demoConfig(sourceText, { docker, blobEndpoint, cloudSetting }) {
   const edits = []
   if (docker) {
     edits.push(
@@ -107,7 +107,6 @@ async function seedEarlierSite({ estate, commit, frontend, site }) {
       blobHTTPHeaders: { blobContentType: guessType(file.path) || 'application/octet-stream', blobCacheControl: EARLIER_CACHE_CONTROL, blobContentMD5: createHash('md5').update(content).digest() }
     })
   }
-  return files
 }
 
 /**
@@ -127,7 +126,6 @@ export async function prepareEstate({ standin, docker, storage, images }) {
   estate.branch(BRANCH)
   estate.push(BRANCH)
   const initial = estate.head()
-  const fileCount = git(estate.work, ['ls-files']).split('\n').filter(Boolean).length
 
   // The Web Apps run the first commit's image, as if it had been deployed.
   const image = `${backend.registry}/${backend.repository}:${initial}`
@@ -143,7 +141,7 @@ export async function prepareEstate({ standin, docker, storage, images }) {
   // Front Door on the stand-in; $web in Azurite as the earlier tool left it.
   const frontDoor = stage.frontend.frontdoor
   standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: frontDoor['resource-group'], profile: frontDoor.profile, endpoint: frontDoor.endpoint, domains: frontDoor.domains })
-  const earlier = storage.reason ? [] : await seedEarlierSite({ estate, commit: initial, frontend, site: storage.admin.getContainerClient(SITE_CONTAINER) })
+  if (!storage.reason) await seedEarlierSite({ estate, commit: initial, frontend, site: storage.admin.getContainerClient(SITE_CONTAINER) })
 
-  return { estate, config, initial, fileCount, image, apps, frontDoor, healthPath: backend.health.path, images, earlierFiles: earlier.length }
+  return { estate, config, initial, apps, frontDoor, healthPath: backend.health.path, images }
 }

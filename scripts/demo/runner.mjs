@@ -27,7 +27,7 @@ export function oidcClaims(sha) {
  * @param {{ standin: { githubOidc: { requestUrl: string, requestToken: string }, github: { apiUrl: string } }, caCerts: string, dockerCli?: string }} services
  * @returns {Record<string, string>}
  */
-export function runnerEnv({ standin, caCerts, dockerCli }) {
+function runnerEnv({ standin, caCerts, dockerCli }) {
   return {
     ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken,

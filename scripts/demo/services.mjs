@@ -12,19 +12,13 @@ import { createTlsMaterial } from '../../azure-standin/https-server.mjs'
 import { startAzureStandin } from '../../azure-standin/index.mjs'
 import { RUNNER_TOKEN } from '../lib/action-runner.mjs'
 import { repoRoot } from '../lib/action-runner.mjs'
-import { AZURITE_ACCOUNT, AZURITE_MAIN, startAzurite } from '../lib/azurite.mjs'
+import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY, AZURITE_MAIN, startAzurite } from '../lib/azurite.mjs'
+import { REPOSITORY } from './runner.mjs'
 
 export const execFileAsync = promisify(execFile)
 
 /** The local registry `bash scripts/services/docker.sh` runs (plain HTTP on loopback, no login). */
 export const REGISTRY = `127.0.0.1:${process.env.APD_REGISTRY_PORT || '5555'}`
-
-/**
- * Azurite's well-known key for its development account, the same on every install. The demo
- * reads the storage with it, as the account's owner would in the portal; the action itself
- * signs in with bearer tokens from the stand-in's Entra ID (`--oauth basic`).
- */
-const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
 /** Why a child process failed, in one line: its last stderr line, else its message. */
 export function why(error) {
@@ -121,7 +115,9 @@ export async function prepareStorage() {
   try {
     const tlsMaterial = await createTlsMaterial()
     const azurite = await startAzurite({ https: { cert: tlsMaterial.cert, key: tlsMaterial.key }, oauth: true })
-    const admin = new BlobServiceClient(azurite.blobEndpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), { retryOptions: { maxTries: 2 } })
+    // The demo reads the storage with the account's well-known key, as its owner would in the
+    // portal; the action itself signs in with bearer tokens from the stand-in's Entra ID.
+    const admin = new BlobServiceClient(azurite.blobEndpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY), { retryOptions: { maxTries: 2 } })
     return { azurite, caCertPem: tlsMaterial.caCertPem, admin }
   } catch (error) {
     return { reason: `Azurite did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` }
@@ -134,8 +130,8 @@ export async function prepareStorage() {
  * Apps run real containers when the backend can be deployed, simulated ones otherwise (the
  * estate's image would not be in any registry an engine here could pull from).
  */
-export async function startStandin({ docker, repository }) {
-  const standin = await startAzureStandin({ containers: docker.reason ? 'none' : 'auto', repository })
+export async function startStandin({ docker }) {
+  const standin = await startAzureStandin({ containers: docker.reason ? 'none' : 'auto', repository: REPOSITORY })
   standin.github.addToken(RUNNER_TOKEN, { deployments: 'write' })
   return standin
 }

@@ -38,7 +38,7 @@ export function pushPayload({ ref, before, after, forced = false, repository = '
 }
 
 /** Parse a GITHUB_OUTPUT file (`name<<delimiter` blocks, as @actions/core writes them). */
-export function parseOutputs(text) {
+function parseOutputs(text) {
   /** @type {Record<string, string>} */
   const outputs = {}
   const lines = text.split('\n')
