@@ -1,8 +1,8 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { loadConfig, parseConfig, resolveEnvironment, type DeployConfig } from '../src/config.js'
+import { imageEnvironment, loadConfig, parseConfig, resolveEnvironment, siteEnvironment, type DeployConfig } from '../src/config.js'
 import { ConfigError } from '../src/errors.js'
 import { FULL_CONFIG, yamlLines } from '../__fixtures__/config.js'
 import { thrownBy } from '../__fixtures__/errors.js'
@@ -17,17 +17,18 @@ describe('parseConfig', () => {
 
     expect(config.version).toBe(1)
     expect(config.shared.paths).toEqual(['package-lock.json'])
+    // Parts named backend and frontend need no kind: they are the first release's image and site.
     expect(config.parts.backend).toEqual({
+      kind: 'image',
       paths: ['backend/**', '!**/*.md'],
       context: 'backend',
       registry: 'myregistry.azurecr.io',
       repository: 'team/api',
-      'build-args': {},
-      'version-build-arg': 'APP_VERSION',
-      cache: 'registry',
+      verify: 'version',
       health: { path: '/', timeout: 300, consecutive: 3, interval: 2 }
     })
     expect(config.parts.frontend).toEqual({
+      kind: 'site',
       paths: ['frontend/**'],
       'working-directory': 'frontend',
       install: 'npm ci',
@@ -40,18 +41,18 @@ describe('parseConfig', () => {
       'keep-releases': 10,
       purge: 'changed',
       'index-document': 'index.html',
-      'error-document': 'index.html',
-      'lock-timeout': 600
+      'error-document': 'index.html'
     })
     expect(Object.keys(config.environments)).toEqual(['production', 'staging'])
 
     const production = config.environments.production!
-    expect(production.backend?.strategy).toBe('slot-swap')
-    expect(production.backend?.targets).toEqual([
+    const productionBackend = imageEnvironment(production, 'backend')
+    expect(productionBackend.strategy).toBe('slot-swap')
+    expect(productionBackend.targets).toEqual([
       { subscription: '11111111-2222-3333-4444-555555555555', 'resource-group': 'rg-prod-eu', app: 'api-prod-eu', slot: 'staging' },
       { 'resource-group': 'rg-prod-us', app: 'api-prod-us', slot: 'staging' }
     ])
-    expect(production.frontend).toMatchObject({
+    expect(production.parts.frontend).toMatchObject({
       'storage-account': 'siteprod',
       container: '$web',
       'archive-container': 'deployments',
@@ -61,9 +62,9 @@ describe('parseConfig', () => {
 
     const staging = config.environments.staging!
     expect(staging.branches).toEqual(['release/*', 'develop'])
-    expect(staging.backend?.strategy).toBe('in-place')
-    expect(staging.frontend?.container).toBe('$web')
-    expect(staging.frontend?.['archive-container']).toBe('deployments')
+    expect(imageEnvironment(staging, 'backend').strategy).toBe('in-place')
+    expect(siteEnvironment(staging, 'frontend').container).toBe('$web')
+    expect(siteEnvironment(staging, 'frontend')['archive-container']).toBe('deployments')
   })
 
   test('optional lists default to empty and version to 1', () => {
@@ -82,7 +83,55 @@ describe('parseConfig', () => {
     expect(config.version).toBe(1)
     expect(config.shared.paths).toEqual([])
     expect(config.parts.backend).toBeUndefined()
-    expect(config.environments.production).toMatchObject({ branches: [], tags: [], frontend: { container: '$web', 'archive-container': 'deployments' } })
+    expect(config.environments.production).toMatchObject({ branches: [], tags: [], parts: { frontend: { container: '$web', 'archive-container': 'deployments' } } })
+  })
+
+  test('named parts of both kinds, an image reused by a worker, settings, a release step and values from env', () => {
+    const config = parseConfig(
+      yamlLines(
+        'parts:',
+        '  api:',
+        '    kind: image',
+        '    paths: [api/**]',
+        '    registry: myregistry.azurecr.io',
+        '    repository: api',
+        '    target: production',
+        '    build-args: { SENTRY_DSN: { from-env: SENTRY_DSN } }',
+        '  worker:',
+        '    kind: image',
+        '    image-from: api',
+        '    verify: platform',
+        '  web: { kind: site, paths: [web/**], output: dist }',
+        '  admin: { kind: site, paths: [admin/**], output: dist }',
+        'environments:',
+        '  prod:',
+        '    lock: { storage-account: locksprod, timeout: 120 }',
+        '    api:',
+        '      app-settings: { DJANGO_SECRET_KEY: { from-env: DJANGO_SECRET_KEY }, DEBUG: "0" }',
+        '      release: { command: python manage.py migrate --noinput, env: { DATABASE_URL: { from-env: DATABASE_URL } } }',
+        '      targets: [{ resource-group: rg, app: api-1, command: gunicorn app.wsgi, port: 8000 }]',
+        '    worker: { targets: [{ resource-group: rg, app: worker-1, command: celery -A app worker }] }',
+        '    web: { storage-account: webprod }',
+        '    admin: { storage-account: adminprod }'
+      ),
+      CONFIG_PATH
+    )
+    expect(Object.entries(config.parts).map(([name, part]) => [name, part.kind])).toEqual([
+      ['api', 'image'],
+      ['worker', 'image'],
+      ['web', 'site'],
+      ['admin', 'site']
+    ])
+    expect(config.parts.api).toMatchObject({ target: 'production', 'build-args': { SENTRY_DSN: { fromEnv: 'SENTRY_DSN' } } })
+    expect(config.parts.worker).toMatchObject({ 'image-from': 'api', verify: 'platform' })
+    const prod = config.environments.prod!
+    expect(prod.lock).toEqual({ 'storage-account': 'locksprod', timeout: 120 })
+    expect(Object.keys(prod.parts)).toEqual(['api', 'worker', 'web', 'admin'])
+    const api = imageEnvironment(prod, 'api')
+    expect(api['app-settings']).toEqual({ DJANGO_SECRET_KEY: { fromEnv: 'DJANGO_SECRET_KEY' }, DEBUG: '0' })
+    expect(api.release).toEqual({ command: 'python manage.py migrate --noinput', 'run-on': 'runner', timeout: 900, env: { DATABASE_URL: { fromEnv: 'DATABASE_URL' } } })
+    expect(api.targets).toEqual([{ 'resource-group': 'rg', app: 'api-1', command: 'gunicorn app.wsgi', port: 8000 }])
+    expect(imageEnvironment(prod, 'worker').targets[0]?.command).toBe('celery -A app worker')
   })
 
   interface BadConfig {
@@ -109,6 +158,11 @@ describe('parseConfig', () => {
       yamlLines('parts:', '  backend:', '    paths: [backend/**]', '   registry: myregistry.azurecr.io'),
       { fix: 'is not valid YAML:\n  line 4, column 1: All mapping items must start at the same column', hint: /^Fix the YAML syntax at the line shown/ }
     ],
+    [
+      'a GitHub expression',
+      yamlLines(...FRONTEND_PART, '    build-env:', '      production: { API_KEY: "${{ secrets.API_KEY }}" }', 'environments:', '  production:', '    frontend: { storage-account: siteprod }'),
+      { fix: '(line 5) holds a GitHub expression "${{ … }}": GitHub does not expand expressions in this file', hint: /env: \{ API_KEY: \$\{\{ secrets\.API_KEY \}\} \}.*\{ from-env: API_KEY \}/ }
+    ],
     ['an empty file', '', { fix: `${CONFIG_PATH} is empty.`, hint: /^Describe at least one part under parts: and one environment under environments:/ }],
     ['a file with only comments', yamlLines('# TODO: describe the deploy'), { fix: `${CONFIG_PATH} is empty.`, hint: /under parts:/ }],
     [
@@ -117,9 +171,14 @@ describe('parseConfig', () => {
       { key: 'deploy', line: 12, fix: 'unknown key; top-level keys are version, cloud, shared, parts, environments', hint: FIX_KEYS }
     ],
     [
-      'an unknown part',
+      'a part without a kind',
       yamlLines('parts:', '  database: { paths: [db/**] }', ...BACKEND_PART.slice(1), ...PRODUCTION_BACKEND),
-      { key: 'parts.database', line: 2, fix: 'unknown key; parts are backend and frontend', hint: FIX_KEYS }
+      { key: 'parts.database.kind', line: 2, fix: 'must say its kind: image (a Docker image for Web Apps) or site (a static site)', hint: FIX_KEYS }
+    ],
+    [
+      'a part name that is not a name',
+      yamlLines('parts:', '  Api_1: { kind: site, paths: [db/**] }', ...BACKEND_PART.slice(1), ...PRODUCTION_BACKEND),
+      { key: 'parts.Api_1', fix: 'must be a part name: lowercase letters, digits and "-", starting with a letter', hint: FIX_KEYS }
     ],
     [
       'a path glob that is not a string',
@@ -212,17 +271,67 @@ describe('parseConfig', () => {
     [
       'an unknown key inside a target',
       yamlLines(...BACKEND_PART, 'environments:', '  production:', '    backend:', '      targets:', '        - resource_group: rg-prod', '          app: api-prod'),
-      { key: 'environments.production.backend.targets[0].resource_group', line: 10, fix: 'unknown key; target keys are subscription, resource-group, app, slot', hint: FIX_KEYS }
+      { key: 'environments.production.backend.targets[0].resource_group', line: 10, fix: 'unknown key; target keys are subscription, resource-group, app, slot, command, port', hint: FIX_KEYS }
     ],
     [
       'an environment for a part that is not configured',
       yamlLines(...BACKEND_PART, ...PRODUCTION_BACKEND, '    frontend: { storage-account: siteprod }'),
-      { key: 'environments.production.frontend', line: 12, fix: 'is set, but parts.frontend is not configured: add parts.frontend with its paths, or remove this key', hint: FIX_KEYS }
+      { key: 'environments.production.frontend', line: 12, fix: 'unknown key; environment keys are branches, tags, lock, and the parts: backend', hint: FIX_KEYS }
     ],
     [
       'no parts at all',
       yamlLines('parts: {}', 'environments:', '  production: {}'),
-      { key: 'parts', line: 1, got: '{}', fix: 'must configure backend, frontend, or both', hint: FIX_KEYS }
+      { key: 'parts', line: 1, got: '{}', fix: 'must configure at least one part', hint: FIX_KEYS }
+    ],
+    [
+      'an image part without a registry',
+      yamlLines('parts:', '  api: { kind: image, paths: [api/**], repository: api }', 'environments:', '  production:', '    api: { targets: [{ resource-group: rg, app: api-prod }] }'),
+      { key: 'parts.api.registry', line: 2, fix: 'is required: the registry host', hint: FIX_KEYS }
+    ],
+    [
+      'image-from with build keys',
+      yamlLines(...BACKEND_PART, '  worker: { kind: image, image-from: backend, context: worker }', ...PRODUCTION_BACKEND, '    worker: { targets: [{ resource-group: rg, app: worker-prod }] }'),
+      { key: 'parts.worker.context', fix: 'cannot be set with image-from: the image is built by part backend', hint: FIX_KEYS }
+    ],
+    [
+      'image-from an unknown part',
+      yamlLines(...BACKEND_PART, '  worker: { kind: image, image-from: api }', ...PRODUCTION_BACKEND, '    worker: { targets: [{ resource-group: rg, app: worker-prod }] }'),
+      { key: 'parts.worker.image-from', fix: 'names no part; parts are backend, worker', hint: FIX_KEYS }
+    ],
+    [
+      'image-from a site',
+      yamlLines(...FRONTEND_PART, '  worker: { kind: image, image-from: frontend }', 'environments:', '  production:', '    frontend: { storage-account: siteprod }', '    worker: { targets: [{ resource-group: rg, app: worker-prod }] }'),
+      { key: 'parts.worker.image-from', fix: 'must name an image part that builds its own image (frontend is a site)', hint: FIX_KEYS }
+    ],
+    [
+      'a health path with a control character',
+      yamlLines(...BACKEND_PART, '    health: { path: "/health\\r\\nX-Injected: 1" }', ...PRODUCTION_BACKEND),
+      { key: 'parts.backend.health.path', fix: 'must be a URL path without spaces or control characters', hint: FIX_KEYS }
+    ],
+    [
+      'a Front Door domain that is not a host name',
+      yamlLines(...FRONTEND_PART, 'environments:', '  production:', '    frontend:', '      storage-account: siteprod', '      frontdoor: { resource-group: rg, profile: fd, endpoint: www, domains: ["https://www.example.com/"] }'),
+      { key: 'environments.production.frontend.frontdoor.domains[0]', fix: 'must be a host name: such as www.example.com, without scheme, port or path', hint: FIX_KEYS }
+    ],
+    [
+      'two environments sharing one site container',
+      yamlLines(...FRONTEND_PART, 'environments:', '  production:', '    frontend: { storage-account: siteprod }', '  staging:', '    frontend: { storage-account: siteprod }'),
+      { key: 'environments.staging.frontend.container', fix: 'is the same container as environments.production.frontend (siteprod/$web): each site needs its own', hint: FIX_KEYS }
+    ],
+    [
+      'a release step container-instance block with run-on runner',
+      yamlLines(...BACKEND_PART, ...PRODUCTION_BACKEND, '      release: { command: python manage.py migrate, container-instance: { resource-group: rg } }'),
+      { key: 'environments.production.backend.release.container-instance', fix: 'is set, but run-on is runner', hint: FIX_KEYS }
+    ],
+    [
+      'a from-env value that names no variable',
+      yamlLines(...BACKEND_PART, ...PRODUCTION_BACKEND, '      app-settings: { SECRET_KEY: { from-env: "not a name" } }'),
+      { key: 'environments.production.backend.app-settings.SECRET_KEY', line: 12, fix: "must be a string (quote numbers and booleans) or { from-env: NAME } to read it from the step's env:", hint: FIX_KEYS }
+    ],
+    [
+      'a part named like an environment key',
+      yamlLines('parts:', '  lock: { kind: site, paths: [x/**] }', 'environments:', '  production: {}'),
+      { key: 'parts.lock', fix: 'must not be branches, tags, lock (environment keys)', hint: FIX_KEYS }
     ]
   ])('%s', (_name, text, bad) => {
     const error = configErrorFrom(() => parseConfig(text, CONFIG_PATH))
@@ -265,7 +374,7 @@ describe('parseConfig', () => {
   })
 
   test.each([
-    ['an unknown part written as a block', yamlLines('parts:', '  database:', '    paths: [db/**]', ...BACKEND_PART.slice(1), ...PRODUCTION_BACKEND), 'parts.database (line 2)'],
+    ['a part without a kind written as a block', yamlLines('parts:', '  database:', '    paths: [db/**]', ...BACKEND_PART.slice(1), ...PRODUCTION_BACKEND), 'parts.database.kind (line 2)'],
     ['an environment without backend settings', yamlLines(...BACKEND_PART, 'environments:', '  production:', '    branches: [main]'), 'environments.production (line 7)']
   ])('%s is reported at the line of its key', (_name, text, where) => {
     const error = configErrorFrom(() => parseConfig(text, CONFIG_PATH))
@@ -391,6 +500,22 @@ describe('loadConfig', () => {
   test('a config that is a folder cannot be read', async () => {
     await mkdir(path.join(workspace, '.github', 'azure-deploy.yml'), { recursive: true })
     await expect(loadConfig(workspace, CONFIG_PATH)).rejects.toThrow(/^config file \.github\/azure-deploy\.yml could not be read: EISDIR/)
+  })
+
+  test.each(['../outside.yml', '/etc/azure-deploy.yml', '.'])('a config input %j outside the repository is refused', async configPath => {
+    await expect(loadConfig(workspace, configPath)).rejects.toThrow(/is not a file inside the repository/)
+  })
+
+  test('a committed config that is a symlink out of the checkout is refused', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'azure-deploy-outside-'))
+    try {
+      await writeFile(path.join(outside, 'azure-deploy.yml'), FULL_CONFIG)
+      await mkdir(path.join(workspace, '.github'))
+      await symlink(path.join(outside, 'azure-deploy.yml'), path.join(workspace, CONFIG_PATH))
+      await expect(loadConfig(workspace, CONFIG_PATH)).rejects.toThrow(/leads outside the repository, to .*azure-deploy\.yml, through a symlink/)
+    } finally {
+      await rm(outside, { recursive: true, force: true })
+    }
   })
 
   test('problems in a loaded file name the configured path', async () => {

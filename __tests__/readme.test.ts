@@ -2,7 +2,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { parseConfig } from '../src/config.js'
+import { imageEnvironment, parseConfig } from '../src/config.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
 const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {
@@ -53,13 +53,13 @@ describe('example configs are valid', () => {
     expect(configs).toHaveLength(1)
     const config = parseConfig(configs[0]!, 'README.md')
     expect(Object.keys(config.environments)).toEqual(['dev', 'prod'])
-    expect(config.environments.prod!.backend!.targets).toHaveLength(2)
+    expect(imageEnvironment(config.environments.prod!, 'backend').targets).toHaveLength(2)
   })
 
   test('examples/estate/.github/azure-deploy.yml parses', () => {
     const text = readFileSync(new URL('../examples/estate/.github/azure-deploy.yml', import.meta.url), 'utf8')
     const config = parseConfig(text, 'examples/estate/.github/azure-deploy.yml')
     expect(Object.keys(config.environments)).toEqual(['dev', 'stage', 'prod'])
-    expect(config.environments.stage!.backend!.targets).toHaveLength(2)
+    expect(imageEnvironment(config.environments.stage!, 'backend').targets).toHaveLength(2)
   })
 })
