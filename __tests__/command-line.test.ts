@@ -1,7 +1,7 @@
 /** splitCommandLine: argv as a shell would split it, and a clear refusal of anything that needs a shell. */
 import { describe, expect, test } from '@jest/globals'
 import { DeployError } from '../src/errors.js'
-import { splitCommandLine } from '../src/frontend/command-line.js'
+import { splitCommandLine } from '../src/command-line.js'
 import { thrownBy } from '../__fixtures__/errors.js'
 
 const KEY = 'parts.frontend.build'

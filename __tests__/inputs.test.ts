@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { InputError } from '../src/errors.js'
-import { forcedParts, getInputs, isCommitSha, type ActionInputs } from '../src/inputs.js'
+import { forcedParts, getInputs, isCommitSha, type ActionInputs, type PartsSelection } from '../src/inputs.js'
 import { thrownBy } from '../__fixtures__/errors.js'
 
 type Inputs = Record<string, string>
@@ -64,7 +64,8 @@ describe('getInputs', () => {
       subscriptionId: undefined,
       clientSecret: undefined,
       auth: 'auto',
-      allowMassDelete: false
+      allowMassDelete: false,
+      deadlineMinutes: 60
     }
     expect(getInputs()).toEqual(defaults)
   })
@@ -86,14 +87,15 @@ describe('getInputs', () => {
       'registry-username': 'pusher',
       'registry-password': 'registry-secret',
       'rollback-to': 'fedcba9876543210fedcba9876543210fedcba98',
-      'allow-mass-delete': 'true'
+      'allow-mass-delete': 'true',
+      deadline: '25'
     })
     const { outcome } = withStdout(() => getInputs())
     expect(outcome).toEqual({
       value: {
         environment: 'staging',
         configPath: 'deploy/azure.yml',
-        parts: 'frontend',
+        parts: { names: ['frontend'] },
         baseline: '0123456789abcdef0123456789abcdef01234567',
         dryRun: true,
         githubToken: 'ghs_token',
@@ -106,7 +108,8 @@ describe('getInputs', () => {
         registryUsername: 'pusher',
         registryPassword: 'registry-secret',
         rollbackTo: 'fedcba9876543210fedcba9876543210fedcba98',
-        allowMassDelete: true
+        allowMassDelete: true,
+        deadlineMinutes: 25
       }
     })
   })
@@ -117,7 +120,8 @@ describe('getInputs', () => {
     ['a SHA-256 commit id is accepted', { baseline: 'a'.repeat(64) }, { baseline: 'a'.repeat(64) }],
     ['whitespace around the baseline is ignored', { baseline: `  ${UPPER_SHA}\n` }, { baseline: UPPER_SHA.toLowerCase() }],
     ['parts all', { parts: 'all' }, { parts: 'all' }],
-    ['parts is trimmed', { parts: ' backend ' }, { parts: 'backend' }],
+    ['parts is trimmed', { parts: ' backend ' }, { parts: { names: ['backend'] } }],
+    ['parts names, by comma or space, once each', { parts: 'api, worker admin,api' }, { parts: { names: ['api', 'worker', 'admin'] } }],
     ['dry-run True', { 'dry-run': 'True' }, { dryRun: true }],
     ['dry-run FALSE', { 'dry-run': 'FALSE' }, { dryRun: false }],
     ['auth oidc', { auth: 'oidc' }, { auth: 'oidc' }],
@@ -130,13 +134,10 @@ describe('getInputs', () => {
   })
 
   test.each<[string, Inputs, string, string]>([
-    [
-      'a misspelt parts value',
-      { parts: 'fronted' },
-      `input 'parts' is "fronted", which is not one of: auto, backend, frontend, all.`,
-      `Set 'parts:' in the workflow step to one of 'auto', 'backend', 'frontend', 'all'.`
-    ],
-    ['parts is case-sensitive', { parts: 'Backend' }, `input 'parts' is "Backend", which is not one of: auto, backend, frontend, all.`, "Set 'parts:'"],
+    ['parts is case-sensitive', { parts: 'Backend' }, `input 'parts' is "Backend": "Backend" is not a part name.`, "Set 'parts:' to auto, all, or part names from the config"],
+    ['parts with a shell character', { parts: 'api;rm' }, `input 'parts' is "api;rm": "api;rm" is not a part name.`, "Set 'parts:'"],
+    ['a deadline that is not a number', { deadline: 'soon' }, `input 'deadline' is "soon", which is not a number of minutes between 1 and 360.`, "Set 'deadline:' to the minutes the deploy may take"],
+    ['a deadline past a job’s longest timeout', { deadline: '361' }, `input 'deadline' is "361", which is not a number of minutes between 1 and 360.`, "Set 'deadline:'"],
     ['a branch name as baseline', { baseline: 'main' }, `input 'baseline' is "main", which is not a full commit SHA.`, 'Give the 40-character SHA'],
     ['a short SHA as baseline', { baseline: 'abc123' }, `input 'baseline' is "abc123", which is not a full commit SHA.`, "or 'auto' to compare against what is deployed"],
     ['a 39-character SHA as baseline', { baseline: 'a'.repeat(39) }, `input 'baseline' is "${'a'.repeat(39)}", which is not a full commit SHA.`, 'Give the 40-character SHA'],
@@ -165,7 +166,7 @@ describe('getInputs', () => {
     })
 
     test('secrets are masked even when another input is rejected', () => {
-      setInputs({ 'github-token': 'ghs_masked_first', 'client-secret': 'secret-masked-first', parts: 'everything' })
+      setInputs({ 'github-token': 'ghs_masked_first', 'client-secret': 'secret-masked-first', parts: 'Everything' })
       const { outcome, stdout } = withStdout(() => getInputs())
 
       expect(outcome).toEqual({ error: expect.any(InputError) })
@@ -195,12 +196,19 @@ describe('isCommitSha', () => {
 })
 
 describe('forcedParts', () => {
-  test.each([
-    ['auto', undefined],
-    ['backend', ['backend']],
-    ['frontend', ['frontend']],
-    ['all', ['backend', 'frontend']]
-  ] as const)('%s → %j', (selection, expected) => {
-    expect(forcedParts(selection)).toEqual(expected)
+  const configured = ['backend', 'frontend']
+  test.each<[string, PartsSelection, readonly string[] | undefined]>([
+    ['auto', 'auto', undefined],
+    ['backend', { names: ['backend'] }, ['backend']],
+    ['frontend', { names: ['frontend'] }, ['frontend']],
+    ['all', 'all', ['backend', 'frontend']]
+  ])('%s → %j', (_name, selection, expected) => {
+    expect(forcedParts(selection, configured)).toEqual(expected)
+  })
+
+  test('a name the config does not have is refused, listing the parts', () => {
+    const error = thrownBy(InputError, () => forcedParts({ names: ['backend', 'fronted'] }, configured))
+    expect(error.message).toBe(`input 'parts' names "fronted", which the config does not have. Its parts: backend, frontend.`)
+    expect(error.hint).toBe("Set 'parts:' to auto, all, or some of those names.")
   })
 })

@@ -1,9 +1,8 @@
 import * as core from '@actions/core'
 import { InputError } from './errors.js'
-import { PART_NAMES, type PartName } from './parts.js'
 
-export const PARTS_SELECTIONS = ['auto', 'backend', 'frontend', 'all'] as const
-export type PartsSelection = (typeof PARTS_SELECTIONS)[number]
+/** `auto` (what differs from what is deployed), `all`, or the part names to deploy whatever changed. */
+export type PartsSelection = 'auto' | 'all' | { names: string[] }
 
 export const AUTH_MODES = ['auto', 'oidc', 'azure-cli', 'client-secret'] as const
 export type AuthMode = (typeof AUTH_MODES)[number]
@@ -32,6 +31,8 @@ export interface ActionInputs {
   rollbackTo?: string
   /** Let a frontend deploy delete more of the site than `max-delete-share`. */
   allowMassDelete: boolean
+  /** Minutes the whole deploy may take before it rolls back and fails. */
+  deadlineMinutes: number
 }
 
 const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
@@ -86,7 +87,7 @@ export function getInputs(): ActionInputs {
   const clientSecret = secretInput('client-secret')
   const registryPassword = secretInput('registry-password')
 
-  const parts = oneOf('parts', PARTS_SELECTIONS, 'auto')
+  const parts = partsInput()
   const auth = oneOf('auth', AUTH_MODES, 'auto')
 
   const baseline = commitInput('baseline', "Give the 40-character SHA of the commit to compare against (for example ${{ github.event.before }}), or 'auto' to compare against what is deployed.")
@@ -107,13 +108,40 @@ export function getInputs(): ActionInputs {
     registryUsername: optional('registry-username'),
     registryPassword,
     rollbackTo: commitInput('rollback-to', 'Give the full SHA of the commit whose frontend release to redeploy.'),
-    allowMassDelete: booleanInput('allow-mass-delete')
+    allowMassDelete: booleanInput('allow-mass-delete'),
+    deadlineMinutes: minutesInput('deadline', 60)
   }
 }
 
-/** The parts an explicit `parts:` input forces, or undefined for `auto`. */
-export function forcedParts(selection: PartsSelection): readonly PartName[] | undefined {
+/** `auto`, `all`, or part names separated by commas or spaces (checked against the config later). */
+function partsInput(): PartsSelection {
+  const value = core.getInput('parts').trim() || 'auto'
+  if (value === 'auto' || value === 'all') return value
+  const names = value.split(/[\s,]+/).filter(Boolean)
+  const bad = names.find(name => !/^[a-z][a-z0-9-]{0,31}$/.test(name))
+  if (bad !== undefined) {
+    throw new InputError(`input 'parts' is ${JSON.stringify(value)}: ${JSON.stringify(bad)} is not a part name.`, "Set 'parts:' to auto, all, or part names from the config separated by commas (for example 'api,worker').")
+  }
+  return { names: [...new Set(names)] }
+}
+
+function minutesInput(name: string, fallback: number): number {
+  const value = core.getInput(name).trim()
+  if (value === '') return fallback
+  const minutes = Number(value)
+  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 360) {
+    throw new InputError(`input '${name}' is ${JSON.stringify(value)}, which is not a number of minutes between 1 and 360.`, `Set '${name}:' to the minutes the deploy may take, below the job's timeout-minutes (default ${fallback}).`)
+  }
+  return minutes
+}
+
+/** The parts an explicit `parts:` input forces, or undefined for `auto`; an unknown name is refused. */
+export function forcedParts(selection: PartsSelection, configured: readonly string[]): readonly string[] | undefined {
   if (selection === 'auto') return undefined
-  if (selection === 'all') return PART_NAMES
-  return [selection]
+  if (selection === 'all') return configured
+  const unknown = selection.names.filter(name => !configured.includes(name))
+  if (unknown.length > 0) {
+    throw new InputError(`input 'parts' names ${unknown.map(name => JSON.stringify(name)).join(', ')}, which the config does not have. Its parts: ${configured.join(', ')}.`, "Set 'parts:' to auto, all, or some of those names.")
+  }
+  return selection.names
 }

@@ -1,5 +1,3 @@
-import type { PartName } from '../parts.js'
-
 /**
  * Why a part's base is what it is:
  * - `input`: the `baseline` input;
@@ -8,10 +6,11 @@ import type { PartName } from '../parts.js'
  * - `no-baseline`: nothing to compare with, so the part counts as changed;
  * - `not-deployed`: a target runs nothing this action deployed, so the part counts as changed;
  * - `baseline-unavailable`: the chosen base could not be fetched, so the part counts as changed;
+ * - `unfinished`: an earlier run left a release of this part half done (journalled), so it is deployed again;
  * - `forced-by-input` / `excluded-by-input`: the `parts` input decided;
  * - `not-configured`: the config has no such part.
  */
-export type ChangeReason = 'input' | 'deployed' | 'before' | 'no-baseline' | 'not-deployed' | 'baseline-unavailable' | 'forced-by-input' | 'excluded-by-input' | 'not-configured'
+export type ChangeReason = 'input' | 'deployed' | 'before' | 'no-baseline' | 'not-deployed' | 'baseline-unavailable' | 'unfinished' | 'forced-by-input' | 'excluded-by-input' | 'not-configured'
 
 /** What a part's targets say is deployed on them. */
 export interface DeployedCommits {
@@ -19,6 +18,8 @@ export interface DeployedCommits {
   commits: string[]
   /** Targets that run something with no commit of ours (a first deploy, a manual change), by name. */
   unknown: string[]
+  /** Releases an earlier run started and did not finish (a journalled upload, a target that serves another version than it is configured for), said as a person reads it. */
+  unfinished?: string[]
 }
 
 /** Reads what is live on an environment's targets for one part. */
@@ -28,7 +29,8 @@ export interface DeployedShaProvider {
   deployedCommits(): Promise<DeployedCommits>
 }
 
-export type DeployedShaProviders = Partial<Record<PartName, DeployedShaProvider>>
+/** By part name. */
+export type DeployedShaProviders = Record<string, DeployedShaProvider | undefined>
 
 /** The commits to compare with: one, or one per distinct deployed commit when targets disagree. */
 export type Baseline = { shas: string[]; reason: 'input' | 'deployed' | 'before' } | { shas: []; reason: 'no-baseline' }

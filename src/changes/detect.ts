@@ -1,13 +1,12 @@
 import { isCommitSha } from '../inputs.js'
 import { quote, type Logger } from '../logger.js'
-import { PART_NAMES, type PartName } from '../parts.js'
 import { chooseBaseline, type ChangeReason, type DeployedShaProvider, type DeployedShaProviders } from './baseline.js'
 import type { GitRepository } from './git.js'
 import { compilePathFilter, type PathFilter } from './path-filter.js'
 
 /** What change detection decided for one part. */
 export interface PartChange {
-  part: PartName
+  part: string
   changed: boolean
   /** The commit compared against (the oldest, when targets run different ones). */
   base?: string
@@ -16,35 +15,46 @@ export interface PartChange {
   detail: string
   /** Changed paths that belong to this part (its own globs or a shared path). */
   files: string[]
+  /** Changed paths under the part's release paths; undefined when the part has none or nothing was compared. */
+  releaseFiles?: string[]
+}
+
+/** One part as detection sees it. */
+export interface DetectPart {
+  name: string
+  /** Glob lists, any of which makes a file the part's (a part that runs another's image has that part's list too). */
+  paths: readonly (readonly string[])[]
+  /** Globs of what the part's release step depends on, when it has one with its own paths. */
+  releasePaths?: readonly string[]
 }
 
 export interface DetectRequest {
-  /** Path globs of each configured part. */
-  parts: Partial<Record<PartName, readonly string[]>>
+  parts: readonly DetectPart[]
   /** Globs that count for every part (the config file is always one of them). */
   sharedPaths: readonly string[]
   head: string
   baselineInput?: string
   /** Set when the `parts` input names the parts to deploy. */
-  forced?: readonly PartName[]
+  forced?: readonly string[]
   eventBase?: string
   providers: DeployedShaProviders
   git: GitRepository
   logger: Logger
 }
 
-type Deployed = { commits: string[] } | { notDeployed: string[] } | undefined
+type Deployed = { commits: string[] } | { notDeployed: string[] } | { unfinished: string[]; commits: string[] } | undefined
 
-/** Decide, per part, whether it differs from what is deployed now. */
+/** Decide, per part, whether it differs from what is deployed now. Each base is diffed once, whatever the number of parts. */
 export async function detectChanges(request: DetectRequest): Promise<PartChange[]> {
   const { git, logger } = request
   const shared = compilePathFilter(request.sharedPaths)
 
-  const readDeployed = async (part: PartName, provider: DeployedShaProvider): Promise<Deployed> => {
+  const readDeployed = async (part: string, provider: DeployedShaProvider): Promise<Deployed> => {
     try {
       const state = await provider.deployedCommits()
-      if (state.unknown.length > 0) return { notDeployed: state.unknown }
       const commits = state.commits.map(sha => sha.toLowerCase()).filter(isCommitSha)
+      if (state.unfinished && state.unfinished.length > 0) return { unfinished: state.unfinished, commits }
+      if (state.unknown.length > 0) return { notDeployed: state.unknown }
       if (commits.length === 0) logger.info(`${part}: no deployed commit found on ${provider.source}`)
       return { commits }
     } catch (error) {
@@ -53,30 +63,35 @@ export async function detectChanges(request: DetectRequest): Promise<PartChange[
     }
   }
 
-  const decide = async (part: PartName): Promise<PartChange | undefined> => {
-    const paths = request.parts[part]
-    if (!paths) return undefined
+  const decide = async (part: DetectPart): Promise<PartChange> => {
+    const name = part.name
     if (request.forced) {
-      return request.forced.includes(part)
-        ? { part, changed: true, reason: 'forced-by-input', detail: `the parts input selects ${part}`, files: [] }
-        : { part, changed: false, reason: 'excluded-by-input', detail: `the parts input leaves ${part} out`, files: [] }
+      return request.forced.includes(name)
+        ? { part: name, changed: true, reason: 'forced-by-input', detail: `the parts input selects ${name}`, files: [] }
+        : { part: name, changed: false, reason: 'excluded-by-input', detail: `the parts input leaves ${name} out`, files: [] }
     }
 
-    const provider = request.providers[part]
-    const deployed = !request.baselineInput && provider ? await readDeployed(part, provider) : undefined
+    const provider = request.providers[name]
+    const deployed = !request.baselineInput && provider ? await readDeployed(name, provider) : undefined
+    if (deployed && 'unfinished' in deployed) {
+      const base = deployed.commits[0]
+      return { part: name, changed: true, base, reason: 'unfinished', detail: `an earlier run did not finish: ${deployed.unfinished.join('; ')}: deploying`, files: [] }
+    }
     if (deployed && 'notDeployed' in deployed) {
-      return { part, changed: true, reason: 'not-deployed', detail: `${deployed.notDeployed.join(', ')} run${deployed.notDeployed.length === 1 ? 's' : ''} nothing this action deployed: deploying`, files: [] }
+      return { part: name, changed: true, reason: 'not-deployed', detail: `${deployed.notDeployed.join(', ')} run${deployed.notDeployed.length === 1 ? 's' : ''} nothing this action deployed: deploying`, files: [] }
     }
 
     const baseline = chooseBaseline({ input: request.baselineInput, deployed: deployed?.commits, eventBase: request.eventBase })
     if (baseline.reason === 'no-baseline') {
-      return { part, changed: true, reason: 'no-baseline', detail: 'nothing to compare with (no baseline input, nothing deployed, no previous commit in the event): deploying', files: [] }
+      return { part: name, changed: true, reason: 'no-baseline', detail: 'nothing to compare with (no baseline input, nothing deployed, no previous commit in the event): deploying', files: [] }
     }
-    return compare(part, compilePathFilter(paths), baseline.shas, baseline.reason)
+    const filters = part.paths.map(paths => compilePathFilter(paths))
+    const own: PathFilter = path => filters.some(filter => filter(path))
+    return compare(name, own, part.releasePaths && compilePathFilter(part.releasePaths), baseline.shas, baseline.reason)
   }
 
   /** Diff every base against the head; the part changed if it differs from any of them. */
-  const compare = async (part: PartName, own: PathFilter, bases: string[], reason: 'input' | 'deployed' | 'before'): Promise<PartChange> => {
+  const compare = async (part: string, own: PathFilter, release: PathFilter | undefined, bases: string[], reason: 'input' | 'deployed' | 'before'): Promise<PartChange> => {
     const what = describe(reason)
     for (const base of bases) {
       const availability = await git.ensureCommit(base)
@@ -85,20 +100,21 @@ export async function detectChanges(request: DetectRequest): Promise<PartChange[
       }
     }
     const files = new Set<string>()
+    const releaseFiles = new Set<string>()
     for (const base of bases) {
       if (base === request.head) continue
       for (const change of await git.changedFiles(base, request.head)) {
         if (own(change.path) || shared(change.path)) files.add(change.path)
+        if (release?.(change.path)) releaseFiles.add(change.path)
       }
     }
     const base = bases.length === 1 ? bases[0]! : await git.oldestCommit(bases)
     const since = bases.length === 1 ? `the ${what} ${base.slice(0, 7)}` : `the ${bases.length} commits its targets run (${bases.map(b => b.slice(0, 7)).join(', ')})`
     const detail = files.size === 0 && bases.every(b => b === request.head) ? `${request.head.slice(0, 7)} is already the ${what}` : `${files.size} changed file${files.size === 1 ? '' : 's'} since ${since}`
-    return { part, changed: files.size > 0, base, reason, detail, files: [...files] }
+    return { part, changed: files.size > 0, base, reason, detail, files: [...files], releaseFiles: release ? [...releaseFiles] : undefined }
   }
 
-  const decisions = await Promise.all(PART_NAMES.map(decide))
-  const changes = decisions.filter((d): d is PartChange => d !== undefined)
+  const changes = await Promise.all(request.parts.map(decide))
   for (const change of changes) {
     logger.info(`${change.part}: ${change.changed ? 'changed' : 'unchanged'} (${change.reason}) — ${change.detail}`)
     for (const file of change.files.slice(0, 10)) logger.info(`  ${quote(file)}`)

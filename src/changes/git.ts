@@ -14,7 +14,15 @@ export interface GitRepository {
   changedFiles(base: string, head: string): Promise<FileChange[]>
   /** Of commits already available, the one committed first. */
   oldestCommit(shas: readonly string[]): Promise<string>
+  /**
+   * Whether `ancestor` is in the history of `descendant`, deepening a shallow clone as far as
+   * needed (a bounded number of fetches); undefined when that could not be settled.
+   */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean | undefined>
 }
+
+/** History fetched, in commits, while looking for an ancestor in a shallow clone. */
+const DEEPEN_STEPS = [64, 1024, 16384]
 
 export function createGitRepository(runner: CommandRunner, workspace: string, remote = 'origin'): GitRepository {
   // No pager, prompt, external diff, textconv or rename detection: the output must be plain
@@ -41,17 +49,19 @@ export function createGitRepository(runner: CommandRunner, workspace: string, re
   let queue: Promise<unknown> = Promise.resolve()
   const diffs = new Map<string, Promise<FileChange[]>>()
 
+  const ensureCommit = (sha: string): Promise<CommitAvailability> => {
+    let fetch = fetches.get(sha)
+    if (!fetch) {
+      fetch = queue.then(() => fetchCommit(sha))
+      queue = fetch
+      fetches.set(sha, fetch)
+    }
+    return fetch
+  }
+
   return {
     hasCommit,
-    ensureCommit(sha) {
-      let fetch = fetches.get(sha)
-      if (!fetch) {
-        fetch = queue.then(() => fetchCommit(sha))
-        queue = fetch
-        fetches.set(sha, fetch)
-      }
-      return fetch
-    },
+    ensureCommit,
     changedFiles(base, head) {
       const key = `${base}..${head}`
       let diff = diffs.get(key)
@@ -74,6 +84,23 @@ export function createGitRepository(runner: CommandRunner, workspace: string, re
         .filter((fields): fields is [string, string] => fields.length === 2)
         .sort((a, b) => Number(a[0]) - Number(b[0]))
       return dated[0]?.[1] ?? shas[0]!
+    },
+    async isAncestor(ancestor, descendant) {
+      if (ancestor === descendant) return true
+      for (const sha of [ancestor, descendant]) if (!(await ensureCommit(sha)).available) return undefined
+      for (let step = 0; ; step++) {
+        const answer = await git(['merge-base', '--is-ancestor', ancestor, descendant])
+        if (answer.exitCode === 0) return true
+        if (answer.exitCode !== 1) return undefined
+        const shallow = (await git(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true'
+        if (!shallow) return false
+        const depth = DEEPEN_STEPS[step]
+        if (depth === undefined) return undefined
+        // One at a time with the other fetches: they share the clone's shallow file.
+        const deepened = queue.then(() => git(['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', `--depth=${depth}`, remote, descendant]))
+        queue = deepened
+        if ((await deepened).exitCode !== 0) return undefined
+      }
     }
   }
 }

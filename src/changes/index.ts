@@ -1,5 +1,5 @@
 export { chooseBaseline, type Baseline, type ChangeReason, type DeployedCommits, type DeployedShaProvider, type DeployedShaProviders } from './baseline.js'
-export { detectChanges, type DetectRequest, type PartChange } from './detect.js'
+export { detectChanges, type DetectPart, type DetectRequest, type PartChange } from './detect.js'
 export { createGitRepository, type CommitAvailability, type GitRepository } from './git.js'
 export { parseNameStatus, type FileChange } from './name-status.js'
 export { compilePathFilter, type PathFilter } from './path-filter.js'

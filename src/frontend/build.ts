@@ -3,12 +3,17 @@ import path from 'node:path'
 import { outputTail, type CommandResult, type CommandRunner } from '../command-runner.js'
 import { DeployError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import type { FrontendPlan } from '../plan.js'
-import { splitCommandLine } from './command-line.js'
+import type { SitePartPlan } from '../plan.js'
+import { splitCommandLine } from '../command-line.js'
 import { listOutputFiles, type OutputEntry } from './site-files.js'
 import { leavesWorkspace } from '../workspace-path.js'
 
-export type FrontendBuildSettings = Pick<FrontendPlan, 'workingDirectory' | 'install' | 'build' | 'output' | 'buildEnv'>
+export type FrontendBuildSettings = Pick<SitePartPlan, 'workingDirectory' | 'install' | 'build' | 'output'> & {
+  /** The part's name, for the config keys errors name (`frontend` when left out). */
+  name?: string
+  /** `build-env` of the environment, values resolved. */
+  buildEnv: Readonly<Record<string, string>>
+}
 
 export interface FrontendBuildContext {
   /** The checked-out repository (`GITHUB_WORKSPACE`). */
@@ -56,13 +61,14 @@ export function buildEnvironment(processEnv: FrontendBuildDeps['env'], buildEnv:
  * Both command lines are checked before either runs.
  */
 export async function buildFrontend(plan: FrontendBuildSettings, context: FrontendBuildContext, deps: FrontendBuildDeps): Promise<FrontendBuild> {
+  const part = `parts.${plan.name ?? 'frontend'}`
   const steps = [
-    { name: 'install' as const, key: 'parts.frontend.install', line: plan.install, argv: splitCommandLine(plan.install, 'parts.frontend.install') },
-    { name: 'build' as const, key: 'parts.frontend.build', line: plan.build, argv: splitCommandLine(plan.build, 'parts.frontend.build') }
+    { name: 'install' as const, key: `${part}.install`, line: plan.install, argv: splitCommandLine(plan.install, `${part}.install`) },
+    { name: 'build' as const, key: `${part}.build`, line: plan.build, argv: splitCommandLine(plan.build, `${part}.build`) }
   ]
   const workingDir = path.resolve(context.workspace, plan.workingDirectory)
   if (!(await isDirectory(workingDir))) {
-    throw new DeployError(`The frontend's working directory ${plan.workingDirectory} does not exist in the repository.`, 'Set parts.frontend.working-directory to the folder that holds package.json.')
+    throw new DeployError(`The frontend's working directory ${plan.workingDirectory} does not exist in the repository.`, `Set ${part}.working-directory to the folder that holds package.json.`)
   }
 
   const env = buildEnvironment(deps.env, plan.buildEnv)
@@ -98,16 +104,16 @@ export async function buildFrontend(plan: FrontendBuildSettings, context: Fronte
   if (elsewhere) {
     throw new DeployError(
       `The frontend output folder ${shownAs} leads outside the repository, to ${elsewhere}, through a symlink: nothing uploaded.`,
-      'Make the build write its output to a real folder inside the repository (parts.frontend.output), not a symlink that leaves it.'
+      `Make the build write its output to a real folder inside the repository (${part}.output), not a symlink that leaves it.`
     )
   }
-  const files = await checkOutput(outputDir, shownAs)
+  const files = await checkOutput(outputDir, shownAs, part)
   return { outputDir, files, seconds }
 }
 
 /** Missing, empty, or linking outside itself: the deploy stops before anything is uploaded. */
-async function checkOutput(outputDir: string, shownAs: string): Promise<OutputEntry[]> {
-  const hint = 'Set parts.frontend.output to the folder the build writes, relative to parts.frontend.working-directory (for example build for Create React App, dist for Vite).'
+async function checkOutput(outputDir: string, shownAs: string, part: string): Promise<OutputEntry[]> {
+  const hint = `Set ${part}.output to the folder the build writes, relative to ${part}.working-directory (for example build for Create React App, dist for Vite).`
   if (!(await isDirectory(outputDir))) throw new DeployError(`The frontend build finished but wrote no output folder ${shownAs}: nothing uploaded.`, hint)
   // Refuses links that lead outside the folder, naming the link.
   const files = await listOutputFiles(outputDir)

@@ -1,5 +1,5 @@
 import { parse, type ParseEntry } from 'shell-quote'
-import { DeployError } from '../errors.js'
+import { DeployError } from './errors.js'
 
 const NO_SHELL = 'commands run without a shell: put the steps in a package.json script, e.g. "build": "..."'
 
