@@ -12,7 +12,7 @@ import { createAzureClients } from '../src/azure/clients.js'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
 import { httpProbe } from '../src/backend/health.js'
-import { rollout, type RolloutRequest } from '../src/backend/rollout.js'
+import { rollout, type RolloutUnit } from '../src/backend/rollout.js'
 import { createWebAppControl } from '../src/backend/web-app-control.js'
 import type { Logger } from '../src/logger.js'
 import type { WebAppTarget } from '../src/plan.js'
@@ -63,17 +63,21 @@ async function apps(names: string[], slots: string[] = []): Promise<WebAppTarget
   return names.map(app => ({ subscription: SUBSCRIPTION, resourceGroup: group(), app, slot: slots[0] }))
 }
 
-function request(targets: WebAppTarget[], strategy: RolloutRequest['strategy'] = 'in-place'): RolloutRequest {
-  return {
+/** One unit per target, all of one part, to `sha` (the new image by default). */
+function request(targets: WebAppTarget[], strategy: RolloutUnit['strategy'] = 'in-place', overrides: Partial<RolloutUnit> = {}): RolloutUnit[] {
+  return targets.map(target => ({
+    part: 'api',
+    target,
     strategy,
-    targets,
     image: image(NEW),
     commit: NEW,
+    settings: { declared: {}, prune: false },
     registry: REGISTRY,
     repository: REPOSITORY,
-    check: { path: '/healthz', versionHeader: 'X-App-Version', consecutive: 2, timeoutMs: 4000, intervalMs: 100 },
-    swapTimeoutMs: 5000
-  }
+    verify: { mode: 'version', path: '/healthz', versionHeader: 'X-App-Version', consecutive: 2, timeoutSeconds: 4, intervalSeconds: 0.1 },
+    swapTimeoutMs: 5000,
+    ...overrides
+  }))
 }
 
 const deps = () => ({ control: control(), verify: { probe: httpProbe, sleep: (ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }), now: () => Date.now() }, logger: quiet })
@@ -111,6 +115,53 @@ describe('in-place', () => {
     expect(configs.map(c => c.image)).toEqual([image(OLD), image(OLD), image(OLD)])
   })
 
+  test('two parts are one group: a worker that fails to start takes the API back with it', async () => {
+    const api = await apps(['api-1', 'api-2'])
+    const worker = await apps(['worker-1'])
+    standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: group(), name: 'worker-1' })
+    const units = [...request(api), ...request(worker, 'in-place', { part: 'worker' })]
+    const report = await rollout(units, deps())
+    expect(report.failure).toMatch(/^worker-1 failed to verify: timed out/)
+    expect(report.targets.map(t => [t.part, t.app, t.status])).toEqual([
+      ['api', 'api-1', 'rolled-back'],
+      ['api', 'api-2', 'rolled-back'],
+      ['worker', 'worker-1', 'rolled-back']
+    ])
+    expect(await Promise.all([...api, ...worker].map(serving))).toEqual([OLD, OLD, OLD])
+  })
+
+  test('cancelled mid-verification: every switched target goes back, and the journal follows each step', async () => {
+    const targets = await apps(['api-1', 'api-2'])
+    const controller = new AbortController()
+    const steps: string[] = []
+    const journal = {
+      planned: (units: readonly RolloutUnit[]) => steps.push(`planned ${units.length}`),
+      changed: (index: number) => steps.push(`changed ${index}`),
+      committed: () => steps.push('committed'),
+      restored: (index: number) => steps.push(`restored ${index}`)
+    }
+    // The new containers never start, so verification waits until the signal fires.
+    for (const app of ['api-1', 'api-2']) standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: group(), name: app })
+    setTimeout(() => controller.abort(new Error('the run was cancelled (SIGINT)')), 600)
+    const report = await rollout(request(targets), { ...deps(), journal, signal: controller.signal })
+    expect(report.ok).toBe(false)
+    expect(report.failure).toBe('the run was cancelled (SIGINT)')
+    expect(report.targets.map(t => t.status)).toEqual(['rolled-back', 'rolled-back'])
+    expect(steps.slice(0, 3).sort()).toEqual(['changed 0', 'changed 1', 'planned 2'])
+    expect(steps.slice(3).sort()).toEqual(['restored 0', 'restored 1'])
+    expect(steps).not.toContain('committed')
+    expect(await Promise.all(targets.map(t => control().read(t).then(state => state.image)))).toEqual([image(OLD), image(OLD)])
+  })
+
+  test('a target that does not exist fails the read, and nothing changes anywhere', async () => {
+    const targets = [...(await apps(['api-1'])), { subscription: SUBSCRIPTION, resourceGroup: group(), app: 'api-missing' }]
+    const report = await rollout(request(targets), deps())
+    expect(report.failure).toMatch(/^api-missing failed to read: ARM 404 ResourceNotFound/)
+    expect(report.untouched).toBe(true)
+    expect(report.targets.map(t => t.status)).toEqual(['untouched', 'failed'])
+    expect(standin.calls.filter(c => c.path.includes(`/${group()}/`) && c.method !== 'GET' && c.method !== 'POST')).toEqual([])
+  })
+
   test('ARM answering 429 and 500 a few times: the deploy still succeeds', async () => {
     const targets = await apps(['api-1', 'api-2'])
     standin.faults.fail({ method: 'PATCH', path: /config\/web$/i, times: 2, status: 429, retryAfterSeconds: 1 })
@@ -132,8 +183,7 @@ describe('in-place', () => {
 
   test('re-deploying the same image restarts instead of re-setting it', async () => {
     const targets = await apps(['api-1'])
-    const same = { ...request(targets), image: image(OLD), commit: OLD }
-    const report = await rollout(same, deps())
+    const report = await rollout(request(targets, 'in-place', { image: image(OLD), commit: OLD }), deps())
     expect(report.targets[0]?.status).toBe('deployed')
     const mine = standin.calls.filter(c => c.path.includes(`/${group()}/`))
     expect(mine.some(c => c.method === 'POST' && /sites\/api-1\/restart$/i.test(c.path))).toBe(true)
@@ -165,7 +215,7 @@ describe('slot-swap', () => {
   test('a swap that does not finish in time: every production that swapped is swapped back', async () => {
     const targets = await apps(['api-1', 'api-2'], ['staging'])
     standin.setSwapDuration(1500)
-    const report = await rollout({ ...request(targets, 'slot-swap'), swapTimeoutMs: 1000 }, deps())
+    const report = await rollout(request(targets, 'slot-swap', { swapTimeoutMs: 1000 }), deps())
     expect(report.failure).toMatch(/failed to swap: the swap did not finish within 1s/)
     expect(report.targets.map(t => [t.status, t.phase, t.reason])).toEqual([
       ['rolled-back', 'swap', 'the swap did not finish within 1s'],

@@ -1,6 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth'
+import type { PipelinePolicy } from '@azure/core-rest-pipeline'
 import { WebSiteManagementClient } from '@azure/arm-appservice'
 import { CdnManagementClient } from '@azure/arm-cdn'
+import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance'
 import { resourceManagerScope, type CloudEndpoints } from './cloud.js'
 
 /** The Azure Resource Manager clients the action uses, one per subscription, all on one cloud. */
@@ -8,36 +10,61 @@ export interface AzureClients {
   readonly cloud: CloudEndpoints
   webApps(subscription: string): WebSiteManagementClient['webApps']
   cdn(subscription: string): CdnManagementClient
+  containerInstances(subscription: string): ContainerInstanceManagementClient
 }
 
 const USER_AGENT = 'azure-push-deploy'
 
+/** How long one try of one ARM request may take before it is given up (and retried). */
+export const ARM_TRY_TIMEOUT_MS = 60_000
+/** Tries after the first, for 429 (honouring Retry-After), 5xx and network errors. */
+const ARM_MAX_RETRIES = 3
+
+/** Bounds every try of every request: an ARM call that hangs fails (and is retried) instead of stalling the deploy. */
+export function perTryTimeoutPolicy(timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'azurePushDeployPerTryTimeout',
+    sendRequest(request, next) {
+      if (!request.timeout || request.timeout > timeoutMs) request.timeout = timeoutMs
+      return next(request)
+    }
+  }
+}
+
 /**
  * Built from the cloud's endpoints, never the SDK defaults, so a sovereign cloud (or the
  * tests' stand-in) gets every call. The SDKs' own pipelines retry 429 (honouring
- * Retry-After) and 5xx with bounded backoff.
+ * Retry-After) and 5xx with bounded backoff; each try is bounded in time.
  */
-export function createAzureClients(credential: TokenCredential, cloud: CloudEndpoints): AzureClients {
+export function createAzureClients(credential: TokenCredential, cloud: CloudEndpoints, options: { tryTimeoutMs?: number } = {}): AzureClients {
   const scope = resourceManagerScope(cloud)
-  const webSites = new Map<string, WebSiteManagementClient>()
-  const cdns = new Map<string, CdnManagementClient>()
-  return {
-    cloud,
-    webApps(subscription) {
-      let client = webSites.get(subscription)
+  const policies = [{ policy: perTryTimeoutPolicy(options.tryTimeoutMs ?? ARM_TRY_TIMEOUT_MS), position: 'perRetry' as const }]
+  const retryOptions = { maxRetries: ARM_MAX_RETRIES }
+  const perSubscription = <T>(make: (subscription: string) => T) => {
+    const made = new Map<string, T>()
+    return (subscription: string): T => {
+      let client = made.get(subscription)
       if (!client) {
-        client = new WebSiteManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentials: { scopes: [scope] }, userAgentOptions: { userAgentPrefix: USER_AGENT } })
-        webSites.set(subscription, client)
-      }
-      return client.webApps
-    },
-    cdn(subscription) {
-      let client = cdns.get(subscription)
-      if (!client) {
-        client = new CdnManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT } })
-        cdns.set(subscription, client)
+        client = make(subscription)
+        made.set(subscription, client)
       }
       return client
     }
+  }
+  const webSites = perSubscription(
+    subscription => new WebSiteManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentials: { scopes: [scope] }, userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })
+  )
+  const cdns = perSubscription(
+    subscription => new CdnManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })
+  )
+  const containers = perSubscription(
+    subscription =>
+      new ContainerInstanceManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })
+  )
+  return {
+    cloud,
+    webApps: subscription => webSites(subscription).webApps,
+    cdn: cdns,
+    containerInstances: containers
   }
 }

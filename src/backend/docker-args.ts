@@ -7,6 +7,8 @@ export type CacheMode = 'registry' | 'gha' | 'inline' | 'none'
 export type Builder = { kind: 'buildx' } | { kind: 'docker'; buildkit: boolean }
 
 export interface ImageBuildRequest {
+  /** The part that builds it, for the config keys messages name (`backend` when left out). */
+  part?: string
   registry: string
   repository: string
   /** The full commit SHA: the image tag, the revision label and the version build arg. */
@@ -16,6 +18,15 @@ export interface ImageBuildRequest {
   /** Absolute path of the Dockerfile. */
   dockerfile: string
   buildArgs: Readonly<Record<string, string>>
+  /**
+   * Build args whose values come from the step's env (secrets): named on the command line
+   * without a value, so docker reads them from its environment and no process listing shows them.
+   */
+  secretBuildArgs?: Readonly<Record<string, string>>
+  /** The image tag: the commit SHA, or `<sha>-<environment>` when the environment adds build args. */
+  tag?: string
+  /** The Dockerfile stage to build (`--target`). */
+  target?: string
   /** The build arg that receives the commit SHA, so the app can report its version. */
   versionBuildArg: string
   cache: CacheMode
@@ -27,8 +38,8 @@ export interface ImageBuildRequest {
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** `<registry>/<repository>:<commit>`: the one tag every target runs. */
-export function imageReference(request: Pick<ImageBuildRequest, 'registry' | 'repository' | 'commit'>): string {
-  return `${request.registry}/${request.repository}:${request.commit}`
+export function imageReference(request: Pick<ImageBuildRequest, 'registry' | 'repository' | 'commit' | 'tag'>): string {
+  return `${request.registry}/${request.repository}:${request.tag ?? request.commit}`
 }
 
 /**
@@ -84,15 +95,15 @@ function cacheFlags(request: ImageBuildRequest, builder: Builder): string[] {
 }
 
 /** Refuses a build arg name that is not a variable name, or one that would override the version. */
-export function assertBuildArgNames(request: Pick<ImageBuildRequest, 'buildArgs' | 'versionBuildArg'>): void {
-  for (const name of [...Object.keys(request.buildArgs), request.versionBuildArg]) {
+export function assertBuildArgNames(request: Pick<ImageBuildRequest, 'buildArgs' | 'secretBuildArgs' | 'versionBuildArg' | 'part'>): void {
+  for (const name of [...Object.keys(request.buildArgs), ...Object.keys(request.secretBuildArgs ?? {}), request.versionBuildArg]) {
     if (!BUILD_ARG_NAME.test(name)) {
-      throw new DeployError(`build arg name ${JSON.stringify(name)} is not a variable name.`, 'Use letters, digits and underscores, not starting with a digit (parts.backend.build-args, version-build-arg).')
+      throw new DeployError(`build arg name ${JSON.stringify(name)} is not a variable name.`, `Use letters, digits and underscores, not starting with a digit (parts.${request.part ?? 'backend'}.build-args, version-build-arg).`)
     }
   }
-  if (Object.hasOwn(request.buildArgs, request.versionBuildArg)) {
+  if (Object.hasOwn(request.buildArgs, request.versionBuildArg) || Object.hasOwn(request.secretBuildArgs ?? {}, request.versionBuildArg)) {
     throw new DeployError(
-      `parts.backend.build-args sets ${request.versionBuildArg}, the build arg the deploy sets to the commit SHA.`,
+      `parts.${request.part ?? 'backend'}.build-args sets ${request.versionBuildArg}, the build arg the deploy sets to the commit SHA.`,
       `Remove ${request.versionBuildArg} from build-args, or name another build arg in version-build-arg.`
     )
   }
@@ -101,7 +112,7 @@ export function assertBuildArgNames(request: Pick<ImageBuildRequest, 'buildArgs'
 function buildArgFlags(request: ImageBuildRequest): string[] {
   assertBuildArgNames(request)
   const pairs = [...Object.entries(request.buildArgs), [request.versionBuildArg, request.commit]]
-  return pairs.flatMap(([name, value]) => ['--build-arg', `${name}=${value}`])
+  return [...pairs.flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]), ...Object.keys(request.secretBuildArgs ?? {}).flatMap(name => ['--build-arg', name])]
 }
 
 function labelFlags(request: ImageBuildRequest): string[] {
@@ -127,6 +138,7 @@ export function buildArgs(request: ImageBuildRequest, builder: Builder, metadata
     ...imageTags(request, builder).flatMap(tag => ['--tag', tag]),
     ...labelFlags(request),
     ...buildArgFlags(request),
+    ...(request.target ? ['--target', request.target] : []),
     ...cacheFlags(request, builder),
     ...(buildx ? ['--provenance=false', '--push', ...(metadataFile ? ['--metadata-file', metadataFile] : [])] : []),
     request.context

@@ -81,10 +81,10 @@ export async function buildAndPushImage(request: ImageBuildRequest, deps: ImageB
 async function assertBuildInputs(request: ImageBuildRequest): Promise<void> {
   const kind = async (file: string) => stat(file).then(s => (s.isDirectory() ? 'directory' : 'file'), () => 'missing')
   if ((await kind(request.context)) !== 'directory') {
-    throw new DeployError(`the backend's build context ${request.context} is not a directory.`, 'Check parts.backend.context in the config: a folder relative to the repository root (the default is the root).')
+    throw new DeployError(`the backend's build context ${request.context} is not a directory.`, `Check parts.${request.part ?? 'backend'}.context in the config: a folder relative to the repository root (the default is the root).`)
   }
   if ((await kind(request.dockerfile)) !== 'file') {
-    throw new DeployError(`the backend's Dockerfile ${request.dockerfile} does not exist.`, 'Check parts.backend.file in the config: relative to the repository root (the default is Dockerfile in parts.backend.context).')
+    throw new DeployError(`the backend's Dockerfile ${request.dockerfile} does not exist.`, `Check parts.${request.part ?? 'backend'}.file in the config: relative to the repository root (the default is Dockerfile in its context).`)
   }
   assertBuildArgNames(request)
 }
@@ -139,7 +139,7 @@ async function build(request: ImageBuildRequest, docker: DockerCli, deps: ImageB
     deps.logger.info(`Building ${imageReference(request)} with ${builderName(builder)}${cache === 'none' || warning ? '' : `, cache: ${cache}`}`)
     const metadataFile = builder.kind === 'buildx' ? path.join(deps.tempDir, `build-metadata-${randomUUID()}.json`) : undefined
     const env: Record<string, string> = builder.kind === 'docker' ? { DOCKER_BUILDKIT: builder.buildkit ? '1' : '0' } : {}
-    const result = await docker.run(buildArgs({ ...request, cache }, builder, metadataFile), { env })
+    const result = await docker.run(buildArgs({ ...request, cache }, builder, metadataFile), { env: { ...env, ...request.secretBuildArgs } })
     deps.logger.debug(`${result.stdout}\n${result.stderr}`)
     if (result.exitCode === 0) {
       const seconds = elapsedSeconds(started)
