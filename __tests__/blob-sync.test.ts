@@ -1,5 +1,5 @@
 /**
- * The site sync, the deploy lock, the manifest and the archives against a real Azurite over
+ * The site sync, the manifest and the archives against a real Azurite over
  * HTTPS, signed in as production signs in: a client secret exchanged with the stand-in's
  * Entra ID for a bearer token for https://storage.azure.com. What the storage holds is read
  * back through the SDK, never taken from what the code says it did.
@@ -347,53 +347,6 @@ describe('static website', () => {
   })
 })
 
-describe('deploy lock', () => {
-  test('two deploys serialise: the second waits until the first releases', async () => {
-    const { store, logger } = await freshStore()
-    const first = await store.acquireLock({ waitMs: 10_000, pollMs: 100 })
-    let secondHeld = false
-    const second = store.acquireLock({ waitMs: 10_000, pollMs: 100 }).then(lock => {
-      secondHeld = true
-      return lock
-    })
-    await sleep(800)
-    expect(secondHeld).toBe(false)
-    expect(logger.messages('info')).toEqual([`waiting for another deploy to release devstoreaccount1/deployments-${testNumber}/deploy.lock (up to 10 s)`])
-    await first.release()
-    const lock = await second
-    expect(secondHeld).toBe(true)
-    lock.assertHeld()
-    await lock.release()
-    await lock.release()
-  })
-
-  test('a deploy that cannot get the lock in time fails clearly', async () => {
-    const { store } = await freshStore()
-    const held = await store.acquireLock({ waitMs: 1000 })
-    const started = Date.now()
-    const error = await store.acquireLock({ waitMs: 700, pollMs: 100 }).catch((failure: unknown) => failure)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(500)
-    expect(error).toBeInstanceOf(DeployError)
-    expect((error as DeployError).message).toBe(`another deploy holds the lock on devstoreaccount1/deployments-${testNumber}/deploy.lock; waited 1 s. It expires by itself within 60 s if its runner died.`)
-    await held.release()
-  })
-
-  test('the lease is renewed in the background, and a lost lease is reported', async () => {
-    const { store, archive, logger } = await freshStore({ environment: 'prod' })
-    const lock = await store.acquireLock({ leaseSeconds: 15, waitMs: 1000, renewEveryMs: 100 })
-    expect(lock.name).toBe(`devstoreaccount1/deployments-${testNumber}/prod/deploy.lock`)
-    await sleep(400)
-    lock.assertHeld()
-    expect((await archive.getBlobClient('prod/deploy.lock').getProperties()).leaseState).toBe('leased')
-    // Someone breaks the lease (an operator, or it lapsed while the runner was frozen).
-    await archive.getBlobClient('prod/deploy.lock').getBlobLeaseClient().breakLease(0)
-    await sleep(400)
-    expect(() => lock.assertHeld()).toThrow(/the deploy lock devstoreaccount1\/deployments-\d+\/prod\/deploy\.lock was lost/)
-    expect(logger.messages('warning')[0]).toMatch(/renewing the lease on .* failed/)
-    await lock.release()
-  })
-})
-
 describe('manifest and archives', () => {
   const manifest: DeployManifest = {
     commit: 'c'.repeat(40),
@@ -401,6 +354,23 @@ describe('manifest and archives', () => {
     archive: `${'c'.repeat(40)}.zip`,
     files: [{ path: 'index.html', md5: 'rL0Y20zC+Fzt72VPzMSk2A==', size: 3 }]
   }
+
+  test('a release in flight round-trips with the manifest', async () => {
+    const { store } = await freshStore()
+    const pending = { commit: 'e'.repeat(40), startedAt: '2026-01-06T09:00:00.000Z', replaced: ['index.html', 'docs/a b.html'] }
+    await store.writeManifest({ ...manifest, pending })
+    expect((await store.readManifest())?.pending).toEqual(pending)
+    await store.writeManifest(manifest)
+    expect((await store.readManifest())?.pending).toBeUndefined()
+  })
+
+  test('a site container that does not exist yet lists as undefined, not as an error', async () => {
+    const { store } = await freshStore()
+    const missing = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: `absent-${testNumber}`, archiveContainer: store.archiveContainer })
+    expect(await missing.listSiteIfExists()).toBeUndefined()
+    await expect(missing.listSite()).rejects.toThrow(/ContainerNotFound/)
+    expect(await store.listSiteIfExists()).toEqual([])
+  })
 
   test('the manifest round-trips, per environment, and a damaged one is reported', async () => {
     const { store, archive } = await freshStore()
@@ -410,7 +380,7 @@ describe('manifest and archives', () => {
     expect(await blobNames(archive)).toEqual(['manifest.json'])
     expect((await archive.getBlobClient('manifest.json').getProperties()).contentType).toBe('application/json; charset=utf-8')
 
-    const staging = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: store.container, archiveContainer: store.archiveContainer, environment: 'staging' })
+    const staging = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: store.container, archiveContainer: store.archiveContainer, statePrefix: 'staging/' })
     expect(await staging.readManifest()).toBeUndefined()
     await staging.writeManifest({ ...manifest, commit: 'd'.repeat(40) })
     expect((await staging.readManifest())?.commit).toBe('d'.repeat(40))
@@ -430,7 +400,8 @@ describe('manifest and archives', () => {
     await sleep(20)
     await store.uploadArchive('b.zip', zip)
     await store.writeManifest(manifest)
-    await store.acquireLock({ waitMs: 0 }).then(lock => lock.release())
+    // The environment's lock lives in the same container: it is not a release.
+    await archive.getBlockBlobClient('deploy.lock').upload('', 0)
     expect((await store.listArchives()).map(entry => [entry.name, entry.size])).toEqual([
       ['a.zip', 22],
       ['b.zip', 22]
@@ -441,7 +412,7 @@ describe('manifest and archives', () => {
 
     await store.downloadArchive('b.zip', path.join(dir, 'back.zip'))
     expect(readFileSync(path.join(dir, 'back.zip'))).toEqual(readFileSync(zip))
-    const staging = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: store.container, archiveContainer: store.archiveContainer, environment: 'staging' })
+    const staging = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: store.container, archiveContainer: store.archiveContainer, statePrefix: 'staging/' })
     await staging.uploadArchive('s.zip', zip)
     expect((await staging.listArchives()).map(entry => entry.name)).toEqual(['s.zip'])
     expect((await store.listArchives()).map(entry => entry.name)).toEqual(['a.zip', 'b.zip'])

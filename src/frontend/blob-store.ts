@@ -6,14 +6,13 @@
  */
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { TokenCredential } from '@azure/core-auth'
 import { BlobServiceClient, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
 import * as z from 'zod'
 import { DeployError } from '../errors.js'
 import type { AzureSession } from '../azure/connect.js'
 import type { Logger } from '../logger.js'
-import type { FrontendPlan } from '../plan.js'
+import type { SitePartPlan } from '../plan.js'
 import type { BlobHeaders } from './headers.js'
 import { digest, type SiteFile } from './site-files.js'
 import { inParallel } from '../parallel.js'
@@ -41,26 +40,12 @@ export interface DeployManifest {
   deployedAt: string
   archive?: string
   files: { path: string; md5: string; size: number }[]
-}
-
-export interface LockOptions {
-  /** 15–60 s (Azure's limits): how long a crashed runner's lock outlives it. */
-  leaseSeconds?: number
-  /** How long to wait for another deploy's lock before failing. */
-  waitMs: number
-  /** Renewal period; a third of the lease by default, so two renewals can fail before it lapses. */
-  renewEveryMs?: number
-  /** Poll period while another deploy holds the lock. */
-  pollMs?: number
-}
-
-export interface DeployLock {
-  /** `<account>/<container>/<blob>` */
-  readonly name: string
-  /** Throws when a renewal failed, so the lease may have lapsed and another deploy may be running. */
-  assertHeld(): void
-  /** Stops renewing and releases the lease; safe to call twice. */
-  release(): Promise<void>
+  /**
+   * A release in flight, written before its first upload: the blobs it replaces (their edge
+   * paths must be purged whatever happens next). Cleared only once the purge succeeded, so a
+   * run that finds it deploys the site again and purges these paths with its own.
+   */
+  pending?: { commit: string; startedAt: string; replaced: string[] }
 }
 
 export type StaticWebsiteState =
@@ -74,13 +59,13 @@ export interface SiteStoreOptions {
   credential: TokenCredential
   /** The site's container, `$web` for a static website. */
   container: string
-  /** The private container for release archives, the manifest and the lock. */
+  /** The private container for release archives and the manifest. */
   archiveContainer: string
-  /** Keeps several environments' manifest, lock and archives apart in one archive container. */
-  environment?: string
+  /** Keeps several environments' (and sites') manifests and archives apart in one archive container: `prod/`, `prod/admin/`. */
+  statePrefix?: string
   logger?: Logger
   /** Storage SDK retries (429, 5xx, network errors); tests shorten the delays. */
-  retry?: { maxTries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number }
+  retry?: { maxTries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number; tryTimeoutInMs?: number }
   /** Files up to this size go in one request whose MD5 the service checks; larger ones in blocks. */
   singleShotBytes?: number
 }
@@ -92,6 +77,8 @@ export interface SiteStore {
   /** Where an archive of this name is kept: `<archive container>/<environment>/<name>`. */
   archivePath(name: string): string
   listSite(): Promise<RemoteBlob[]>
+  /** The site's blobs, or undefined when its container does not exist (yet). */
+  listSiteIfExists(): Promise<RemoteBlob[] | undefined>
   upload(file: SiteFile, headers: BlobHeaders): Promise<void>
   setHeaders(path: string, headers: BlobHeaders, md5: string): Promise<void>
   deleteBlobs(paths: readonly string[]): Promise<void>
@@ -102,7 +89,6 @@ export interface SiteStore {
   deleteArchive(name: string): Promise<void>
   readManifest(): Promise<DeployManifest | undefined>
   writeManifest(manifest: DeployManifest): Promise<void>
-  acquireLock(options: LockOptions): Promise<DeployLock>
 }
 
 /** Azure's limit of sub-requests in one batch. */
@@ -127,7 +113,8 @@ const manifestSchema = z.object({
   commit: z.string().regex(/^[0-9a-f]{40}$/),
   deployedAt: z.string(),
   archive: z.string().optional(),
-  files: z.array(z.object({ path: z.string(), md5: z.string(), size: z.number() }))
+  files: z.array(z.object({ path: z.string(), md5: z.string(), size: z.number() })),
+  pending: z.object({ commit: z.string().regex(/^[0-9a-f]{40}$/), startedAt: z.string(), replaced: z.array(z.string()) }).optional()
 })
 
 interface StorageFailure {
@@ -145,16 +132,16 @@ const errorCodeOf = (error: unknown) => (error as StorageFailure).code ?? (error
 const base64 = (bytes: Uint8Array | undefined) => (bytes && bytes.length > 0 ? Buffer.from(bytes).toString('base64') : undefined)
 
 export function createSiteStore(options: SiteStoreOptions): SiteStore {
+  // Every call bounded: a try that hangs is given up after tryTimeoutInMs and retried.
   const pipeline: StoragePipelineOptions = {
-    retryOptions: { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, ...options.retry }
+    retryOptions: { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, tryTimeoutInMs: 120_000, ...options.retry }
   }
   const service = new BlobServiceClient(options.blobEndpoint, options.credential, pipeline)
   const account = service.accountName
   const site = service.getContainerClient(options.container)
   const archive = service.getContainerClient(options.archiveContainer)
-  const prefix = options.environment ? `${options.environment}/` : ''
+  const prefix = options.statePrefix ?? ''
   const singleShotBytes = options.singleShotBytes ?? SINGLE_SHOT_BYTES
-  const logger = options.logger
 
   const where = (container: ContainerClient, blob?: string) => `${account}/${container.containerName}${blob === undefined ? '' : `/${blob}`}`
 
@@ -236,27 +223,37 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
 
   const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`)
 
+  const listSite = async (): Promise<RemoteBlob[]> =>
+    attempt('listing', where(site), async () => {
+      const blobs: RemoteBlob[] = []
+      for await (const item of site.listBlobsFlat()) {
+        blobs.push({
+          path: item.name,
+          md5: base64(item.properties.contentMD5),
+          contentType: item.properties.contentType,
+          cacheControl: item.properties.cacheControl,
+          size: item.properties.contentLength ?? 0
+        })
+      }
+      return blobs
+    })
+
   return {
     account,
     container: options.container,
     archiveContainer: options.archiveContainer,
     archivePath: name => `${options.archiveContainer}/${prefix}${name}`,
 
-    async listSite() {
-      return attempt('listing', where(site), async () => {
-        const blobs: RemoteBlob[] = []
-        for await (const item of site.listBlobsFlat()) {
-          blobs.push({
-            path: item.name,
-            md5: base64(item.properties.contentMD5),
-            contentType: item.properties.contentType,
-            cacheControl: item.properties.cacheControl,
-            size: item.properties.contentLength ?? 0
-          })
-        }
-        return blobs
-      })
+    async listSiteIfExists() {
+      try {
+        return await listSite()
+      } catch (error) {
+        if (error instanceof DeployError && /ContainerNotFound/.test(error.message)) return undefined
+        throw error
+      }
     },
+
+    listSite,
 
     async upload(file, headers) {
       const blob = site.getBlockBlobClient(file.path)
@@ -372,98 +369,21 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       await attempt('writing', where(archive, manifestBlob.name), () =>
         manifestBlob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8', blobCacheControl: 'no-cache', blobContentMD5: createHash('md5').update(body).digest() } })
       )
-    },
-
-    async acquireLock({ leaseSeconds = 60, waitMs, renewEveryMs, pollMs = 2000 }) {
-      await ensureArchiveContainer()
-      const lockBlob = archive.getBlockBlobClient(`${prefix}${LOCK}`)
-      const name = where(archive, lockBlob.name)
-      const lease = lockBlob.getBlobLeaseClient()
-      const deadline = Date.now() + waitMs
-      let announced = false
-      let created = false
-      for (;;) {
-        try {
-          await lease.acquireLease(leaseSeconds)
-          break
-        } catch (error) {
-          const code = errorCodeOf(error)
-          if (code === 'BlobNotFound' && !created) {
-            created = true
-            // First deploy: make the lock blob. Another deploy may make it at the same moment.
-            await attempt('creating', name, () => lockBlob.upload('', 0, { conditions: { ifNoneMatch: '*' } })).catch((refused: DeployError) => {
-              if (!/BlobAlreadyExists|LeaseIdMissing|ConditionNotMet/.test(refused.message)) throw refused
-            })
-            continue
-          }
-          if (code !== 'LeaseAlreadyPresent') throw failure('locking', name, error)
-          if (Date.now() + pollMs > deadline) {
-            throw new DeployError(
-              `another deploy holds the lock on ${name}; waited ${Math.round(waitMs / 1000)} s. It expires by itself within ${leaseSeconds} s if its runner died.`,
-              'Let the other deploy finish (a workflow `concurrency:` group per environment avoids the wait), or re-run this one later.'
-            )
-          }
-          if (!announced) logger?.info(`waiting for another deploy to release ${name} (up to ${Math.round(waitMs / 1000)} s)`)
-          announced = true
-          await sleep(pollMs)
-        }
-      }
-
-      let lost: DeployError | undefined
-      let released = false
-      let renewedAt = Date.now()
-      const renewal = setInterval(() => {
-        lease.renewLease().then(
-          () => {
-            renewedAt = Date.now()
-          },
-          (error: unknown) => {
-            if (released || lost) return
-            const problem = failure('renewing the lease on', name, error)
-            // 409/412: the lease was broken or taken over. Otherwise it holds until it lapses.
-            const status = (error as StorageFailure).statusCode
-            if (status === 409 || status === 412 || Date.now() - renewedAt >= leaseSeconds * 1000) {
-              lost = problem
-              logger?.warning(`${problem.message}: another deploy may start before this one ends`)
-            } else {
-              logger?.warning(`${problem.message}; retrying`)
-            }
-          }
-        )
-      }, renewEveryMs ?? (leaseSeconds * 1000) / 3)
-      // A crashed deploy must not be kept alive by its renewal timer: the lease then lapses by itself.
-      renewal.unref()
-
-      return {
-        name,
-        assertHeld() {
-          if (lost) throw new DeployError(`the deploy lock ${name} was lost: ${lost.message}`, 'Another deploy may have started meanwhile: re-run this one once it has finished.')
-        },
-        async release() {
-          if (released) return
-          released = true
-          clearInterval(renewal)
-          await lease.releaseLease().catch((error: unknown) => {
-            // It lapses by itself within leaseSeconds.
-            logger?.warning(`${failure('releasing', name, error).message} (it expires by itself within ${leaseSeconds} s)`)
-          })
-        }
-      }
     }
   }
 }
 
-/** Where a frontend environment's site lives, as the plan names it. */
-export type SiteLocation = Pick<FrontendPlan, 'storageAccount' | 'blobEndpoint' | 'container' | 'archiveContainer'>
+/** Where a site lives, as the plan names it. */
+export type SiteLocation = Pick<SitePartPlan, 'storageAccount' | 'blobEndpoint' | 'container' | 'archiveContainer' | 'statePrefix'>
 
 /** The store of a site: the account's blob endpoint on the deploy's cloud (or the explicit one), signed in as the deploy. */
-export function siteStoreFor(site: SiteLocation, environment: string, azure: Pick<AzureSession, 'credential' | 'cloud'>, logger?: Logger): SiteStore {
+export function siteStoreFor(site: SiteLocation, azure: Pick<AzureSession, 'credential' | 'cloud'>, logger?: Logger): SiteStore {
   return createSiteStore({
     blobEndpoint: blobEndpointFor(site.storageAccount, azure.cloud.storageSuffix, site.blobEndpoint),
     credential: azure.credential,
     container: site.container,
     archiveContainer: site.archiveContainer,
-    environment,
+    statePrefix: site.statePrefix,
     logger
   })
 }

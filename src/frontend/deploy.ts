@@ -1,26 +1,33 @@
+/**
+ * A site part in two halves. `prepareSite` builds (or fetches an archived release), hashes
+ * the files and plans the sync — nothing anyone sees changes, so it runs before the
+ * environment's lock and before any part goes live. `publishSite` runs under the lock: it
+ * records the release in flight in the manifest, uploads in a safe order (assets, pages, the
+ * root index.html last) while the release zip is written alongside, purges every path it and
+ * any unfinished earlier run replaced, deletes stale blobs, and records what is live.
+ */
 import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { AzureSession } from '../azure/connect.js'
 import type { CommandRunner } from '../command-runner.js'
-import { DeployError } from '../errors.js'
+import { DeployError, describeFailure } from '../errors.js'
 import type { Logger } from '../logger.js'
-import type { FrontendPlan } from '../plan.js'
+import type { SitePartPlan } from '../plan.js'
 import { createReleaseArchive, extractReleaseArchive } from './archive.js'
-import { siteStoreFor, type SiteStore } from './blob-store.js'
+import { siteStoreFor, type DeployManifest, type RemoteBlob, type SiteStore } from './blob-store.js'
 import { buildFrontend } from './build.js'
 import { compileCacheControl, headersFor } from './headers.js'
 import { purgeEdge, purgePaths, type PurgeReport } from './purge.js'
-import { hashOutputFiles, listSiteFiles, type OutputEntry } from './site-files.js'
-import { planSync } from './sync-plan.js'
+import { hashOutputFiles, listSiteFiles, type SiteFile } from './site-files.js'
+import { planSync, type LocalEntry, type SyncPlan } from './sync-plan.js'
 import { deleteStale, syncSite, type DeleteReport, type SyncReport } from './sync.js'
 
-export interface FrontendDeployContext {
+export interface SiteDeployContext {
   workspace: string
   commit: string
-  environment: string
 }
 
-export interface FrontendDeployDeps {
+export interface SiteDeployDeps {
   runner: CommandRunner
   logger: Logger
   env: Readonly<Record<string, string | undefined>>
@@ -30,7 +37,27 @@ export interface FrontendDeployDeps {
   now?: () => number
 }
 
-export interface FrontendDeployResult {
+/** A site built and planned, not yet published. */
+export interface PreparedSite {
+  plan: SitePartPlan
+  /** The commit that goes live: the head, or the release rolled back to. */
+  commit: string
+  store: SiteStore
+  outputDir: string
+  files: SiteFile[]
+  local: LocalEntry[]
+  /** What the container held when prepared (undefined: it does not exist yet), and the manifest then. */
+  remote?: RemoteBlob[]
+  manifest?: DeployManifest
+  syncPlan: SyncPlan
+  seconds: Record<string, number>
+  /** A private folder for the release zip (and a fetched release). */
+  scratch: string
+  /** Removes the scratch folder. */
+  cleanup(): Promise<void>
+}
+
+export interface SitePublishResult {
   /** The commit now live: the head, or the release rolled back to. */
   commit: string
   siteUrl?: string
@@ -48,34 +75,33 @@ export interface FrontendDeployResult {
   seconds: Record<string, number>
 }
 
-/**
- * Build (or take an archived release), keep the release zip, then sync the site in a safe
- * order: assets, pages, the root index.html last; purge what changed; only then delete
- * stale blobs; record what is live. One deploy of a site at a time, under a blob lease.
- */
-export async function deployFrontend(plan: FrontendPlan, context: FrontendDeployContext, deps: FrontendDeployDeps): Promise<FrontendDeployResult> {
-  const { logger } = deps
-  const now = deps.now ?? Date.now
-  const seconds: Record<string, number> = {}
-  const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+function timer(seconds: Record<string, number>, now: () => number) {
+  return async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
     const started = now()
     try {
       return await work()
     } finally {
-      seconds[phase] = Math.round((now() - started) / 100) / 10
+      seconds[phase] = (seconds[phase] ?? 0) + Math.round((now() - started) / 100) / 10
     }
   }
-  const store = siteStoreFor(plan, context.environment, deps.azure, logger)
-  const live = plan.rollbackTo ?? context.commit
-  const archive = `${live}.zip`
-  const scratch = await mkdtemp(path.join(deps.tempDir, 'apd-frontend-'))
-  const lock = await timed('lock', () => store.acquireLock({ waitMs: plan.lockTimeoutSeconds * 1000 }))
+}
+
+/** Build (or fetch the archived release), hash, and plan the sync against what the container holds now. */
+export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<string, string>>, context: SiteDeployContext, deps: SiteDeployDeps): Promise<PreparedSite> {
+  const { logger } = deps
+  const now = deps.now ?? Date.now
+  const seconds: Record<string, number> = {}
+  const timed = timer(seconds, now)
+  const store = siteStoreFor(plan, deps.azure, logger)
+  const commit = plan.rollbackTo ?? context.commit
+  const scratch = await mkdtemp(path.join(deps.tempDir, 'apd-site-'))
+  const cleanup = () => rm(scratch, { recursive: true, force: true })
   try {
     let outputDir: string
-    /** The build's files as it listed them; a release fetched for a rollback is listed here. */
-    let built: OutputEntry[] | undefined
+    let files: SiteFile[]
     if (plan.rollbackTo) {
       outputDir = path.join(scratch, 'release')
+      const archive = `${plan.rollbackTo}.zip`
       await logger.group(`Fetch the release of ${plan.rollbackTo.slice(0, 12)}`, async () => {
         const zip = path.join(scratch, archive)
         try {
@@ -85,77 +111,134 @@ export async function deployFrontend(plan: FrontendPlan, context: FrontendDeploy
         }
         await extractReleaseArchive(zip, outputDir)
       })
+      files = await timed('hash', () => listSiteFiles(outputDir))
     } else {
-      const build = await timed('build', () => buildFrontend(plan, { workspace: context.workspace }, deps))
+      const build = await timed('build', () => buildFrontend({ ...plan, buildEnv }, { workspace: context.workspace }, deps))
       outputDir = build.outputDir
-      built = build.files
+      files = await timed('hash', () => hashOutputFiles(build.files))
     }
-
-    // Hash the local files while the container is listed: on a large site both take a while.
-    const [files, remote, website] = await Promise.all([built ? hashOutputFiles(built) : listSiteFiles(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)])
-    if (website.status === 'enabled') logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`)
-    if (website.status === 'unknown') logger.warning(`could not check the static website setting of ${store.account} (${website.reason}); make sure it is on (a data role cannot read it: Storage Account Contributor can)`)
     const cacheControl = compileCacheControl(plan.cacheControl)
     const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
-    // Checked before the release archive goes up: a refused build leaves nothing behind.
-    const syncPlan = planSync(local, remote, { maxDeleteShare: plan.maxDeleteShare, allowMassDelete: deps.allowMassDelete })
-    if (syncPlan.deleteRefused && plan.deleteStale === 'after-purge') {
-      throw new DeployError(`refusing to deploy: ${syncPlan.deleteRefused}. Nothing was uploaded or deleted.`, "Check parts.frontend.output (a wrong folder looks like a site that lost most of its files); if the site really shrank, set 'allow-mass-delete: true' for this run (or raise parts.frontend.max-delete-share).")
-    }
-    logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`)
+    // The listing now, to refuse a wrong output folder before anything goes live anywhere.
+    const [remote, manifest] = await timed('list', () => Promise.all([store.listSiteIfExists(), store.readManifest()]))
+    const syncPlan = checkedSyncPlan(plan, local, remote ?? [], deps.allowMassDelete)
+    return { plan, commit, store, outputDir, files, local, remote, manifest, syncPlan, seconds, scratch, cleanup }
+  } catch (error) {
+    await cleanup()
+    throw error
+  }
+}
 
-    if (!plan.rollbackTo) {
-      await timed('archive', async () => {
-        const zip = await createReleaseArchive(outputDir, files, path.join(scratch, archive))
+function checkedSyncPlan(plan: SitePartPlan, local: readonly LocalEntry[], remote: readonly RemoteBlob[], allowMassDelete: boolean): SyncPlan {
+  const syncPlan = planSync(local, remote, { maxDeleteShare: plan.maxDeleteShare, allowMassDelete })
+  if (syncPlan.deleteRefused && plan.deleteStale === 'after-purge') {
+    throw new DeployError(
+      `refusing to deploy${plan.name === 'frontend' ? '' : ` ${plan.name}`}: ${syncPlan.deleteRefused}. Nothing was uploaded or deleted.`,
+      `Check parts.${plan.name}.output (a wrong folder looks like a site that lost most of its files); if the site really shrank, set 'allow-mass-delete: true' for this run (or raise parts.${plan.name}.max-delete-share).`
+    )
+  }
+  return syncPlan
+}
+
+const sameManifest = (a: DeployManifest | undefined, b: DeployManifest | undefined) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
+
+/**
+ * Publish a prepared site, under the environment's lock. `assertLockHeld` throws when the lock
+ * was lost: deleting is the one step that can break a page still cached somewhere, so it runs
+ * only while the lock surely holds.
+ */
+export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps & { assertLockHeld(): void }): Promise<SitePublishResult> {
+  const { plan, store, files, local, commit } = prepared
+  const { logger } = deps
+  const now = deps.now ?? Date.now
+  const seconds = { ...prepared.seconds }
+  const timed = timer(seconds, now)
+
+  // The switch first: on a new account the $web container appears only once the static website is on.
+  const website = await timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument))
+  if (website.status === 'enabled') logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`)
+  if (website.status === 'unknown') logger.warning(`could not check the static website setting of ${store.account} (${website.reason}); make sure it is on (a data role cannot read it: Storage Account Contributor can)`)
+
+  // Another deploy may have changed the site since it was prepared: plan again from what is there now.
+  const manifest = await store.readManifest()
+  let syncPlan = prepared.syncPlan
+  let remote = prepared.remote
+  if (!sameManifest(manifest, prepared.manifest) || remote === undefined) {
+    remote = await timed('list', () => store.listSite())
+    syncPlan = checkedSyncPlan(plan, local, remote, deps.allowMassDelete)
+  }
+  logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`)
+
+  // Blobs whose content or headers an edge may have cached: this run's, and an unfinished run's.
+  const replacedNow = [...syncPlan.uploads.filter(upload => upload.reason === 'changed').map(upload => upload.file.path), ...syncPlan.headerFixes.map(fix => fix.path)]
+  const unfinished = manifest?.pending
+  if (unfinished) logger.warning(`${store.account}/${store.container}: an earlier deploy of ${unfinished.commit.slice(0, 12)} (started ${unfinished.startedAt}) did not finish; its ${unfinished.replaced.length} replaced file(s) are purged with this release's`)
+  const replaced = [...new Set([...(unfinished?.replaced ?? []), ...replacedNow])].sort()
+  // A site an earlier tool uploaded has no manifest of ours: whatever the edge cached of it may be stale.
+  const adopted = !manifest && (remote?.length ?? 0) > 0
+  const pending = { commit, startedAt: new Date(now()).toISOString(), replaced }
+  const live: DeployManifest = manifest ? { ...manifest, pending } : { commit, deployedAt: pending.startedAt, files: [], pending }
+  await store.writeManifest(live)
+
+  const archive = `${commit}.zip`
+  const archiving = plan.rollbackTo ? Promise.resolve(undefined) : keepRelease(prepared, archive, logger, timed)
+  const sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now })))
+  const archived = await archiving
+  if (!sync.ok) {
+    // The failure may carry its own hint ("\n  → …"): it goes after this message, not inside it.
+    const [reason = '', ...hints] = (sync.failure ?? 'see the log above').split('\n  → ')
+    throw new DeployError(
+      `the upload to ${store.account}/${store.container} failed: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was deleted; the site serves the files uploaded so far next to the previous ones.`,
+      [...hints, 'Re-run the job: the sync uploads only what still differs.'].join('\n  → ')
+    )
+  }
+
+  const paths = plan.cdn ? (adopted ? ['/*'] : purgePaths(replaced, plan.purge)) : []
+  let purge: PurgeReport | undefined
+  if (plan.cdn && paths.length > 0) {
+    const edge = plan.cdn
+    purge = await timed('purge', () => logger.group(`Purge ${edge.kind} ${edge.profile}/${edge.endpoint}`, () => purgeEdge(edge, paths, deps.azure.clients, now)))
+    logger.info(`purged ${purge.paths.length} path${purge.paths.length === 1 ? '' : 's'} in ${purge.calls} call${purge.calls === 1 ? '' : 's'}${purge.domains.length ? ` with ${purge.domains.join(', ')}` : ''} (${purge.seconds}s)`)
+  }
+
+  deps.assertLockHeld()
+  const deletion: DeleteReport = plan.deleteStale === 'after-purge' ? await timed('delete', () => deleteStale(syncPlan, sync, { store, logger, now })) : { status: 'nothing-stale', deleted: [], durationMs: 0 }
+  await store.writeManifest({ commit, deployedAt: new Date(now()).toISOString(), archive: archived ? archive : manifest?.archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) })
+  if (archived) await pruneArchives(store, plan.keepReleases, archive, logger)
+  return {
+    commit,
+    siteUrl: plan.siteUrl ?? (plan.cdn?.domains?.[0] ?? purge?.domains[0] ? `https://${plan.cdn?.domains?.[0] ?? purge?.domains[0]}` : undefined),
+    archive: store.archivePath(plan.rollbackTo ? archive : archived ? archive : ''),
+    files: files.length,
+    uploaded: sync.uploaded.length,
+    skipped: syncPlan.unchanged.length,
+    headersFixed: sync.headersFixed.length,
+    deleted: deletion.deleted.length,
+    bytesUploaded: sync.bytesUploaded,
+    purge,
+    deletion,
+    sync,
+    seconds
+  }
+}
+
+/** The release zip, written while the site uploads; a failure costs the redeploy of this release, not the deploy. */
+async function keepRelease(prepared: PreparedSite, archive: string, logger: Logger, timed: ReturnType<typeof timer>): Promise<boolean> {
+  const { store, files, outputDir, scratch } = prepared
+  try {
+    await timed('archive', async () => {
+      const zip = await createReleaseArchive(outputDir, files, path.join(scratch, archive))
+      try {
         await store.uploadArchive(archive, zip.path)
-        logger.info(`release archive ${store.archivePath(archive)}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`)
-      })
-    }
-
-    const sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now })))
-    if (!sync.ok) {
-      // The failure may carry its own hint ("\n  → …"): it goes after this message, not inside it.
-      const [reason = '', ...hints] = (sync.failure ?? 'see the log above').split('\n  → ')
-      throw new DeployError(
-        `the upload to ${store.account}/${store.container} failed: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was deleted; the site serves the files uploaded so far next to the previous ones.`,
-        [...hints, 'Re-run the job: the sync uploads only what still differs.'].join('\n  → ')
-      )
-    }
-
-    const replaced = [...syncPlan.uploads.filter(upload => upload.reason === 'changed').map(upload => upload.file.path), ...syncPlan.headerFixes.map(fix => fix.path)]
-    const paths = plan.cdn ? purgePaths(replaced, plan.purge) : []
-    let purge: PurgeReport | undefined
-    if (plan.cdn && paths.length > 0) {
-      const edge = plan.cdn
-      purge = await timed('purge', () => logger.group(`Purge ${edge.kind} ${edge.profile}/${edge.endpoint}`, () => purgeEdge(edge, paths, deps.azure.clients, now)))
-      logger.info(`purged ${purge.paths.length} path${purge.paths.length === 1 ? '' : 's'} in ${purge.calls} call${purge.calls === 1 ? '' : 's'}${purge.domains.length ? ` with ${purge.domains.join(', ')}` : ''} (${purge.seconds}s)`)
-    }
-
-    // Deleting is the one step that can break a page still cached somewhere: only while
-    // this deploy surely holds the lock.
-    lock.assertHeld()
-    const deletion: DeleteReport =
-      plan.deleteStale === 'after-purge' ? await timed('delete', () => deleteStale(syncPlan, sync, { store, logger, now })) : { status: 'nothing-stale', deleted: [], durationMs: 0 }
-    await store.writeManifest({ commit: live, deployedAt: new Date(now()).toISOString(), archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) })
-    await pruneArchives(store, plan.keepReleases, archive, logger)
-    return {
-      commit: live,
-      siteUrl: plan.siteUrl ?? (plan.cdn?.domains?.[0] ?? purge?.domains[0] ? `https://${plan.cdn?.domains?.[0] ?? purge?.domains[0]}` : undefined),
-      archive: store.archivePath(archive),
-      files: files.length,
-      uploaded: sync.uploaded.length,
-      skipped: syncPlan.unchanged.length,
-      headersFixed: sync.headersFixed.length,
-      deleted: deletion.deleted.length,
-      bytesUploaded: sync.bytesUploaded,
-      purge,
-      deletion,
-      sync,
-      seconds
-    }
-  } finally {
-    await lock.release()
-    await rm(scratch, { recursive: true, force: true })
+      } finally {
+        await rm(zip.path, { force: true })
+      }
+      logger.info(`release archive ${store.archivePath(archive)}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`)
+    })
+    return true
+  } catch (error) {
+    logger.warning(`the release archive ${store.archivePath(archive)} could not be kept (${describeFailure(error)}): the site deploys, but rollback-to this commit will need a new build`)
+    return false
   }
 }
 

@@ -1,6 +1,5 @@
 import type { DeployedCommits, DeployedShaProvider } from '../changes/index.js'
 import type { Logger } from '../logger.js'
-import type { PartName } from '../parts.js'
 
 /**
  * GitHub deployments: one per environment and part (`prod/backend`, `prod/frontend`), with
@@ -19,7 +18,8 @@ export interface GitHubDeploymentsOptions {
   logger: Logger
 }
 
-export type DeploymentState = 'success' | 'failure'
+/** `inactive`: the part was not deployed because a newer release is live (superseded). */
+export type DeploymentState = 'success' | 'failure' | 'inactive'
 
 /** How a part's deploy ended, as its last status: state, environment URL, one-line description. */
 export type DeploymentOutcome = [state: DeploymentState, details: { url?: string; description: string }]
@@ -33,13 +33,15 @@ export interface DeploymentRecord {
 
 export interface GitHubDeployments {
   /** Creates the deployment and its `in_progress` status; undefined when GitHub refused (warned once). */
-  start(request: { environment: string; part: PartName; sha: string; description: string }): Promise<DeploymentRecord | undefined>
+  start(request: { environment: string; part: string; sha: string; description: string }): Promise<DeploymentRecord | undefined>
   /** The commit of the part's latest deployment whose latest status is `success`, if any. */
-  lastSuccessful(environment: string, part: PartName): Promise<string | undefined>
+  lastSuccessful(environment: string, part: string): Promise<string | undefined>
+  /** Records the end of a deployment another process started (the post step, from the journal). */
+  finish(id: number, environment: string, ...outcome: DeploymentOutcome): Promise<void>
 }
 
 /** The GitHub environment a part's deployments are recorded under. */
-function deploymentEnvironment(environment: string, part: PartName): string {
+function deploymentEnvironment(environment: string, part: string): string {
   return `${environment}/${part}`
 }
 
@@ -108,7 +110,7 @@ export function createGitHubDeployments(options: GitHubDeploymentsOptions): GitH
             ...(options.runUrl ? { log_url: options.runUrl } : {}),
             ...(details.url ? { environment_url: details.url } : {}),
             // A success marks the environment's earlier successful deployments inactive.
-            auto_inactive: true
+            auto_inactive: state === 'success'
           })
         await status('in_progress', { description })
         logger.info(`GitHub deployment ${id} (${name}): in progress`)
@@ -130,6 +132,26 @@ export function createGitHubDeployments(options: GitHubDeploymentsOptions): GitH
       }
     },
 
+    async finish(id, environment, state, details) {
+      if (disabled) return
+      try {
+        const api = await client()
+        await api.rest.repos.createDeploymentStatus({
+          owner,
+          repo,
+          deployment_id: id,
+          state,
+          description: shortDescription(details.description),
+          ...(options.runUrl ? { log_url: options.runUrl } : {}),
+          ...(details.url ? { environment_url: details.url } : {}),
+          auto_inactive: state === 'success'
+        })
+        logger.info(`GitHub deployment ${id} (${environment}): ${state}`)
+      } catch (error) {
+        logger.warning(`GitHub deployment ${id} (${environment}) could not be marked ${state}: ${explain(error)}`)
+      }
+    },
+
     async lastSuccessful(environment, part) {
       const api = await client()
       const { data: deployments } = await api.rest.repos.listDeployments({ owner, repo, environment: deploymentEnvironment(environment, part), per_page: LOOKBACK })
@@ -148,7 +170,7 @@ export function createGitHubDeployments(options: GitHubDeploymentsOptions): GitH
  * alone when Azure cannot be asked (a dry run without credentials), else behind the targets'
  * own reader, used only when the targets cannot be read.
  */
-export function githubDeploymentProvider(deployments: GitHubDeployments, environment: string, part: PartName, logger: Logger, primary?: DeployedShaProvider): DeployedShaProvider {
+export function githubDeploymentProvider(deployments: GitHubDeployments, environment: string, part: string, logger: Logger, primary?: DeployedShaProvider): DeployedShaProvider {
   const fromGitHub = `the last successful GitHub deployment of ${deploymentEnvironment(environment, part)}`
   const read = async (): Promise<string | undefined> => deployments.lastSuccessful(environment, part)
   if (!primary) {
