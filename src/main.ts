@@ -2,22 +2,19 @@ import { tmpdir } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as core from '@actions/core'
 import { resolveCloud } from './azure/cloud.js'
-import { connectAzure, type AzureAccess } from './azure/connect.js'
-import { createGitRepository, detectChanges, type DeployedShaProviders } from './changes/index.js'
+import { connectAzure, type AzureAccess, type AzureSession } from './azure/connect.js'
+import { createGitRepository, detectChanges, type DeployedShaProviders, type DetectPart, type GitRepository } from './changes/index.js'
 import { deployedShaProviders } from './deployed-state.js'
 import { createCommandRunner, type CommandRunner } from './command-runner.js'
-import { loadConfig, resolveEnvironment, type LoadedConfig, type ResolvedEnvironment } from './config.js'
+import { imageEnvironment, loadConfig, resolveEnvironment, type ImagePartConfig, type LoadedConfig, type ResolvedEnvironment } from './config.js'
 import { DeployError, describeFailure } from './errors.js'
-import { createGitHubDeployments, type DeploymentOutcome, type GitHubDeployments } from './github/deployments.js'
+import { createGitHubDeployments, type GitHubDeployments } from './github/deployments.js'
 import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
 import { inertLogText, quote, type Logger } from './logger.js'
-import { buildPlan, formatPlan, partsToDeploy, type BackendPlan, type FrontendPlan } from './plan.js'
-import type { BackendDeployResult } from './backend/deploy.js'
-import type { FrontendDeployResult } from './frontend/deploy.js'
+import { buildPlan, formatPlan, partsToDeploy, type DeployPlan, type PartPlan } from './plan.js'
 import { httpProbe } from './backend/health.js'
-import { backendDeploymentStatus, backendResult, frontendDeploymentStatus, writeBackendOutputs, writeFrontendOutputs, writePlanOutputs, writeResult, writeSummary, type DeployResult } from './report.js'
+import { overallResult, writeExecutionOutputs, writePlanOutputs, writeResult, writeSummary, type DeployResult } from './report.js'
 import { readRunContext, type RunContext } from './run-context.js'
-import type { PartName } from './parts.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -46,34 +43,69 @@ function realDependencies(): Dependencies {
 }
 
 /** The GitHub deployments of this run, unless the input turns them off or there is no token or repository. */
-function githubDeployments(inputs: ActionInputs, context: RunContext, env: Env, logger: Logger): GitHubDeployments | undefined {
+export function githubDeployments(inputs: Pick<ActionInputs, 'githubDeployments' | 'githubToken'>, context: RunContext, env: Env, logger: Logger): GitHubDeployments | undefined {
   if (!inputs.githubDeployments || !inputs.githubToken || !context.repository) return undefined
   return createGitHubDeployments({ token: inputs.githubToken, apiUrl: env.GITHUB_API_URL || 'https://api.github.com', repository: context.repository, runUrl: context.runUrl, logger })
 }
 
-/** Runs one part's deploy inside its GitHub deployment; a deploy that throws is recorded as a failure. */
-async function tracked<T>(
-  github: GitHubDeployments | undefined,
-  start: { environment: string; part: PartName; sha: string; description: string },
-  deploy: () => Promise<T>,
-  outcome: (result: T) => DeploymentOutcome
-): Promise<T> {
-  const record = await github?.start(start)
-  let result: T
-  try {
-    result = await deploy()
-  } catch (error) {
-    await record?.finish('failure', { description: describeFailure(error) })
-    throw error
+/** Every secret this run has masked, so the job summary (which the runner does not filter) can leave them out. */
+function secretRegistry() {
+  const secrets = new Set<string>()
+  return {
+    setSecret(value: string) {
+      if (value === '') return
+      core.setSecret(value)
+      secrets.add(value)
+    },
+    scrub(text: string) {
+      let scrubbed = text
+      for (const secret of [...secrets].sort((a, b) => b.length - a.length)) scrubbed = scrubbed.split(secret).join('***')
+      return scrubbed
+    }
   }
-  await record?.finish(...outcome(result))
-  return result
 }
 
-/** inputs → config → changes → plan → execute → report. */
+/** The parts as detection sees them: a part that runs another's image changes with that part's files too. */
+function detectionParts(loaded: LoadedConfig, environment: ResolvedEnvironment): DetectPart[] {
+  const { parts } = loaded.config
+  return Object.entries(parts).map(([name, part]) => {
+    if (part.kind === 'site') return { name, paths: [part.paths] }
+    const source = (part['image-from'] ? parts[part['image-from']] : part) as ImagePartConfig
+    const own = part['image-from'] ? (part.paths ?? []) : []
+    const release = imageEnvironment(environment.settings, name).release
+    return { name, paths: [source.paths ?? [], ...(own.length > 0 ? [own] : [])], releasePaths: release?.paths }
+  })
+}
+
+/** The commits a part runs now, read again under the lock (newest wins): cheap, one read per target or one manifest. */
+async function liveCommitsReader(azure: AzureSession): Promise<(part: PartPlan) => Promise<string[]>> {
+  const [{ createWebAppControl }, { commitOfImage }] = await Promise.all([import('./backend/web-app-control.js'), import('./backend/image-reference.js')])
+  const control = createWebAppControl(azure.clients)
+  return async part => {
+    if (part.kind === 'image') {
+      const live = part.targets.map(target => (part.strategy === 'slot-swap' ? { ...target, slot: undefined } : target))
+      const images = await Promise.all(live.map(target => control.currentImage(target)))
+      return images.flatMap(image => {
+        const commit = image && commitOfImage(image, part.registry, part.repository)
+        return commit ? [commit] : []
+      })
+    }
+    const { siteStoreFor } = await import('./frontend/blob-store.js')
+    const manifest = await siteStoreFor(part, azure).readManifest()
+    return manifest && manifest.files.length > 0 ? [manifest.commit] : []
+  }
+}
+
+/** inputs → config → changes → plan → execute → report. The `post:` step repairs what a cancelled run left. */
 export async function run(overrides: Partial<Dependencies> = {}): Promise<void> {
+  if (core.getState('isPost') === 'true') {
+    const { runPost } = await import('./post.js')
+    return runPost({ ...realDependencies(), ...overrides })
+  }
+  core.saveState('isPost', 'true')
   const deps = { ...realDependencies(), ...overrides }
   const { logger } = deps
+  const secrets = secretRegistry()
   // A rolled-back deploy fails the step but keeps `rolled-back` as its result.
   let result: DeployResult | undefined
   try {
@@ -83,108 +115,110 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     const loaded = await loadConfig(context.workspace, inputs.configPath)
     const environment = resolveEnvironment(loaded.config, inputs.environment, context.refInfo)
     logger.info(`environment: ${environment.name} (from ${environment.source})`)
+    const forced = inputs.rollbackTo ? siteNames(loaded) : forcedParts(inputs.parts, Object.keys(loaded.config.parts))
 
     const git = createGitRepository(deps.runner, context.workspace)
     if (!(await git.hasCommit(context.sha))) {
       throw new DeployError(`the workspace ${context.workspace} is not a git checkout of ${context.sha}.`, 'Add `- uses: actions/checkout@v5` before this step (any fetch-depth works: missing commits are fetched by SHA).')
     }
-    const azure = await connectAzure(inputs, resolveCloud(loaded.config.cloud), { env: deps.env, logger, getIdToken: deps.getIdToken, setSecret: core.setSecret })
-    if ('unavailable' in azure) {
-      logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${describeFailure(azure.unavailable)}`)
-    }
+    const azure = await connectAzure(inputs, resolveCloud(loaded.config.cloud), { env: deps.env, logger, getIdToken: deps.getIdToken, setSecret: secrets.setSecret })
     const github = githubDeployments(inputs, context, deps.env, logger)
     const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await deployedShaProviders(loaded, environment, azure, { subscriptionId: inputs.subscriptionId, github, logger })
 
     const { config } = loaded
     const changes = await logger.group('Detect changes', () =>
       detectChanges({
-        parts: { backend: config.parts.backend?.paths, frontend: config.parts.frontend?.paths },
+        parts: detectionParts(loaded, environment),
         sharedPaths: [...config.shared.paths, loaded.path],
         head: context.sha,
         baselineInput: inputs.baseline,
-        // A rollback redeploys the frontend's archived release, whatever changed.
-        forced: inputs.rollbackTo ? ['frontend'] : forcedParts(inputs.parts),
+        forced,
         eventBase: context.eventBase,
         providers,
         git,
         logger
       })
     )
+    if ('unavailable' in azure) logger.warning(withoutAzureWarning(changes, azure.unavailable))
 
-    const plan = buildPlan({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId, rollbackTo: inputs.rollbackTo })
+    const plan = buildPlan({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId, rollbackTo: inputs.rollbackTo, env: deps.env })
     await logger.group('Plan', async () => logger.info(formatPlan(plan)))
+    for (const warning of plan.warnings) logger.warning(warning)
     writePlanOutputs(plan)
 
-    const toDeploy = partsToDeploy(plan)
-    if (plan.dryRun || toDeploy.length === 0) {
+    if (plan.dryRun || partsToDeploy(plan).length === 0) {
       result = plan.dryRun ? 'planned' : 'skipped'
       writeResult(result)
-      await writeSummary(plan, result)
+      await writeSummary(plan, result, undefined, secrets.scrub)
       logger.info(result === 'planned' ? 'Dry run: nothing was built, uploaded or switched.' : 'Nothing changed since what is deployed: nothing to do.')
       return
     }
     if ('unavailable' in azure) throw azure.unavailable
-    const tempDir = deps.env.RUNNER_TEMP || tmpdir()
-    const backendPlan = plan.parts.find((part): part is BackendPlan => part.part === 'backend' && part.deploy)
-    const frontendPlan = plan.parts.find((part): part is FrontendPlan => part.part === 'frontend' && part.deploy)
-
-    // The API first: a new site may call what only the new API has.
-    let backend: BackendDeployResult | undefined
-    if (backendPlan) {
-      const { deployBackend } = await import('./backend/deploy.js')
-      const start = { environment: plan.environment, part: 'backend' as const, sha: context.sha, description: `Image of ${context.sha.slice(0, 12)} to ${backendPlan.targets.length} target(s)` }
-      backend = await tracked(github, start, () => deployBackend(
-        backendPlan,
-        { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined },
-        {
-          runner: deps.runner,
-          logger,
-          env: deps.env,
-          tempDir,
-          setSecret: core.setSecret,
-          fetch,
-          azure,
-          registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
-          verify: { probe: httpProbe, sleep: (ms, signal) => sleep(ms, undefined, { signal }), now: () => Date.now() }
-        }
-      ), backendDeploymentStatus)
-      writeBackendOutputs(backend)
-      if (!backend.rollout.ok) {
-        result = backendResult(backend.rollout)
-        writeResult(result)
-        await writeSummary(plan, result, { backend })
-        throw new DeployError(
-          `the backend deploy ${result === 'rolled-back' ? 'was rolled back' : 'failed'}: ${backend.rollout.failure}${frontendPlan ? '; the frontend was not deployed' : ''}`,
-          result === 'rolled-back'
-            ? "Every target is back on the image it ran before. Fix the cause above (the failed target's container log helps: az webapp log tail) and push again."
-            : 'Some targets could not be put back (see the targets output and the job summary): check them in the Azure portal.'
-        )
-      }
-      logger.info(`Deployed ${backend.image.pinned} to ${backend.rollout.targets.length} target${backend.rollout.targets.length === 1 ? '' : 's'}.`)
-    }
-    let frontend: FrontendDeployResult | undefined
-    if (frontendPlan) {
-      const { deployFrontend } = await import('./frontend/deploy.js')
-      const start = { environment: plan.environment, part: 'frontend' as const, sha: context.sha, description: frontendPlan.rollbackTo ? `Release of ${frontendPlan.rollbackTo.slice(0, 12)} redeployed` : `Site of ${context.sha.slice(0, 12)}` }
-      frontend = await tracked(
-        github,
-        start,
-        () =>
-          deployFrontend(
-            frontendPlan,
-            { workspace: context.workspace, commit: context.sha, environment: plan.environment },
-            { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete }
-          ),
-        frontendDeploymentStatus
-      )
-      writeFrontendOutputs(frontend)
-      logger.info(`Deployed the site (${frontend.commit.slice(0, 12)}): ${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.headersFixed} headers fixed, ${frontend.deleted} deleted${frontend.siteUrl ? `; ${frontend.siteUrl}` : ''}.`)
-    }
-    result = 'deployed'
-    writeResult(result)
-    await writeSummary(plan, result, { backend, frontend })
+    const deployed = await deploy(plan, { inputs, context, azure, git, github, forced: forced ?? [], secrets, deps })
+    result = deployed.result
+    if (deployed.failure) throw deployed.failure
   } catch (error) {
     if (!result) writeResult('failed')
     core.setFailed(`azure-push-deploy: ${describeFailure(error)}`)
   }
+}
+
+/** Execute the plan, as one transaction, with the journal the post step reads and the signals trapped. */
+async function deploy(
+  plan: DeployPlan,
+  run: { inputs: ActionInputs; context: RunContext; azure: AzureSession; git: GitRepository; github?: GitHubDeployments; forced: readonly string[]; secrets: ReturnType<typeof secretRegistry>; deps: Dependencies }
+): Promise<{ result: DeployResult; failure?: DeployError }> {
+  const { inputs, context, azure, deps, secrets } = run
+  const { logger } = deps
+  const tempDir = deps.env.RUNNER_TEMP || tmpdir()
+  const [{ createJournal }, { trapCancellation }, { executePlan }] = await Promise.all([import('./deploy/journal.js'), import('./deploy/cancel.js'), import('./deploy/execute.js')])
+  const journal = createJournal(tempDir, { environment: plan.environment, commit: plan.commit, cloud: azure.cloud })
+  core.saveState('journal', journal.path)
+  const signals = trapCancellation(inputs.deadlineMinutes * 60_000, name => logger.warning(`${name}: stopping; whatever switched goes back (the post step finishes what this step cannot)`))
+  try {
+    const report = await executePlan(
+      plan,
+      { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined, runUrl: context.runUrl },
+      {
+        runner: deps.runner,
+        logger,
+        env: deps.env,
+        tempDir,
+        setSecret: secrets.setSecret,
+        fetch,
+        azure,
+        git: run.git,
+        registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
+        verify: { probe: httpProbe, sleep: (ms, signal) => sleep(ms, undefined, { signal }), now: () => Date.now() },
+        github: run.github,
+        journal,
+        signal: signals.signal,
+        allowMassDelete: inputs.allowMassDelete,
+        liveCommits: await liveCommitsReader(azure),
+        deliberate: run.forced
+      }
+    )
+    const result = overallResult(report)
+    writeExecutionOutputs(plan, report)
+    writeResult(result)
+    await writeSummary(plan, result, report, secrets.scrub)
+    // Nothing left to repair: the lock released, credentials deleted, every target either serving the new release or back.
+    journal.update(data => {
+      data.finished = data.rollout?.state !== 'switching' || data.rollout.units.every(unit => !unit.changed || unit.restored)
+    })
+    if (result === 'superseded') logger.warning('A newer release is live: nothing was deployed.')
+    return { result, failure: report.failure }
+  } finally {
+    signals.dispose()
+  }
+}
+
+function siteNames(loaded: LoadedConfig): string[] {
+  return Object.entries(loaded.config.parts).flatMap(([name, part]) => (part.kind === 'site' ? [name] : []))
+}
+
+/** The one warning of a dry run without Azure, saying what each part was really compared with. */
+function withoutAzureWarning(changes: readonly { part: string; reason: string }[], why: unknown): string {
+  const bases = changes.map(change => `${change.part}: ${change.reason === 'deployed' ? 'its last successful GitHub deployment' : change.reason === 'before' ? "the event's previous commit" : change.reason}`)
+  return `Dry run without Azure: what the targets run cannot be read (a real run compares each part with them, so it may deploy other parts than planned here). Compared instead — ${bases.join('; ')}. Why: ${describeFailure(why)}`
 }
