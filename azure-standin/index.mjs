@@ -328,10 +328,21 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
      */
     addCdnEndpoint: endpoint => cdn.addCdnEndpoint(endpoint),
     /**
-     * An Azure Front Door Standard/Premium endpoint with its profile's custom domains.
+     * An Azure Front Door Standard/Premium endpoint whose route `<endpoint>-route` links `domains`
+     * (custom domains of the profile); returns the endpoint's `*.azurefd.net` host name.
      * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string, domains?: string[] }} endpoint
      */
     addFrontDoorEndpoint: endpoint => cdn.addFrontDoorEndpoint(endpoint),
+    /**
+     * Another route of a Front Door endpoint, linking more custom domains to it.
+     * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string, route: string, domains?: string[], linkToDefaultDomain?: boolean }} route
+     */
+    addFrontDoorRoute: route => cdn.addFrontDoorRoute(route),
+    /**
+     * A custom domain of a Front Door profile that no route links (such as `*.example.com` before it is routed).
+     * @param {{ subscription: string, resourceGroup: string, profile: string, hostName: string }} domain
+     */
+    addFrontDoorCustomDomain: domain => cdn.addFrontDoorCustomDomain(domain),
     /**
      * An Azure Container Registry: a loopback front (`loginServer` 127.0.0.1:<port>) with ACR's
      * token exchange, passing the registry API to a real local registry (default 127.0.0.1:5555).
