@@ -5,6 +5,9 @@
  */
 import { test } from '@jest/globals'
 import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { promisify } from 'node:util'
 import { detectDocker } from '../azure-standin/containers.mjs'
 
@@ -51,4 +54,20 @@ export async function buildkitCli(): Promise<string> {
     }
   }
   throw new Error('no docker CLI here builds with BuildKit: the first on PATH has no buildx plugin and /usr/bin/docker is not a CLI before 23')
+}
+
+/**
+ * A one-file image made on this machine (`docker import` of a tar holding `file`), for tests
+ * that push and pull without building: nothing is downloaded. Remove it with `docker rmi`.
+ */
+export async function importTinyImage(reference: string, content = `${reference}\n`): Promise<string> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'apd-tiny-image-'))
+  try {
+    await writeFile(path.join(directory, 'file'), content)
+    await run('tar', ['-cf', path.join(directory, 'image.tar'), '-C', directory, 'file'])
+    await run('docker', ['import', path.join(directory, 'image.tar'), reference])
+    return reference
+  } finally {
+    await rm(directory, { recursive: true, force: true })
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * An HTTPS proxy in front of Azurite that records every request the storage receives (what,
  * when it arrived, when its answer went back) and, while a fault is set, answers PUTs of the
- * matching blobs with the 403 Azure sends to an identity without a data role — in Azure's
- * XML error shape, after reading the request body, as the service does. Everything else is
- * forwarded unchanged, so a client pointed at the proxy sees Azurite.
+ * matching blobs (or the service properties) with the 403 Azure sends to an identity without
+ * the role for them — in Azure's XML error shape, after reading the request body, as the
+ * service does. Everything else is forwarded unchanged, so a client pointed at the proxy sees
+ * Azurite.
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -34,6 +35,11 @@ export interface StorageFaultProxy {
   requests: StorageRequest[]
   /** Answer PUTs of blobs `matches` accepts with 403 AuthorizationPermissionMismatch; `undefined` switches it off. */
   failPuts(matches: ((container: string, blob: string) => boolean) | undefined): void
+  /**
+   * Answer Get and Set (`all`: an identity with a data role only) or only Set (`write`: one that
+   * may read the account too) Blob Service Properties with the same 403; `undefined` switches it off.
+   */
+  failServiceProperties(which: 'all' | 'write' | undefined): void
   close(): Promise<void>
 }
 
@@ -55,6 +61,7 @@ export async function startStorageFaultProxy(options: StorageFaultProxyOptions):
   const agent = new https.Agent({ keepAlive: true, ca: options.upstreamCa })
   const requests: StorageRequest[] = []
   let fault: ((container: string, blob: string) => boolean) | undefined
+  let serviceFault: 'all' | 'write' | undefined
 
   const handle = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     const url = new URL(incoming.url ?? '/', 'https://proxy.invalid')
@@ -77,7 +84,9 @@ export async function startStorageFaultProxy(options: StorageFaultProxyOptions):
       record.finishedAt = Date.now()
     })
 
-    if (record.method === 'PUT' && record.container !== undefined && record.blob !== undefined && record.query.comp === undefined && fault?.(record.container, record.blob)) {
+    const serviceProperties = record.container === undefined && record.query.restype === 'service' && record.query.comp === 'properties'
+    const refused = serviceProperties ? serviceFault === 'all' || (serviceFault === 'write' && record.method === 'PUT') : record.method === 'PUT' && record.container !== undefined && record.blob !== undefined && record.query.comp === undefined && fault?.(record.container, record.blob)
+    if (refused) {
       record.fault = true
       // Azure reads the whole request before it answers; so must we, or the client sees a reset and retries.
       incoming.resume()
@@ -119,6 +128,9 @@ export async function startStorageFaultProxy(options: StorageFaultProxyOptions):
     requests,
     failPuts(matches) {
       fault = matches
+    },
+    failServiceProperties(which) {
+      serviceFault = which
     },
     async close() {
       const closed = new Promise<void>(resolve => server.close(() => resolve()))

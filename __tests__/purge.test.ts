@@ -1,8 +1,10 @@
 /**
- * The CDN purge: which edge paths a deploy purges (pure), how they are split into calls, and
- * the calls themselves, made in-process through the real @azure/arm-cdn client against the
- * Azure stand-in, signed in with a client secret, and polled until the stand-in reports the
- * purge done.
+ * The CDN purge: which edge paths a deploy purges (pure), how they are split into calls, which
+ * hosts a Front Door purge names (the endpoint's route-linked domains and its own host, or the
+ * config's domains checked against them), and the calls themselves, made in-process through the
+ * real @azure/arm-cdn client against the Azure stand-in, signed in with a client secret, and
+ * polled until the stand-in reports the purge done. The stand-in purges only what Front Door
+ * does: domains linked to the endpoint by its routes, never a wildcard domain.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import tls from 'node:tls'
@@ -10,7 +12,9 @@ import { startAzureStandin } from '../azure-standin/index.mjs'
 import { createAzureClients, type AzureClients } from '../src/azure/clients.js'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
-import { MAX_LISTED_PATHS, PATHS_PER_PURGE, purgeBatches, purgeEdge, purgePaths } from '../src/frontend/purge.js'
+import { DeployError } from '../src/errors.js'
+import { thrownBy } from '../__fixtures__/errors.js'
+import { frontDoorPurgeDomains, MAX_LISTED_PATHS, PATHS_PER_PURGE, purgeBatches, purgeDomains, purgeEdge, purgePaths, readFrontDoorHosts, type FrontDoorHosts } from '../src/frontend/purge.js'
 import type { CdnPlan } from '../src/plan.js'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>
@@ -20,10 +24,16 @@ const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555'
 const CLIENT = '3c4d5e6f-7081-4a9b-8c0d-2e3f4a5b6c7d'
 const SECRET = 'purge~Secret.0123456789'
 const DOMAINS = ['www.example.com', 'example.com']
+const API_DOMAIN = 'api.example.com'
+const WILDCARD = '*.preview.example.com'
 const PURGE_MS = 400
 
 let standin: Standin
 let clients: AzureClients
+/** The endpoints' own *.azurefd.net host names. */
+let webHost: string
+let apiHost: string
+let bareHost: string
 
 beforeAll(async () => {
   standin = await startAzureStandin({ containers: 'none' })
@@ -32,8 +42,13 @@ beforeAll(async () => {
   const cloud = resolveCloud(standin.cloudSetting)
   const credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: CLIENT, clientSecret: SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
   clients = createAzureClients(credential, cloud)
-  standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'web-prod', domains: DOMAINS })
-  standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-bare', endpoint: 'web-bare' })
+  // One profile, two endpoints, each with its own domains; a wildcard domain on a second route of
+  // web-prod; a domain of the profile that no route links.
+  webHost = standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'web-prod', domains: DOMAINS })
+  apiHost = standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'api-prod', domains: [API_DOMAIN] })
+  standin.addFrontDoorRoute({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'web-prod', route: 'previews', domains: [WILDCARD], linkToDefaultDomain: false })
+  standin.addFrontDoorCustomDomain({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', hostName: 'old.example.com' })
+  bareHost = standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-bare', endpoint: 'web-bare' })
   standin.addCdnEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'cdn-classic', endpoint: 'static-site' })
   // Long enough that a purge not polled to completion would still read InProgress.
   standin.setPurgeDuration(PURGE_MS)
@@ -99,7 +114,7 @@ describe('purgeEdge against the stand-in, through @azure/arm-cdn', () => {
   /** The stand-in's record of the calls since `mark` whose path matches. */
   const callsSince = (mark: number, pattern: RegExp) => standin.calls.slice(mark).filter(call => pattern.test(call.path))
 
-  test("Front Door, 150 paths, no domains in the config: 2 calls (100 + 50), each with the profile's custom domains, polled to completion", async () => {
+  test("Front Door, 150 paths, no domains in the config: 2 calls (100 + 50), each naming the endpoint's linked domains and its own host, polled to completion", async () => {
     const paths = range(150, index => `/static/js/chunk-${String(index).padStart(3, '0')}.js`)
     const before = countOf('afd-prod')
     const mark = standin.calls.length
@@ -107,7 +122,8 @@ describe('purgeEdge against the stand-in, through @azure/arm-cdn', () => {
     const report = await purgeEdge(frontDoor, paths, clients)
     const resolvedAt = Date.now()
 
-    expect(report).toEqual({ paths, domains: DOMAINS, calls: 2, seconds: expect.any(Number) })
+    // Not api.example.com (the other endpoint's), not the wildcard (unpurgeable), not old.example.com (no route).
+    expect(report).toEqual({ paths, domains: [...DOMAINS, webHost], calls: 2, seconds: expect.any(Number) })
     expect(report.seconds).toBeGreaterThanOrEqual(PURGE_MS / 1000)
     const purges = purgesOf('afd-prod', before)
     expect(purges).toHaveLength(2)
@@ -115,7 +131,7 @@ describe('purgeEdge against the stand-in, through @azure/arm-cdn', () => {
     const bySize = [...purges].sort((a, b) => b.contentPaths.length - a.contentPaths.length)
     expect(bySize.map(purge => purge.contentPaths)).toEqual([paths.slice(0, 100), paths.slice(100)])
     for (const purge of purges) {
-      expect(purge).toMatchObject({ kind: 'afd', subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', endpoint: 'web-prod', domains: DOMAINS, status: 'Succeeded' })
+      expect(purge).toMatchObject({ kind: 'afd', subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', endpoint: 'web-prod', domains: [...DOMAINS, webHost], hosts: [...DOMAINS, webHost], status: 'Succeeded' })
       // Done on the stand-in before purgeEdge returned, and not before the purge's run time.
       const completedAt = Date.parse(purge.completedAt!)
       expect(completedAt).toBeGreaterThanOrEqual(started)
@@ -124,8 +140,10 @@ describe('purgeEdge against the stand-in, through @azure/arm-cdn', () => {
       expect(standin.state().operations.find(operation => operation.id === purge.operationId)?.status).toBe('Succeeded')
     }
 
-    // What the stand-in saw: the domains read once, two purge POSTs, each polled.
-    expect(callsSince(mark, /\/profiles\/afd-prod\/customDomains$/i).map(call => [call.method, call.status])).toEqual([['GET', 200]])
+    // What the stand-in saw: the endpoint, its routes and the profile's domains read once, two purge POSTs, each polled.
+    for (const read of [/\/afdEndpoints\/web-prod$/i, /\/afdEndpoints\/web-prod\/routes$/i, /\/profiles\/afd-prod\/customDomains$/i]) {
+      expect(callsSince(mark, read).map(call => [call.method, call.status])).toEqual([['GET', 200]])
+    }
     const posts = callsSince(mark, /\/afdEndpoints\/web-prod\/purge$/i)
     expect(posts.map(call => [call.method, call.status, call.principal, call.apiVersion])).toEqual([
       ['POST', 202, CLIENT, '2024-02-01'],
@@ -134,20 +152,54 @@ describe('purgeEdge against the stand-in, through @azure/arm-cdn', () => {
     expect(callsSince(mark, /operation/i).length).toBeGreaterThanOrEqual(2)
   }, 20_000)
 
-  test('Front Door with domains in the config: those, and no lookup', async () => {
+  test('Front Door with domains in the config: checked in the prepare phase, then exactly those are purged, with no second lookup', async () => {
+    const edge = { ...frontDoor, domains: ['www.example.com'] }
+    const domains = await frontDoorPurgeDomains(edge, clients)
+    expect(domains).toEqual(['www.example.com'])
     const before = countOf('afd-prod')
     const mark = standin.calls.length
-    const report = await purgeEdge({ ...frontDoor, domains: ['www.example.com'] }, ['/', '/index.html'], clients)
+    const report = await purgeEdge(edge, ['/', '/index.html'], clients, Date.now, domains)
     expect(report).toMatchObject({ domains: ['www.example.com'], calls: 1 })
-    expect(purgesOf('afd-prod', before)).toEqual([expect.objectContaining({ contentPaths: ['/', '/index.html'], domains: ['www.example.com'], status: 'Succeeded' })])
-    expect(callsSince(mark, /customDomains$/i)).toEqual([])
+    // Named domains only: the endpoint's own host is not purged, as on Front Door.
+    expect(purgesOf('afd-prod', before)).toEqual([expect.objectContaining({ contentPaths: ['/', '/index.html'], domains: ['www.example.com'], hosts: ['www.example.com'], status: 'Succeeded' })])
+    expect(callsSince(mark, /customDomains$|\/routes$|\/afdEndpoints\/web-prod$/i)).toEqual([])
   }, 20_000)
 
-  test('Front Door whose profile has no custom domains: the endpoint host only (no domains sent)', async () => {
+  test('the other endpoint of the profile purges its own domain and host, not web-prod’s', async () => {
+    const before = countOf('afd-prod')
+    const report = await purgeEdge({ ...frontDoor, endpoint: 'api-prod' }, ['/openapi.json'], clients)
+    expect(report.domains).toEqual([API_DOMAIN, apiHost])
+    expect(purgesOf('afd-prod', before)).toEqual([expect.objectContaining({ endpoint: 'api-prod', hosts: [API_DOMAIN, apiHost], status: 'Succeeded' })])
+  }, 20_000)
+
+  test('a config domain linked to another endpoint: refused before any purge, naming what the endpoint can purge', async () => {
+    const before = countOf('afd-prod')
+    const error = await frontDoorPurgeDomains({ ...frontDoor, domains: ['www.example.com', API_DOMAIN] }, clients).then(() => undefined, (thrown: unknown) => thrown)
+    expect(error).toBeInstanceOf(DeployError)
+    expect((error as DeployError).message).toBe('frontdoor domain api.example.com is not linked to the Front Door endpoint afd-prod/web-prod: no route of the endpoint serves it, so Front Door cannot purge it there.')
+    expect((error as DeployError).hint).toContain(`The endpoint can purge ${webHost}, www.example.com, example.com, single-level subdomains of ${WILDCARD}.`)
+    await expect(purgeEdge({ ...frontDoor, domains: [API_DOMAIN] }, ['/'], clients)).rejects.toThrow(/not linked/)
+    expect(countOf('afd-prod')).toBe(before)
+  }, 20_000)
+
+  test('a wildcard domain cannot be purged; a single-level subdomain of it can', async () => {
+    await expect(frontDoorPurgeDomains({ ...frontDoor, domains: [WILDCARD] }, clients)).rejects.toThrow('frontdoor domain *.preview.example.com is a wildcard domain, and Front Door cannot purge a wildcard domain.')
+    await expect(frontDoorPurgeDomains({ ...frontDoor, domains: ['a.pr-12.preview.example.com'] }, clients)).rejects.toThrow(/not linked/)
+    const before = countOf('afd-prod')
+    const report = await purgeEdge({ ...frontDoor, domains: ['pr-12.preview.example.com'] }, ['/index.html'], clients)
+    expect(report.domains).toEqual(['pr-12.preview.example.com'])
+    expect(purgesOf('afd-prod', before)).toEqual([expect.objectContaining({ hosts: ['pr-12.preview.example.com'], status: 'Succeeded' })])
+  }, 20_000)
+
+  test('Front Door endpoint without custom domains: its own host, named', async () => {
     const before = countOf('afd-bare')
     const report = await purgeEdge({ ...frontDoor, profile: 'afd-bare', endpoint: 'web-bare' }, ['/*'], clients)
-    expect(report).toMatchObject({ paths: ['/*'], domains: [], calls: 1 })
-    expect(purgesOf('afd-bare', before)).toEqual([expect.objectContaining({ kind: 'afd', endpoint: 'web-bare', contentPaths: ['/*'], domains: null, status: 'Succeeded' })])
+    expect(report).toMatchObject({ paths: ['/*'], domains: [bareHost], calls: 1 })
+    expect(purgesOf('afd-bare', before)).toEqual([expect.objectContaining({ kind: 'afd', endpoint: 'web-bare', contentPaths: ['/*'], domains: [bareHost], hosts: [bareHost], status: 'Succeeded' })])
+  }, 20_000)
+
+  test('readFrontDoorHosts: the endpoint host, linked domains in route order, wildcards apart', async () => {
+    expect(await readFrontDoorHosts(frontDoor, clients)).toEqual({ endpointHost: webHost, linked: DOMAINS, wildcards: [WILDCARD] })
   }, 20_000)
 
   test('classic CDN endpoint: one call, no domains, polled to completion', async () => {
@@ -166,4 +218,59 @@ describe('purgeEdge against the stand-in, through @azure/arm-cdn', () => {
   test('an endpoint that does not exist: the purge fails with ARM’s 404', async () => {
     await expect(purgeEdge({ ...frontDoor, endpoint: 'no-such-endpoint', domains: ['www.example.com'] }, ['/'], clients)).rejects.toThrow(/no-such-endpoint.*was not found/)
   }, 20_000)
+})
+
+describe('purgeDomains: which hosts a Front Door purge names (pure)', () => {
+  const hosts: FrontDoorHosts = { endpointHost: 'web-0123.z01.azurefd.net', linked: ['www.example.com', 'example.com'], wildcards: ['*.preview.example.com'] }
+  const edge = { profile: 'afd', endpoint: 'web' }
+
+  test.each<[string, string[] | undefined, string[]]>([
+    ['no config domains: every linked one, then the endpoint host', undefined, ['www.example.com', 'example.com', 'web-0123.z01.azurefd.net']],
+    ['an empty list counts as none', [], ['www.example.com', 'example.com', 'web-0123.z01.azurefd.net']],
+    ['config domains: exactly those, each once, in their order', ['example.com', 'WWW.example.com', 'www.example.com'], ['example.com', 'WWW.example.com']],
+    ['the endpoint host may be named', ['web-0123.z01.azurefd.net'], ['web-0123.z01.azurefd.net']],
+    ['a single-level subdomain of a linked wildcard', ['pr-1.preview.example.com'], ['pr-1.preview.example.com']]
+  ])('%s', (_name, requested, expected) => {
+    expect(purgeDomains(edge, hosts, requested)).toEqual(expected)
+  })
+
+  test.each<[string, string, RegExp]>([
+    ['a domain no route links', 'old.example.com', /old\.example\.com is not linked to the Front Door endpoint afd\/web/],
+    ['a wildcard domain, even a linked one', '*.preview.example.com', /is a wildcard domain/],
+    ['two levels below a wildcard', 'a.b.preview.example.com', /not linked/],
+    ['the wildcard’s own apex', 'preview.example.com', /not linked/]
+  ])('%s → DeployError', (_name, domain, message) => {
+    const error = thrownBy(DeployError, () => purgeDomains(edge, hosts, ['www.example.com', domain]))
+    expect(error.message).toMatch(message)
+    expect(error.hint).toMatch(/web-0123\.z01\.azurefd\.net, www\.example\.com, example\.com, single-level subdomains of \*\.preview\.example\.com/)
+  })
+})
+
+describe('the stand-in’s Front Door routes and purges, through @azure/arm-cdn', () => {
+  const cdn = () => clients.cdn(SUBSCRIPTION)
+  const purgeWith = (endpoint: string, domains?: string[]) => cdn().afdEndpoints.beginPurgeContentAndWait('rg-edge', 'afd-prod', endpoint, { contentPaths: ['/index.html'], ...(domains ? { domains } : {}) })
+
+  test('routes link the profile’s custom domains to their endpoint', async () => {
+    const routes = []
+    for await (const route of cdn().routes.listByEndpoint('rg-edge', 'afd-prod', 'web-prod')) routes.push(route)
+    expect(routes.map(route => [route.name, route.linkToDefaultDomain, route.customDomains?.map(link => link.id?.split('/').pop())])).toEqual([
+      ['web-prod-route', 'Enabled', ['www-example-com', 'example-com']],
+      ['previews', 'Disabled', ['wildcard-preview-example-com']]
+    ])
+    expect(await cdn().routes.get('rg-edge', 'afd-prod', 'api-prod', 'api-prod-route')).toMatchObject({ endpointName: 'api-prod', customDomains: [{ id: expect.stringMatching(/\/customDomains\/api-example-com$/), isActive: true }] })
+  })
+
+  test('without domains only the endpoint’s own host is purged', async () => {
+    const before = standin.state().purges.length
+    await purgeWith('web-prod')
+    expect(standin.state().purges.slice(before)).toEqual([expect.objectContaining({ domains: null, hosts: [webHost] })])
+  })
+
+  test.each<[string, string[], RegExp]>([
+    ['a domain of the profile linked to another endpoint', [API_DOMAIN], /'api\.example\.com' is not associated with the endpoint 'web-prod'/],
+    ['a domain of the profile that no route links', ['old.example.com'], /not associated with the endpoint/],
+    ['a wildcard domain', [WILDCARD], /wildcard domains is not supported/]
+  ])('%s → 400 BadRequest', async (_name, domains, message) => {
+    await expect(purgeWith('web-prod', domains)).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest', message: expect.stringMatching(message) })
+  })
 })

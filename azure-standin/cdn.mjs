@@ -9,8 +9,16 @@
  * | POST afdEndpoints/{e}/purge `{ contentPaths, domains? }`       | AFDEndpoints_PurgeContent   | 202 + Azure-AsyncOperation (+ Location) + Retry-After, then Succeeded |
  * | GET  endpoints/{e}, afdEndpoints/{e}                           | Endpoints_Get, AFDEndpoints_Get | 200 Endpoint / AFDEndpoint |
  * | GET  customDomains                                             | AFDCustomDomains_ListByProfile | 200 `{ value: AFDDomain[] }` with `properties.hostName` |
+ * | GET  afdEndpoints/{e}/routes, afdEndpoints/{e}/routes/{r}      | Routes_ListByEndpoint, Routes_Get | 200 Route(s): `properties.customDomains` link the profile's domains to the endpoint |
  *
- * Without `domains` an AFD purge covers only the endpoint's own `*.azurefd.net` host name.
+ * An AFD purge covers the hosts it names in `domains`, and without `domains` only the endpoint's
+ * own `*.azurefd.net` host name; naming custom domains leaves that host out unless it is named
+ * too. A domain can be purged on an endpoint when a route of that endpoint links it, or it is
+ * the endpoint's host name. A wildcard domain (`*.contoso.com`) cannot be purged, only its
+ * single-level subdomains (`dev.contoso.com`): "Cache purging in Azure Front Door",
+ * learn.microsoft.com/azure/frontdoor/standard-premium/how-to-cache-purge. Anything else is
+ * answered 400 in ARM's error shape, in the stand-in's own wording. `state().purges[].hosts`
+ * records what each purge really covered.
  * A single purge takes at most 100 URLs (Front Door limits table, "URLs in a single cache
  * purge call: 100": MicrosoftDocs/azure-docs includes/front-door-limits.md, shown at
  * https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits);
@@ -50,6 +58,11 @@ const KINDS = {
  * @property {string} endpoint
  * @property {string} hostName
  *
+ * @typedef {object} Route an AFD route: which custom domains (resource names) it links to its endpoint
+ * @property {string} name
+ * @property {string[]} customDomains
+ * @property {boolean} linkToDefaultDomain
+ *
  * @typedef {object} Purge
  * @property {Kind} kind
  * @property {string} subscription
@@ -58,6 +71,7 @@ const KINDS = {
  * @property {string} endpoint
  * @property {string[]} contentPaths
  * @property {string[] | null} domains null when the request named none
+ * @property {string[]} hosts the host names the purge really covered
  * @property {string} operationId
  * @property {string} status
  * @property {string} requestedAt
@@ -75,11 +89,65 @@ export function createCdn({ operations, groups, purgeDurationMs }) {
   const endpoints = new Map()
   /** AFD custom domains by profile key: resource name → host name. @type {Map<string, Map<string, string>>} */
   const customDomains = new Map()
+  /** AFD routes by endpoint key: route name → the custom domains (resource names) it links. @type {Map<string, Map<string, Route>>} */
+  const routes = new Map()
   /** @type {Purge[]} */
   const purges = []
 
   /** @param {string[]} parts */
   const key = (...parts) => parts.join('/').toLowerCase()
+  /** @param {CdnEndpoint} endpoint */
+  const endpointKey = endpoint => key(endpoint.subscription, endpoint.resourceGroup, endpoint.profile, endpoint.endpoint)
+  /** @param {string} hostName custom domain resources are named after their host name, dots and `*` as dashes, as the portal does */
+  const domainResourceName = hostName => hostName.replace(/^\*\./, 'wildcard-').replaceAll('.', '-')
+
+  /**
+   * Adds custom domains to a profile (those it has keep their names); returns their resource names.
+   * @param {string} subscription
+   * @param {string} resourceGroup
+   * @param {string} profile
+   * @param {string[]} hostNames
+   */
+  function addCustomDomains(subscription, resourceGroup, profile, hostNames) {
+    const profileKey = key(subscription, resourceGroup, profile)
+    const byName = customDomains.get(profileKey) ?? new Map()
+    customDomains.set(profileKey, byName)
+    return hostNames.map(hostName => {
+      const existing = [...byName].find(([, host]) => host.toLowerCase() === hostName.toLowerCase())
+      if (existing) return existing[0]
+      const name = domainResourceName(hostName)
+      byName.set(name, hostName)
+      return name
+    })
+  }
+
+  /**
+   * The host names an endpoint's routes link, in route order, each once.
+   * @param {CdnEndpoint} endpoint
+   */
+  function linkedHostNames(endpoint) {
+    const byName = customDomains.get(key(endpoint.subscription, endpoint.resourceGroup, endpoint.profile)) ?? new Map()
+    const hosts = [...(routes.get(endpointKey(endpoint))?.values() ?? [])].flatMap(route => route.customDomains.map(name => byName.get(name) ?? ''))
+    return [...new Set(hosts.filter(Boolean))]
+  }
+
+  /**
+   * Why a domain cannot be purged on the endpoint, or undefined when it can.
+   * @param {CdnEndpoint} endpoint
+   * @param {string} domain
+   */
+  function unpurgeable(endpoint, domain) {
+    const host = domain.toLowerCase()
+    if (host === endpoint.hostName.toLowerCase()) return undefined
+    const linked = linkedHostNames(endpoint).map(name => name.toLowerCase())
+    if (host.startsWith('*.')) {
+      return `The domain '${domain}' is a wildcard domain: cache purge for wildcard domains is not supported. Name single-level subdomains of it instead, such as 'www.${domain.slice(2)}'.`
+    }
+    if (linked.includes(host)) return undefined
+    const parent = host.slice(host.indexOf('.') + 1)
+    if (host.includes('.') && linked.includes(`*.${parent}`)) return undefined
+    return `The domain '${domain}' is not associated with the endpoint '${endpoint.endpoint}': it is neither the endpoint's host name '${endpoint.hostName}' nor linked to it by a route${linked.length ? ` (linked: ${linked.join(', ')})` : ''}.`
+  }
 
   /**
    * The endpoint a route names, or the 404 ARM answers.
@@ -124,12 +192,12 @@ export function createCdn({ operations, groups, purgeDurationMs }) {
     const endpoint = resolve(params, kind)
     const { contentPaths, domains } = validatePurge(request.body, kind)
     if (kind === 'afd' && domains !== undefined) {
-      const known = [endpoint.hostName, ...(customDomains.get(key(endpoint.subscription, endpoint.resourceGroup, endpoint.profile))?.values() ?? [])].map(host => host.toLowerCase())
-      const unknown = domains.find(domain => !known.includes(domain.toLowerCase()))
-      if (unknown !== undefined) {
-        throw armError(400, 'BadRequest', `The domain '${unknown}' is neither the endpoint's host name nor a custom domain of profile '${endpoint.profile}'.`)
+      for (const domain of domains) {
+        const reason = unpurgeable(endpoint, domain)
+        if (reason !== undefined) throw armError(400, 'BadRequest', reason)
       }
     }
+    const hosts = domains === undefined || domains.length === 0 ? [endpoint.hostName] : [...new Map(domains.map(domain => [domain.toLowerCase(), domain])).values()]
     /** @type {Purge} */
     const record = {
       kind,
@@ -139,6 +207,7 @@ export function createCdn({ operations, groups, purgeDurationMs }) {
       endpoint: endpoint.endpoint,
       contentPaths: [...contentPaths],
       domains: domains === undefined ? null : [...domains],
+      hosts,
       operationId: '',
       status: 'InProgress',
       requestedAt: new Date().toISOString()
@@ -159,6 +228,18 @@ export function createCdn({ operations, groups, purgeDurationMs }) {
     return reply
   }
 
+  /**
+   * A route of an existing Front Door endpoint linking custom domains (added to the profile when new).
+   * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string, route: string, domains?: string[], linkToDefaultDomain?: boolean }} options
+   */
+  function addRoute({ subscription, resourceGroup, profile, endpoint, route, domains = [], linkToDefaultDomain = true }) {
+    const found = endpoints.get(key('afd', subscription, resourceGroup, profile, endpoint))
+    if (found === undefined) throw new Error(`no Front Door endpoint ${profile}/${endpoint} in ${resourceGroup}: add it first`)
+    const byRoute = routes.get(endpointKey(found)) ?? new Map()
+    routes.set(endpointKey(found), byRoute)
+    byRoute.set(route.toLowerCase(), { name: route, customDomains: addCustomDomains(subscription, resourceGroup, profile, domains), linkToDefaultDomain })
+  }
+
   return {
     /**
      * A classic Azure CDN endpoint.
@@ -169,23 +250,32 @@ export function createCdn({ operations, groups, purgeDurationMs }) {
       endpoints.set(key('cdn', subscription, resourceGroup, profile, endpoint), { subscription, resourceGroup, profile, endpoint, hostName: `${endpoint}.azureedge.net` })
     },
     /**
-     * An Azure Front Door Standard/Premium endpoint and the profile's custom domains.
+     * An Azure Front Door Standard/Premium endpoint with one route, `<endpoint>-route`, that links
+     * `domains` (added to the profile's custom domains) and the endpoint's own host name.
+     * Returns the endpoint's host name.
      * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string, domains?: string[] }} options
      */
     addFrontDoorEndpoint({ subscription, resourceGroup, profile, endpoint, domains = [] }) {
       groups.add(subscription, resourceGroup)
       // AFD appends a hash to the endpoint's host name: <endpoint>-<hash>.z01.azurefd.net.
       const hash = createHash('sha256').update(key(subscription, resourceGroup, profile, endpoint)).digest('hex').slice(0, 16)
-      endpoints.set(key('afd', subscription, resourceGroup, profile, endpoint), { subscription, resourceGroup, profile, endpoint, hostName: `${endpoint}-${hash}.z01.azurefd.net` })
-      const profileKey = key(subscription, resourceGroup, profile)
-      const byName = customDomains.get(profileKey) ?? new Map()
-      // Custom domain resources are named after their host name with dots as dashes, as the portal does.
-      for (const domain of domains) byName.set(domain.replaceAll('.', '-'), domain)
-      customDomains.set(profileKey, byName)
+      const hostName = `${endpoint}-${hash}.z01.azurefd.net`
+      endpoints.set(key('afd', subscription, resourceGroup, profile, endpoint), { subscription, resourceGroup, profile, endpoint, hostName })
+      addRoute({ subscription, resourceGroup, profile, endpoint, route: `${endpoint}-route`, domains })
+      return hostName
     },
+    /**
+     * A custom domain of a Front Door profile that no route links yet (e.g. `*.example.com`); returns its resource name.
+     * @param {{ subscription: string, resourceGroup: string, profile: string, hostName: string }} options
+     */
+    addFrontDoorCustomDomain({ subscription, resourceGroup, profile, hostName }) {
+      groups.add(subscription, resourceGroup)
+      return addCustomDomains(subscription, resourceGroup, profile, [hostName])[0]
+    },
+    addFrontDoorRoute: addRoute,
     /** Every purge so far, oldest first. */
     state() {
-      return { purges: purges.map(record => ({ ...record, contentPaths: [...record.contentPaths], domains: record.domains && [...record.domains] })) }
+      return { purges: purges.map(record => ({ ...record, contentPaths: [...record.contentPaths], domains: record.domains && [...record.domains], hosts: [...record.hosts] })) }
     },
     /** @param {import('./https-server.mjs').Router} router */
     addRoutes(router) {
@@ -210,6 +300,45 @@ export function createCdn({ operations, groups, purgeDurationMs }) {
           }
         })
       }
+      /**
+       * A route as Routes_Get answers it. The references use the casing the service uses there.
+       * @param {CdnEndpoint} endpoint
+       * @param {Route} entry
+       */
+      const routeBody = (endpoint, entry) => {
+        const profileId = `/subscriptions/${endpoint.subscription}/resourceGroups/${endpoint.resourceGroup}/providers/Microsoft.Cdn/profiles/${endpoint.profile}`
+        return {
+          id: `/subscriptions/${endpoint.subscription}/resourcegroups/${endpoint.resourceGroup}/providers/Microsoft.Cdn/profiles/${endpoint.profile}/afdendpoints/${endpoint.endpoint}/routes/${entry.name}`,
+          name: entry.name,
+          type: 'Microsoft.Cdn/profiles/afdendpoints/routes',
+          properties: {
+            endpointName: endpoint.endpoint,
+            customDomains: entry.customDomains.map(name => ({ id: `${profileId}/customDomains/${name}`, isActive: true })),
+            originGroup: { id: `${profileId}/originGroups/${endpoint.endpoint}-origins` },
+            originPath: null,
+            ruleSets: [],
+            supportedProtocols: ['Https', 'Http'],
+            patternsToMatch: ['/*'],
+            cacheConfiguration: { queryStringCachingBehavior: 'IgnoreQueryString', queryParameters: null, compressionSettings: { isCompressionEnabled: true, contentTypesToCompress: ['text/html', 'text/css', 'application/javascript'] } },
+            forwardingProtocol: 'HttpsOnly',
+            linkToDefaultDomain: entry.linkToDefaultDomain ? 'Enabled' : 'Disabled',
+            httpsRedirect: 'Enabled',
+            enabledState: 'Enabled',
+            provisioningState: 'Succeeded',
+            deploymentStatus: 'NotStarted'
+          }
+        }
+      }
+      router.add('GET', route('afdEndpoints/(?<endpoint>[^/]+)/routes'), (request, params) => {
+        const endpoint = resolve(params, 'afd')
+        return { status: 200, body: { value: [...(routes.get(endpointKey(endpoint))?.values() ?? [])].map(entry => routeBody(endpoint, entry)) } }
+      })
+      router.add('GET', route('afdEndpoints/(?<endpoint>[^/]+)/routes/(?<route>[^/]+)'), (request, params) => {
+        const endpoint = resolve(params, 'afd')
+        const entry = routes.get(endpointKey(endpoint))?.get((params.route ?? '').toLowerCase())
+        if (entry === undefined) throw resourceNotFound(`Microsoft.Cdn/profiles/${endpoint.profile}/afdEndpoints/${endpoint.endpoint}/routes/${params.route}`, endpoint.resourceGroup)
+        return { status: 200, body: routeBody(endpoint, entry) }
+      })
       router.add('GET', route('customDomains'), (request, { subscription = '', resourceGroup = '', profile = '' }) => {
         groups.require(subscription, resourceGroup)
         const byName = customDomains.get(key(subscription, resourceGroup, profile))

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createArmAuth } from './arm-auth.mjs'
 import { createCdn } from './cdn.mjs'
+import { ACR_AUDIENCE, createContainerRegistries } from './container-registry.mjs'
 import { createEntra } from './entra.mjs'
 import { createFaults } from './faults.mjs'
 import { createGithubApi } from './github-api.mjs'
@@ -185,6 +186,8 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
   }
   /** @type {string[]} every token the stand-in hands out, so tests can scan logs for them */
   const issuedTokens = []
+  /** Resources whose service principal the tenant lacks (Entra answers AADSTS500011 for them). @type {Set<string>} */
+  const missingResources = new Set()
   const githubOidc = await createGithubOidc({ baseUrl: url, repository, now, onIssued: token => issuedTokens.push(token) })
   const entra = await createEntra({
     onIssued: token => issuedTokens.push(token),
@@ -192,7 +195,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     tenantId,
     trustedIssuers: new Map([[githubOidc.issuer, githubOidc.keySet]]),
     defaultIssuer: githubOidc.issuer,
-    resources: () => [cloud.resourceManagerAudience, 'https://storage.azure.com', 'https://containerregistry.azure.net'],
+    resources: () => [cloud.resourceManagerAudience, 'https://storage.azure.com', ACR_AUDIENCE].filter(resource => !missingResources.has(resource)),
     now
   })
   armAuth = createArmAuth({ entra, audiences: () => [cloud.resourceManagerAudience], authorityHost: url, now })
@@ -242,6 +245,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
   })
   const cdn = createCdn({ operations, groups, purgeDurationMs: () => purgeDurationMs })
   const githubApi = createGithubApi({ baseUrl: url })
+  const registries = createContainerRegistries({ entra, armAudience: () => cloud.resourceManagerAudience, now, onIssued: token => issuedTokens.push(token) })
 
   githubOidc.addRoutes(router)
   entra.addRoutes(router)
@@ -324,10 +328,50 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
      */
     addCdnEndpoint: endpoint => cdn.addCdnEndpoint(endpoint),
     /**
-     * An Azure Front Door Standard/Premium endpoint with its profile's custom domains.
+     * An Azure Front Door Standard/Premium endpoint whose route `<endpoint>-route` links `domains`
+     * (custom domains of the profile); returns the endpoint's `*.azurefd.net` host name.
      * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string, domains?: string[] }} endpoint
      */
     addFrontDoorEndpoint: endpoint => cdn.addFrontDoorEndpoint(endpoint),
+    /**
+     * Another route of a Front Door endpoint, linking more custom domains to it.
+     * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string, route: string, domains?: string[], linkToDefaultDomain?: boolean }} route
+     */
+    addFrontDoorRoute: route => cdn.addFrontDoorRoute(route),
+    /**
+     * A custom domain of a Front Door profile that no route links (such as `*.example.com` before it is routed).
+     * @param {{ subscription: string, resourceGroup: string, profile: string, hostName: string }} domain
+     */
+    addFrontDoorCustomDomain: domain => cdn.addFrontDoorCustomDomain(domain),
+    /**
+     * An Azure Container Registry: a loopback front (`loginServer` 127.0.0.1:<port>) with ACR's
+     * token exchange, passing the registry API to a real local registry (default 127.0.0.1:5555).
+     * @param {{ name: string, upstream?: string, authenticationAsArm?: boolean }} registry
+     */
+    addContainerRegistry: registry => registries.add(registry),
+    /**
+     * A role assignment on a registry for a client id (or object id): AcrPush, AcrPull, Owner, ….
+     * @param {{ registry: string, principal: string, role: import('./container-registry.mjs').RegistryRole }} assignment
+     */
+    grantRegistryRole: assignment => registries.grant(assignment),
+    /** @param {{ registry: string, principal: string, role?: import('./container-registry.mjs').RegistryRole }} assignment */
+    revokeRegistryRole: assignment => registries.revoke(assignment),
+    /**
+     * A registry's authentication-as-arm policy: when disabled, only registry-audience tokens are exchanged.
+     * @param {string} name
+     * @param {boolean} enabled
+     */
+    setRegistryAuthenticationAsArm: (name, enabled) => registries.setAuthenticationAsArm(name, enabled),
+    /**
+     * Whether the tenant has a service principal for a resource (e.g. `https://containerregistry.azure.net`):
+     * without one, Entra refuses tokens for it with AADSTS500011, as a cloud without that service does.
+     * @param {string} resource
+     * @param {boolean} available
+     */
+    setEntraResourceAvailable: (resource, available) => {
+      if (available) missingResources.delete(resource)
+      else missingResources.add(resource)
+    },
     /**
      * The next image set on (or restart of) that site or slot never becomes healthy.
      * @param {{ subscription?: string, resourceGroup: string, name: string, slot?: string }} target
@@ -357,6 +401,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
         sites,
         swaps,
         purges: cdn.state().purges,
+        registries: registries.state(),
         deployments: githubApi.deployments(),
         operations: operations.list().map(({ id, kind, status, startTime, endTime, error }) => ({ id, kind, status, startTime, endTime: endTime ?? null, error: error ?? null })),
         faults: faults.pending()
@@ -366,6 +411,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     async close() {
       operations.stop()
       await webApps.close()
+      await registries.close()
       await containerRuntime.host.stopAll()
       await listener.close()
       rmSync(directory, { recursive: true, force: true })

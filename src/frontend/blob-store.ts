@@ -48,10 +48,27 @@ export interface DeployManifest {
   pending?: { commit: string; startedAt: string; replaced: string[] }
 }
 
+/** One static-website setting as it was and as the config wants it. */
+export interface StaticWebsiteChange {
+  setting: 'enabled' | 'indexDocument' | 'errorDocument404Path'
+  from?: string | boolean
+  to: string | boolean
+}
+
 export type StaticWebsiteState =
-  | { status: 'enabled' | 'already-on'; indexDocument?: string; errorDocument404Path?: string }
-  /** The identity may not read the account's service properties (a data role does not include them). */
+  /**
+   * `enabled`: it was off and is now on; `updated`: it was on, and its index or 404 document was
+   * set to the config's; `already-on`: nothing to change; `differs`: asked only to check, and it
+   * differs from the config (nothing was changed). `changes` says what was (or would be) changed.
+   */
+  | { status: 'enabled' | 'updated' | 'already-on' | 'differs'; indexDocument?: string; errorDocument404Path?: string; changes: StaticWebsiteChange[] }
+  /** The identity may not read (or set) the account's service properties (a data role does not include them). */
   | { status: 'unknown'; reason: string }
+
+export interface StaticWebsiteOptions {
+  /** false: only compare with the config, and report what differs (`differs`) without changing it. */
+  update?: boolean
+}
 
 export interface SiteStoreOptions {
   /** `https://<account>.blob.<suffix>` (see blobEndpointFor) or an explicit one. */
@@ -82,7 +99,11 @@ export interface SiteStore {
   upload(file: SiteFile, headers: BlobHeaders): Promise<void>
   setHeaders(path: string, headers: BlobHeaders, md5: string): Promise<void>
   deleteBlobs(paths: readonly string[]): Promise<void>
-  enableStaticWebsite(indexDocument: string, errorDocument404Path?: string): Promise<StaticWebsiteState>
+  /**
+   * Switches the static website on with the config's index and 404 documents, or sets those
+   * that differ on a website already on (other service properties keep their values).
+   */
+  enableStaticWebsite(indexDocument: string, errorDocument404Path?: string, options?: StaticWebsiteOptions): Promise<StaticWebsiteState>
   uploadArchive(name: string, file: string): Promise<void>
   downloadArchive(name: string, destination: string): Promise<void>
   listArchives(): Promise<ArchiveBlob[]>
@@ -102,6 +123,34 @@ const LOCK = 'deploy.lock'
 const DATA_ROLE = 'Storage Blob Data Contributor'
 /** 403 codes of an identity that signed in but lacks a role (or is kept out by the firewall). */
 const PERMISSION_REFUSED = new Set(['AuthorizationPermissionMismatch', 'AuthorizationFailure'])
+
+const SETTING_NAMES: Record<StaticWebsiteChange['setting'], string> = { enabled: 'static website', indexDocument: 'index document', errorDocument404Path: '404 document' }
+
+/** `404 document 404.html → index.html, index document default.htm → index.html` */
+function describeChanges(changes: readonly StaticWebsiteChange[]): string {
+  return changes
+    .map(change => (change.setting === 'enabled' ? 'static website off → on' : `${SETTING_NAMES[change.setting]} ${change.from === undefined ? '(none)' : String(change.from)} → ${String(change.to)}`))
+    .join(', ')
+}
+
+/**
+ * Pure: the log line for what `enableStaticWebsite` found or did, with its level; nothing when
+ * the website already matched the config.
+ */
+export function describeStaticWebsite(account: string, state: StaticWebsiteState): { level: 'info' | 'warning'; message: string } | undefined {
+  switch (state.status) {
+    case 'already-on':
+      return undefined
+    case 'enabled':
+      return { level: 'info', message: `static website of ${account} switched on (index document ${state.indexDocument}, 404 document ${state.errorDocument404Path ?? 'none'})` }
+    case 'updated':
+      return { level: 'info', message: `static website of ${account} set to the config: ${describeChanges(state.changes)}` }
+    case 'differs':
+      return { level: 'warning', message: `the static website of ${account} differs from the config, left as it is: ${describeChanges(state.changes)}` }
+    case 'unknown':
+      return { level: 'warning', message: `${state.reason}; make sure it is on, with the index and 404 documents the config names` }
+  }
+}
 
 /** The explicit endpoint (private endpoints, tests), else the account's in the cloud. */
 export function blobEndpointFor(account: string, storageSuffix: string, explicit?: string): string {
@@ -289,18 +338,38 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       })
     },
 
-    async enableStaticWebsite(indexDocument, errorDocument404Path) {
+    async enableStaticWebsite(indexDocument, errorDocument404Path, { update = true } = {}) {
+      const unreadable = `the signed-in identity may not read the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include), so the static website and its 404 document could not be checked`
       let current
       try {
         current = (await service.getProperties()).staticWebsite
       } catch (error) {
         if (!PERMISSION_REFUSED.has(errorCodeOf(error) ?? '')) throw failure('reading the static website setting of', account, error)
-        return { status: 'unknown', reason: `the signed-in identity may not read the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include)` }
+        return { status: 'unknown', reason: unreadable }
       }
-      if (current?.enabled) return { status: 'already-on', indexDocument: current.indexDocument, errorDocument404Path: current.errorDocument404Path }
-      // Elements left out of Set Blob Service Properties keep their values (CORS, logging…).
-      await attempt('enabling the static website of', account, () => service.setProperties({ staticWebsite: { enabled: true, indexDocument, errorDocument404Path } }))
-      return { status: 'enabled', indexDocument, errorDocument404Path }
+      const enabled = current?.enabled === true
+      // An account that names its index by absolute path (defaultIndexDocumentPath) keeps it: the two exclude each other.
+      const byPath = enabled && Boolean(current?.defaultIndexDocumentPath)
+      const changes: StaticWebsiteChange[] = []
+      if (!enabled) changes.push({ setting: 'enabled', from: false, to: true })
+      if (!byPath && (!enabled || current?.indexDocument !== indexDocument)) changes.push({ setting: 'indexDocument', ...(enabled ? { from: current?.indexDocument } : {}), to: indexDocument })
+      if (errorDocument404Path !== undefined && (!enabled || current?.errorDocument404Path !== errorDocument404Path)) {
+        changes.push({ setting: 'errorDocument404Path', ...(enabled ? { from: current?.errorDocument404Path } : {}), to: errorDocument404Path })
+      }
+      const wanted = {
+        indexDocument: byPath ? current?.indexDocument : indexDocument,
+        errorDocument404Path: errorDocument404Path ?? (enabled ? current?.errorDocument404Path : undefined)
+      }
+      if (changes.length === 0) return { status: 'already-on', ...wanted, changes }
+      if (!update) return { status: 'differs', indexDocument: current?.indexDocument, errorDocument404Path: current?.errorDocument404Path, changes }
+      try {
+        // Elements left out of Set Blob Service Properties keep their values (CORS, logging…).
+        await service.setProperties({ staticWebsite: { enabled: true, ...wanted, ...(byPath ? { defaultIndexDocumentPath: current?.defaultIndexDocumentPath } : {}) } })
+      } catch (error) {
+        if (!PERMISSION_REFUSED.has(errorCodeOf(error) ?? '')) throw failure('setting the static website of', account, error)
+        return { status: 'unknown', reason: `the signed-in identity may not set the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include), so ${describeChanges(changes)} could not be made` }
+      }
+      return { status: enabled ? 'updated' : 'enabled', ...wanted, changes }
     },
 
     async uploadArchive(name, file) {

@@ -1,4 +1,5 @@
 import type { AzureClients } from '../azure/clients.js'
+import { DeployError } from '../errors.js'
 import type { CdnPlan } from '../plan.js'
 
 /** Front Door and classic CDN take at most 100 paths in one purge call. */
@@ -31,28 +32,103 @@ export function purgeBatches(paths: readonly string[]): string[][] {
 
 export interface PurgeReport {
   paths: string[]
-  /** Custom domains purged with the endpoint's own host (Front Door). */
+  /** Front Door: the hosts purged, custom domains first, then the endpoint's own host when purged. */
   domains: string[]
   calls: number
   seconds: number
 }
 
+/** What a Front Door endpoint can purge: its own host, and the custom domains its routes link. */
+export interface FrontDoorHosts {
+  /** `<endpoint>-<hash>.z01.azurefd.net` */
+  endpointHost: string
+  /** Linked custom domains that can be purged, in route order. */
+  linked: string[]
+  /** Linked wildcard domains (`*.contoso.com`): only their single-level subdomains can be purged. */
+  wildcards: string[]
+}
+
 /**
- * Purge a classic CDN endpoint or a Front Door endpoint, polled to completion. Front Door
- * purges only its *.azurefd.net host unless told the custom domains: they come from the
- * config, else from the profile's custom domains.
+ * Reads which hosts a Front Door endpoint serves: its host name, its routes' custom-domain
+ * links (by resource id) and the profile's custom domains (for their host names). Front Door
+ * purges a domain on an endpoint only when a route links it there; other domains of the
+ * profile belong to other endpoints.
  */
-export async function purgeEdge(edge: CdnPlan, paths: readonly string[], clients: AzureClients, now: () => number = Date.now): Promise<PurgeReport> {
+export async function readFrontDoorHosts(edge: CdnPlan, clients: AzureClients): Promise<FrontDoorHosts> {
+  const cdn = clients.cdn(edge.subscription)
+  const [endpoint, routes, hostByName] = await Promise.all([
+    cdn.afdEndpoints.get(edge.resourceGroup, edge.profile, edge.endpoint),
+    collect(cdn.routes.listByEndpoint(edge.resourceGroup, edge.profile, edge.endpoint)),
+    collect(cdn.afdCustomDomains.listByProfile(edge.resourceGroup, edge.profile)).then(domains => new Map(domains.map(domain => [resourceName(domain.id ?? domain.name ?? ''), domain.hostName ?? ''])))
+  ])
+  if (!endpoint.hostName) throw new DeployError(`the Front Door endpoint ${edge.profile}/${edge.endpoint} has no host name.`, 'Check that the endpoint is deployed (az afd endpoint show).')
+  const linkedHosts = new Map<string, string>()
+  for (const route of routes) {
+    for (const link of route.customDomains ?? []) {
+      const host = hostByName.get(resourceName(link.id ?? ''))
+      if (host) linkedHosts.set(host.toLowerCase(), host)
+    }
+  }
+  const hosts = [...linkedHosts.values()]
+  return { endpointHost: endpoint.hostName, linked: hosts.filter(host => !host.startsWith('*.')), wildcards: hosts.filter(host => host.startsWith('*.')) }
+}
+
+/** Resource ids differ in case between where they are defined and where they are referenced: match by the last segment. */
+const resourceName = (id: string) => id.slice(id.lastIndexOf('/') + 1).toLowerCase()
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = []
+  for await (const item of items) all.push(item)
+  return all
+}
+
+/**
+ * Pure: the hosts a Front Door purge names. Without `requested`: every linked custom domain
+ * that can be purged, then the endpoint's own host (which Front Door leaves out as soon as any
+ * domain is named). With `requested` (the config's `domains`): exactly those, each checked —
+ * a domain no route links to the endpoint, or a wildcard domain, is an error naming what can be
+ * purged, so it is found before anything is uploaded.
+ */
+export function purgeDomains(edge: Pick<CdnPlan, 'profile' | 'endpoint'>, hosts: FrontDoorHosts, requested?: readonly string[]): string[] {
+  if (requested === undefined || requested.length === 0) return [...hosts.linked, hosts.endpointHost]
+  const purgeable = new Set([hosts.endpointHost, ...hosts.linked].map(host => host.toLowerCase()))
+  const wildcards = new Set(hosts.wildcards.map(wildcard => wildcard.toLowerCase()))
+  // `dev.contoso.com` is purged through `*.contoso.com`; `a.dev.contoso.com` is not (single level only).
+  const isSubdomainOfWildcard = (host: string) => host.includes('.') && wildcards.has(`*.${host.slice(host.indexOf('.') + 1)}`)
+  const canPurge = [...purgeable, ...hosts.wildcards.map(wildcard => `single-level subdomains of ${wildcard}`)].join(', ')
+  const where = `the Front Door endpoint ${edge.profile}/${edge.endpoint}`
+  for (const domain of requested) {
+    const host = domain.toLowerCase()
+    if (host.startsWith('*.')) {
+      throw new DeployError(`frontdoor domain ${domain} is a wildcard domain, and Front Door cannot purge a wildcard domain.`, `List the subdomains of it that visitors use (such as www.${domain.slice(2)}) in the environment's frontdoor.domains instead, or leave domains out to purge every linked domain of ${where}: ${canPurge}.`)
+    }
+    if (!purgeable.has(host) && !isSubdomainOfWildcard(host)) {
+      throw new DeployError(`frontdoor domain ${domain} is not linked to ${where}: no route of the endpoint serves it, so Front Door cannot purge it there.`, `The endpoint can purge ${canPurge}. Fix the environment's frontdoor.domains (or leave it out to purge all of them), or link ${domain} to the endpoint with a route.`)
+    }
+  }
+  return requested.filter((domain, index) => requested.findIndex(other => other.toLowerCase() === domain.toLowerCase()) === index)
+}
+
+/**
+ * For the prepare phase: the hosts a Front Door purge will name, read and checked before
+ * anything is uploaded. Pass the result to `purgeEdge`.
+ */
+export async function frontDoorPurgeDomains(edge: CdnPlan, clients: AzureClients): Promise<string[]> {
+  return purgeDomains(edge, await readFrontDoorHosts(edge, clients), edge.domains)
+}
+
+/**
+ * Purge a classic CDN endpoint or a Front Door endpoint, polled to completion. A Front Door
+ * purge names its hosts explicitly (see `frontDoorPurgeDomains`; read here when not given).
+ */
+export async function purgeEdge(edge: CdnPlan, paths: readonly string[], clients: AzureClients, now: () => number = Date.now, frontDoorDomains?: readonly string[]): Promise<PurgeReport> {
   const started = now()
   const cdn = clients.cdn(edge.subscription)
   const batches = purgeBatches(paths)
   let domains: string[] = []
   if (edge.kind === 'frontdoor') {
-    domains = edge.domains ?? []
-    if (domains.length === 0) {
-      for await (const domain of cdn.afdCustomDomains.listByProfile(edge.resourceGroup, edge.profile)) if (domain.hostName) domains.push(domain.hostName)
-    }
-    await Promise.all(batches.map(contentPaths => cdn.afdEndpoints.beginPurgeContentAndWait(edge.resourceGroup, edge.profile, edge.endpoint, { contentPaths, ...(domains.length ? { domains } : {}) })))
+    domains = frontDoorDomains ? [...frontDoorDomains] : await frontDoorPurgeDomains(edge, clients)
+    await Promise.all(batches.map(contentPaths => cdn.afdEndpoints.beginPurgeContentAndWait(edge.resourceGroup, edge.profile, edge.endpoint, { contentPaths, domains })))
   } else {
     await Promise.all(batches.map(contentPaths => cdn.endpoints.beginPurgeContentAndWait(edge.resourceGroup, edge.profile, edge.endpoint, { contentPaths })))
   }
