@@ -173,6 +173,13 @@ async function acrRefreshToken(registry: string, azure: AzureForRegistry, deps: 
   deps.logger.info(`Signing in to ${registry} with the Azure identity (token exchange)`)
   const first = await exchangeFor(registry, azure, `${registryAudience}/.default`, deps, true)
   if ('refreshToken' in first) return { refreshToken: first.refreshToken, audience: 'registry' }
+  // An ARM token can manage whatever the identity may: it goes only to a registry host Azure owns.
+  if (!isAzureContainerRegistry(registry) && !isLoopbackRegistry(registry)) {
+    throw new DeployError(
+      `${registry} refused the deploy's Azure identity: ${first.by === 'entra' ? `Entra ID issued no token for ${registryAudience} (${first.detail})` : `the registry-audience token was refused (${first.detail})`}. An ARM-audience token is sent only to *.azurecr.* hosts, never to ${registry}.`,
+      `${capitalized(ACR_PUSH_HINT)}; or name the registry by its login server (<name>.azurecr.io) in the config.`
+    )
+  }
   deps.logger.info(`${first.by === 'entra' ? `Entra ID issued no token for ${registryAudience}` : `${registry} refused the registry-audience token`} (${first.detail}); trying an ARM-audience token`)
   const second = await exchangeFor(registry, azure, resourceManagerScope(azure.cloud), deps, false)
   if ('refreshToken' in second) return { refreshToken: second.refreshToken, audience: 'arm' }

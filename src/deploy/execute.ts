@@ -375,7 +375,7 @@ async function siteLocation(part: ImagePartPlan, azure: AzureSession): Promise<s
 async function buildImage(build: ImageBuild, context: ExecuteContext, deps: ExecuteDeps, sessions: Map<string, RegistrySession>): Promise<BuiltImage> {
   let session = sessions.get(build.registry)
   if (!session) {
-    session = await loginToRegistry(build.registry, { ...deps.registryCredentials, azure: deps.azure }, deps)
+    session = await loginToRegistry(build.registry, { ...deps.registryCredentials, azure: deps.azure, mode: build.registryAuth }, deps)
     sessions.set(build.registry, session)
     const dockerConfig = session.dockerEnv.DOCKER_CONFIG
     if (dockerConfig) deps.journal.update(data => data.dockerConfigs.push(dockerConfig))

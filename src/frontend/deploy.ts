@@ -14,10 +14,10 @@ import { DeployError, describeFailure } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { SitePartPlan } from '../plan.js'
 import { createReleaseArchive, extractReleaseArchive } from './archive.js'
-import { siteStoreFor, type DeployManifest, type RemoteBlob, type SiteStore } from './blob-store.js'
+import { describeStaticWebsite, siteStoreFor, type DeployManifest, type RemoteBlob, type SiteStore } from './blob-store.js'
 import { buildFrontend } from './build.js'
 import { compileCacheControl, headersFor } from './headers.js'
-import { purgeEdge, purgePaths, type PurgeReport } from './purge.js'
+import { frontDoorPurgeDomains, purgeEdge, purgePaths, type PurgeReport } from './purge.js'
 import { hashOutputFiles, listSiteFiles, type SiteFile } from './site-files.js'
 import { planSync, type LocalEntry, type SyncPlan } from './sync-plan.js'
 import { deleteStale, syncSite, type DeleteReport, type SyncReport } from './sync.js'
@@ -50,6 +50,8 @@ export interface PreparedSite {
   remote?: RemoteBlob[]
   manifest?: DeployManifest
   syncPlan: SyncPlan
+  /** Front Door: the hosts a purge names (the endpoint's linked custom domains and its own), checked when preparing. */
+  frontDoorDomains?: string[]
   seconds: Record<string, number>
   /** A private folder for the release zip (and a fetched release). */
   scratch: string
@@ -119,10 +121,13 @@ export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<
     }
     const cacheControl = compileCacheControl(plan.cacheControl)
     const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
-    // The listing now, to refuse a wrong output folder before anything goes live anywhere.
-    const [remote, manifest] = await timed('list', () => Promise.all([store.listSiteIfExists(), store.readManifest()]))
+    // The listing now, to refuse a wrong output folder before anything goes live anywhere; the
+    // Front Door domains too, so a domain the endpoint does not serve fails here, not after an upload.
+    const [remote, manifest, frontDoorDomains] = await timed('list', () =>
+      Promise.all([store.listSiteIfExists(), store.readManifest(), plan.cdn?.kind === 'frontdoor' ? frontDoorPurgeDomains(plan.cdn, deps.azure.clients) : undefined])
+    )
     const syncPlan = checkedSyncPlan(plan, local, remote ?? [], deps.allowMassDelete)
-    return { plan, commit, store, outputDir, files, local, remote, manifest, syncPlan, seconds, scratch, cleanup }
+    return { plan, commit, store, outputDir, files, local, remote, manifest, syncPlan, frontDoorDomains, seconds, scratch, cleanup }
   } catch (error) {
     await cleanup()
     throw error
@@ -157,7 +162,10 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
   // The switch first: on a new account the $web container appears only once the static website is on.
   const website = await timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument))
   if (website.status === 'enabled') logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`)
-  if (website.status === 'unknown') logger.warning(`could not check the static website setting of ${store.account} (${website.reason}); make sure it is on (a data role cannot read it: Storage Account Contributor can)`)
+  else {
+    const said = describeStaticWebsite(store.account, website)
+    if (said) logger[said.level](said.message)
+  }
 
   // Another deploy may have changed the site since it was prepared: plan again from what is there now.
   const manifest = await store.readManifest()
@@ -197,7 +205,7 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
   let purge: PurgeReport | undefined
   if (plan.cdn && paths.length > 0) {
     const edge = plan.cdn
-    purge = await timed('purge', () => logger.group(`Purge ${edge.kind} ${edge.profile}/${edge.endpoint}`, () => purgeEdge(edge, paths, deps.azure.clients, now)))
+    purge = await timed('purge', () => logger.group(`Purge ${edge.kind} ${edge.profile}/${edge.endpoint}`, () => purgeEdge(edge, paths, deps.azure.clients, now, prepared.frontDoorDomains)))
     logger.info(`purged ${purge.paths.length} path${purge.paths.length === 1 ? '' : 's'} in ${purge.calls} call${purge.calls === 1 ? '' : 's'}${purge.domains.length ? ` with ${purge.domains.join(', ')}` : ''} (${purge.seconds}s)`)
   }
 
@@ -207,7 +215,7 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
   if (archived) await pruneArchives(store, plan.keepReleases, archive, logger)
   return {
     commit,
-    siteUrl: plan.siteUrl ?? (plan.cdn?.domains?.[0] ?? purge?.domains[0] ? `https://${plan.cdn?.domains?.[0] ?? purge?.domains[0]}` : undefined),
+    siteUrl: siteUrlOf(plan, prepared.frontDoorDomains ?? purge?.domains),
     archive: store.archivePath(plan.rollbackTo ? archive : archived ? archive : ''),
     files: files.length,
     uploaded: sync.uploaded.length,
@@ -220,6 +228,12 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
     sync,
     seconds
   }
+}
+
+/** The config's site-url, else the first Front Door domain (configured, or linked to the endpoint). */
+function siteUrlOf(plan: SitePartPlan, domains: readonly string[] | undefined): string | undefined {
+  const host = plan.cdn?.domains?.[0] ?? domains?.[0]
+  return plan.siteUrl ?? (host ? `https://${host}` : undefined)
 }
 
 /** The release zip, written while the site uploads; a failure costs the redeploy of this release, not the deploy. */
