@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import tls from 'node:tls'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { createAzureClients, type AzureClients } from '../src/azure/clients.js'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
@@ -23,10 +24,11 @@ const DOMAINS = ['www.example.com', 'example.com']
 const PURGE_MS = 400
 
 let standin: Standin
+const contract = useAzureContract()
 let clients: AzureClients
 
 beforeAll(async () => {
-  standin = await startAzureStandin({ containers: 'none' })
+  standin = await startAzureStandin({ containers: 'none', onExchange: contract.onExchange })
   standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
   const cloud = resolveCloud(standin.cloudSetting)

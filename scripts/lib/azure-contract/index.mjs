@@ -119,7 +119,7 @@ function fromModular(operation, provider) {
     },
     checkErrorBody: body => {
       if (provider === 'Microsoft.Web' && isAppServiceErrorShape(body)) return []
-      return checkAgainstShape(errorBody, body, 'error body')
+      return [...checkArmError(body), ...checkAgainstShape(errorBody, body, 'error body')]
     }
   }
 }
@@ -154,7 +154,7 @@ function fromClassic(operation) {
     },
     checkErrorBody: body => {
       const mapper = spec.responses.default?.bodyMapper
-      return mapper === undefined ? [] : checkAgainstMapper(mapper, body, 'error body', response)
+      return [...checkArmError(body), ...(mapper === undefined ? [] : checkAgainstMapper(mapper, body, 'error body', response))]
     }
   }
 }
