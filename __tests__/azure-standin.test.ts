@@ -9,6 +9,7 @@ import { ClientAssertionCredential, ClientSecretCredential, type TokenCredential
 import { WebSiteManagementClient } from '@azure/arm-appservice'
 import { CdnManagementClient } from '@azure/arm-cdn'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>
 
@@ -20,11 +21,12 @@ const PROD_SUBJECT = 'repo:octo-org/estate:environment:prod'
 const REGISTRY = '127.0.0.1:5000/estate/api'
 
 let standin: Standin
+const contract = useAzureContract()
 const defaultCaCertificates = tls.getCACertificates('default')
 
 beforeAll(async () => {
   // A simulated container takes 300 ms to answer: ample time to see the old one still serving.
-  standin = await startAzureStandin({ containers: 'none', simulatedStartDelayMs: 300 })
+  standin = await startAzureStandin({ containers: 'none', simulatedStartDelayMs: 300, onExchange: contract.onExchange })
   tls.setDefaultCACertificates([...defaultCaCertificates, standin.caCertPem])
   standin.registerApplication({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, federatedCredentials: [{ subject: PROD_SUBJECT }] })
   await Promise.all([

@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { TokenCredential } from '@azure/core-auth'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { createTlsMaterial } from '../azure-standin/https-server.mjs'
 import { generateSite } from '../scripts/lib/generated-site.mjs'
 import { resolveCloud } from '../src/azure/cloud.js'
@@ -34,6 +35,7 @@ const SECRET = 'storage~Secret.0123456789'
 const GUARD: SyncPlanOptions = { maxDeleteShare: 0.5, allowMassDelete: false }
 
 let standin: Standin
+const contract = useAzureContract()
 let azurite: Azurite
 let credential: TokenCredential
 let admin: BlobServiceClient
@@ -41,7 +43,7 @@ let testNumber = 0
 const folders: string[] = []
 
 beforeAll(async () => {
-  standin = await startAzureStandin({ containers: 'none' })
+  standin = await startAzureStandin({ containers: 'none', onExchange: contract.onExchange })
   standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
   const storageTls = await createTlsMaterial()
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem, storageTls.caCertPem])

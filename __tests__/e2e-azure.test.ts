@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { pushPayload, RUNNER_TOKEN, runAction, scanForSecrets } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { ESTATE_CONFIG, ESTATE_FILES, SUBSCRIPTION } from './estate-config.js'
@@ -19,11 +20,12 @@ const CLIENT_SECRET = 'standin~Secret.0123456789abcdef'
 const IMAGE = 'myregistry.azurecr.io/api'
 
 let standin: Standin
+const contract = useAzureContract()
 let estate: Estate
 scanForSecrets(() => [...(standin?.issuedTokens() ?? []), CLIENT_SECRET])
 
 beforeEach(async () => {
-  standin = await startAzureStandin({ containers: 'none' })
+  standin = await startAzureStandin({ containers: 'none', onExchange: contract.onExchange })
   standin.registerApplication({ clientId: OIDC_CLIENT, federatedCredentials: [{ subject: 'repo:octo-org/estate:ref:refs/heads/main' }] })
   standin.registerApplication({ clientId: SECRET_CLIENT, clientSecret: CLIENT_SECRET })
 })

@@ -11,6 +11,7 @@ import path from 'node:path'
 import tls from 'node:tls'
 import { promisify } from 'node:util'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { pushPayload, RUNNER_TOKEN, runAction, scanForSecrets } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 import { buildkitCli, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from '../__fixtures__/docker.js'
@@ -28,6 +29,7 @@ const BACKEND = new URL('../examples/estate/backend/', import.meta.url)
 const backendFile = (name: string) => readFileSync(new URL(name, BACKEND), 'utf8')
 
 let standin: Standin
+const contract = useAzureContract()
 const estates: Estate[] = []
 scanForSecrets(() => standin?.issuedTokens() ?? [])
 /** PATH for the action: a docker CLI that builds with BuildKit first, as on a runner with buildx. */
@@ -35,7 +37,7 @@ let runnerPath = process.env.PATH ?? ''
 
 beforeAll(async () => {
   if (process.env.CI === 'true') requireDocker()
-  standin = await startAzureStandin({ containers: 'auto' })
+  standin = await startAzureStandin({ containers: 'auto', onExchange: contract.onExchange })
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
   standin.registerApplication({ clientId: CLIENT, federatedCredentials: [{ subject: 'repo:octo-org/estate:ref:refs/heads/main' }] })
   standin.setContainerStartLimit(20_000)

@@ -20,6 +20,7 @@ import path from 'node:path'
 import tls from 'node:tls'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { createTlsMaterial } from '../azure-standin/https-server.mjs'
 import { pushPayload, RUNNER_TOKEN, runAction, scanForSecrets } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
@@ -48,6 +49,7 @@ const IMAGES_RULE = 'public, max-age=86400'
 const IMAGES_RULE_2 = 'public, max-age=600'
 
 let standin: Standin
+const contract = useAzureContract()
 let azurite: Azurite
 let proxy: StorageFaultProxy
 let estate: Estate
@@ -273,7 +275,7 @@ async function manifestCommit(): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 
 beforeAll(async () => {
-  standin = await startAzureStandin({ containers: 'none' })
+  standin = await startAzureStandin({ containers: 'none', onExchange: contract.onExchange })
   standin.registerApplication({ clientId: OIDC_CLIENT, federatedCredentials: [{ subject: 'repo:octo-org/estate:ref:refs/heads/main' }] })
   standin.registerApplication({ clientId: ADMIN_CLIENT, clientSecret: ADMIN_SECRET })
   purgedHosts = [...DOMAINS, standin.addFrontDoorEndpoint({ subscription: SUBSCRIPTION, resourceGroup: 'rg-edge', profile: 'afd-prod', endpoint: 'web-prod', domains: DOMAINS })]

@@ -14,6 +14,7 @@ import tls from 'node:tls'
 import { promisify } from 'node:util'
 import { parse, stringify } from 'yaml'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { pushPayload, repoRoot, runAction, runnerEnvironment, scanForSecrets, secretLeaks } from '../scripts/lib/action-runner.mjs'
 import { createEstate, git } from '../scripts/lib/git-fixture.mjs'
 import { buildkitCli, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from '../__fixtures__/docker.js'
@@ -248,13 +249,14 @@ const BACKEND = new URL('../examples/estate/backend/', import.meta.url)
 const backendFile = (name: string) => readFileSync(new URL(name, BACKEND), 'utf8')
 
 let standin: Standin | undefined
+const contract = useAzureContract()
 let runnerPath = process.env.PATH ?? ''
 scanForSecrets(() => standin?.issuedTokens() ?? [])
 
 describe('a real backend build and rollout of a hostile push', () => {
   beforeAll(async () => {
     if (process.env.CI === 'true') requireDocker()
-    standin = await startAzureStandin({ containers: 'auto' })
+    standin = await startAzureStandin({ containers: 'auto', onExchange: contract.onExchange })
     tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
     // The token's subject names the hostile branch, as GitHub's would.
     const subject = `repo:octo-org/estate:ref:refs/heads/${BRANCH}`

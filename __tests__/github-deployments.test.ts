@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import tls from 'node:tls'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { createGitHubDeployments, githubDeploymentProvider, type GitHubDeployments } from '../src/github/deployments.js'
 import { recordingLogger } from '../__fixtures__/logger.js'
 
@@ -22,9 +23,10 @@ const SHA_2 = '2'.repeat(40)
 const SHA_3 = '3'.repeat(40)
 
 let standin: Standin
+const contract = useAzureContract()
 
 beforeAll(async () => {
-  standin = await startAzureStandin({ containers: 'none' })
+  standin = await startAzureStandin({ containers: 'none', onExchange: contract.onExchange })
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
   standin.github.addToken(WRITER, { deployments: 'write' })
   standin.github.addToken(READER, { deployments: 'read' })

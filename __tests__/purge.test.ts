@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import tls from 'node:tls'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { createAzureClients, type AzureClients } from '../src/azure/clients.js'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
@@ -29,6 +30,7 @@ const WILDCARD = '*.preview.example.com'
 const PURGE_MS = 400
 
 let standin: Standin
+const contract = useAzureContract()
 let clients: AzureClients
 /** The endpoints' own *.azurefd.net host names. */
 let webHost: string
@@ -36,7 +38,7 @@ let apiHost: string
 let bareHost: string
 
 beforeAll(async () => {
-  standin = await startAzureStandin({ containers: 'none' })
+  standin = await startAzureStandin({ containers: 'none', onExchange: contract.onExchange })
   standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
   const cloud = resolveCloud(standin.cloudSetting)

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import tls from 'node:tls'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startAzureStandin } from '../azure-standin/index.mjs'
+import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { createAzureClients } from '../src/azure/clients.js'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
@@ -29,12 +30,13 @@ const NEW = 'b'.repeat(40)
 const image = (sha: string) => `${REGISTRY}/${REPOSITORY}:${sha}`
 
 let standin: Standin
+const contract = useAzureContract()
 let testNumber = 0
 const quiet: Logger = { info: () => undefined, warning: () => undefined, debug: () => undefined, group: (_name, work) => work() }
 
 // One stand-in for the file; each test has its own resource group.
 beforeAll(async () => {
-  standin = await startAzureStandin({ containers: 'none', simulatedStartDelayMs: 50 })
+  standin = await startAzureStandin({ containers: 'none', simulatedStartDelayMs: 50, onExchange: contract.onExchange })
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem])
   standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
   standin.setContainerStartLimit(2500)

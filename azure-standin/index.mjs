@@ -58,6 +58,19 @@ const LOCATION_NAME = 'West Europe'
  * @property {string} [repository] the GitHub repository of the OIDC tokens, `owner/name`
  * @property {number} [pollRetryAfterSeconds] `Retry-After` of long-running operations (default 1)
  * @property {number} [simulatedStartDelayMs] how long a simulated container takes to answer (default 150)
+ * @property {(exchange: Exchange) => void} [onExchange] sees every request to the main server and
+ *   its answer as sent (a contract check); what it throws is ignored
+ *
+ * @typedef {object} Exchange one request to the main server and the stand-in's answer
+ * @property {string} method
+ * @property {string} path decoded, no trailing slash
+ * @property {Record<string, string>} query
+ * @property {import('node:http').IncomingHttpHeaders} requestHeaders
+ * @property {string} requestBody the raw body ('' when none)
+ * @property {number} status
+ * @property {Record<string, string>} responseHeaders
+ * @property {unknown} responseBody a JSON value, text, or undefined
+ * @property {'fail' | 'delay'} [fault] when an injected fault answered or delayed it
  */
 
 /**
@@ -76,7 +89,7 @@ function safeDecode(pathname) {
  * Starts the stand-in.
  * @param {StandinOptions} [options]
  */
-export async function startAzureStandin({ containers = 'auto', tenantId = DEFAULT_TENANT_ID, repository = 'octo-org/estate', pollRetryAfterSeconds = 1, simulatedStartDelayMs = 150 } = {}) {
+export async function startAzureStandin({ containers = 'auto', tenantId = DEFAULT_TENANT_ID, repository = 'octo-org/estate', pollRetryAfterSeconds = 1, simulatedStartDelayMs = 150, onExchange } = {}) {
   const tls = await createTlsMaterial()
   const directory = mkdtempSync(path.join(tmpdir(), 'azure-standin-'))
   const caCertPath = path.join(directory, 'ca.pem')
@@ -117,8 +130,9 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     const isArm = /^\/subscriptions\//i.test(requestPath)
     /** @type {import('./https-server.mjs').Reply} */
     let reply
+    let text = ''
     try {
-      const text = await readBody(incoming)
+      text = await readBody(incoming)
       const fault = faults.take(method, requestPath)
       if (fault !== undefined) {
         call.fault = fault.kind
@@ -174,6 +188,11 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     }
     call.status = reply.status
     call.durationMs = Date.now() - started
+    try {
+      onExchange?.({ method, path: requestPath, query, requestHeaders: incoming.headers, requestBody: text, status: reply.status, responseHeaders: reply.headers ?? {}, responseBody: reply.body, fault: call.fault })
+    } catch {
+      // The observer's failure is the observer's to report; the answer goes out unchanged.
+    }
     sendReply(outgoing, reply)
   }
 
