@@ -7,42 +7,62 @@ export const modules = {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   createAzureClients: () => (/* binding */ createAzureClients)
+/* harmony export */   ARM_TRY_TIMEOUT_MS: () => (/* binding */ ARM_TRY_TIMEOUT_MS),
+/* harmony export */   createAzureClients: () => (/* binding */ createAzureClients),
+/* harmony export */   perTryTimeoutPolicy: () => (/* binding */ perTryTimeoutPolicy)
 /* harmony export */ });
 /* harmony import */ var _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(68485);
 /* harmony import */ var _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(49513);
+/* harmony import */ var _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(80312);
 /* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(56370);
 
 
 
+
 const USER_AGENT = 'azure-push-deploy';
+/** How long one try of one ARM request may take before it is given up (and retried). */
+const ARM_TRY_TIMEOUT_MS = 60_000;
+/** Tries after the first, for 429 (honouring Retry-After), 5xx and network errors. */
+const ARM_MAX_RETRIES = 3;
+/** Bounds every try of every request: an ARM call that hangs fails (and is retried) instead of stalling the deploy. */
+function perTryTimeoutPolicy(timeoutMs) {
+    return {
+        name: 'azurePushDeployPerTryTimeout',
+        sendRequest(request, next) {
+            if (!request.timeout || request.timeout > timeoutMs)
+                request.timeout = timeoutMs;
+            return next(request);
+        }
+    };
+}
 /**
  * Built from the cloud's endpoints, never the SDK defaults, so a sovereign cloud (or the
  * tests' stand-in) gets every call. The SDKs' own pipelines retry 429 (honouring
- * Retry-After) and 5xx with bounded backoff.
+ * Retry-After) and 5xx with bounded backoff; each try is bounded in time.
  */
-function createAzureClients(credential, cloud) {
+function createAzureClients(credential, cloud, options = {}) {
     const scope = (0,_cloud_js__WEBPACK_IMPORTED_MODULE_1__/* .resourceManagerScope */ .M7)(cloud);
-    const webSites = new Map();
-    const cdns = new Map();
-    return {
-        cloud,
-        webApps(subscription) {
-            let client = webSites.get(subscription);
+    const policies = [{ policy: perTryTimeoutPolicy(options.tryTimeoutMs ?? ARM_TRY_TIMEOUT_MS), position: 'perRetry' }];
+    const retryOptions = { maxRetries: ARM_MAX_RETRIES };
+    const perSubscription = (make) => {
+        const made = new Map();
+        return (subscription) => {
+            let client = made.get(subscription);
             if (!client) {
-                client = new _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__/* .WebSiteManagementClient */ .yX(credential, subscription, { endpoint: cloud.resourceManager, credentials: { scopes: [scope] }, userAgentOptions: { userAgentPrefix: USER_AGENT } });
-                webSites.set(subscription, client);
-            }
-            return client.webApps;
-        },
-        cdn(subscription) {
-            let client = cdns.get(subscription);
-            if (!client) {
-                client = new _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__/* .CdnManagementClient */ .gp(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT } });
-                cdns.set(subscription, client);
+                client = make(subscription);
+                made.set(subscription, client);
             }
             return client;
-        }
+        };
+    };
+    const webSites = perSubscription(subscription => new _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__/* .WebSiteManagementClient */ .yX(credential, subscription, { endpoint: cloud.resourceManager, credentials: { scopes: [scope] }, userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
+    const cdns = perSubscription(subscription => new _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__/* .CdnManagementClient */ .gp(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
+    const containers = perSubscription(subscription => new _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_3__/* .ContainerInstanceManagementClient */ .x1(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
+    return {
+        cloud,
+        webApps: subscription => webSites(subscription).webApps,
+        cdn: cdns,
+        containerInstances: containers
     };
 }
 

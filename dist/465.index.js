@@ -1,5 +1,5 @@
 export const id = 465;
-export const ids = [465];
+export const ids = [465,716];
 export const modules = {
 
 /***/ 55465:
@@ -9,26 +9,24 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   blobEndpointFor: () => (/* binding */ blobEndpointFor),
 /* harmony export */   createSiteStore: () => (/* binding */ createSiteStore),
+/* harmony export */   describeStaticWebsite: () => (/* binding */ describeStaticWebsite),
 /* harmony export */   siteStoreFor: () => (/* binding */ siteStoreFor)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(51455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(58500);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _azure_storage_blob__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(64981);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(38816);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(83916);
-/* harmony import */ var _site_files_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(34555);
-/* harmony import */ var _parallel_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(73716);
+/* harmony import */ var _azure_storage_blob__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(64981);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(38816);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(83916);
+/* harmony import */ var _site_files_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(34555);
+/* harmony import */ var _parallel_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(73716);
 /**
  * The storage account of a frontend environment, as the deploy uses it: the site container
  * (`$web`), the private archive container (release zips, the deployed-state manifest, the
  * deploy lock) and the static-website switch. A thin executor over @azure/storage-blob: it
  * decides nothing, and every failure becomes a DeployError naming the blob and what to change.
  */
-
 
 
 
@@ -47,46 +45,72 @@ const LOCK = 'deploy.lock';
 const DATA_ROLE = 'Storage Blob Data Contributor';
 /** 403 codes of an identity that signed in but lacks a role (or is kept out by the firewall). */
 const PERMISSION_REFUSED = new Set(['AuthorizationPermissionMismatch', 'AuthorizationFailure']);
+const SETTING_NAMES = { enabled: 'static website', indexDocument: 'index document', errorDocument404Path: '404 document' };
+/** `404 document 404.html → index.html, index document default.htm → index.html` */
+function describeChanges(changes) {
+    return changes
+        .map(change => (change.setting === 'enabled' ? 'static website off → on' : `${SETTING_NAMES[change.setting]} ${change.from === undefined ? '(none)' : String(change.from)} → ${String(change.to)}`))
+        .join(', ');
+}
+/**
+ * Pure: the log line for what `enableStaticWebsite` found or did, with its level; nothing when
+ * the website already matched the config.
+ */
+function describeStaticWebsite(account, state) {
+    switch (state.status) {
+        case 'already-on':
+            return undefined;
+        case 'enabled':
+            return { level: 'info', message: `static website of ${account} switched on (index document ${state.indexDocument}, 404 document ${state.errorDocument404Path ?? 'none'})` };
+        case 'updated':
+            return { level: 'info', message: `static website of ${account} set to the config: ${describeChanges(state.changes)}` };
+        case 'differs':
+            return { level: 'warning', message: `the static website of ${account} differs from the config, left as it is: ${describeChanges(state.changes)}` };
+        case 'unknown':
+            return { level: 'warning', message: `${state.reason}; make sure it is on, with the index and 404 documents the config names` };
+    }
+}
 /** The explicit endpoint (private endpoints, tests), else the account's in the cloud. */
 function blobEndpointFor(account, storageSuffix, explicit) {
     if (explicit)
         return explicit.replace(/\/+$/, '');
     return `https://${account}.blob.${storageSuffix}`;
 }
-const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
-    commit: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP().regex(/^[0-9a-f]{40}$/),
-    deployedAt: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(),
-    archive: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP().optional(),
-    files: zod__WEBPACK_IMPORTED_MODULE_6__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({ path: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(), md5: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(), size: zod__WEBPACK_IMPORTED_MODULE_6__/* .number */ .aig() }))
+const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({
+    commit: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(/^[0-9a-f]{40}$/),
+    deployedAt: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP(),
+    archive: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().optional(),
+    files: zod__WEBPACK_IMPORTED_MODULE_5__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({ path: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP(), md5: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP(), size: zod__WEBPACK_IMPORTED_MODULE_5__/* .number */ .aig() })),
+    pending: zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({ commit: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(/^[0-9a-f]{40}$/), startedAt: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP(), replaced: zod__WEBPACK_IMPORTED_MODULE_5__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP()) }).optional()
 });
 /** The service's error code: on the error for most calls, only in its details for a failed download. */
 const errorCodeOf = (error) => error.code ?? error.details?.errorCode;
 const base64 = (bytes) => (bytes && bytes.length > 0 ? Buffer.from(bytes).toString('base64') : undefined);
 function createSiteStore(options) {
+    // Every call bounded: a try that hangs is given up after tryTimeoutInMs and retried.
     const pipeline = {
-        retryOptions: { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, ...options.retry }
+        retryOptions: { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, tryTimeoutInMs: 120_000, ...options.retry }
     };
-    const service = new _azure_storage_blob__WEBPACK_IMPORTED_MODULE_3__/* .BlobServiceClient */ .wS(options.blobEndpoint, options.credential, pipeline);
+    const service = new _azure_storage_blob__WEBPACK_IMPORTED_MODULE_2__/* .BlobServiceClient */ .wS(options.blobEndpoint, options.credential, pipeline);
     const account = service.accountName;
     const site = service.getContainerClient(options.container);
     const archive = service.getContainerClient(options.archiveContainer);
-    const prefix = options.environment ? `${options.environment}/` : '';
+    const prefix = options.statePrefix ?? '';
     const singleShotBytes = options.singleShotBytes ?? SINGLE_SHOT_BYTES;
-    const logger = options.logger;
     const where = (container, blob) => `${account}/${container.containerName}${blob === undefined ? '' : `/${blob}`}`;
     /** A storage error as the user should read it: what, where, the service's code, and what to change. */
     function failure(action, target, error) {
-        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH)
+        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH)
             return error;
         const storage = error;
         if (storage.syscall) {
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`${action} ${target} failed: ${storage.message}`, 'Something changed the build output while the deploy ran: make sure no other step writes to it, then re-run.');
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(`${action} ${target} failed: ${storage.message}`, 'Something changed the build output while the deploy ran: make sure no other step writes to it, then re-run.');
         }
         const code = errorCodeOf(error);
         const status = storage.statusCode;
         const firstLine = (storage.message ?? String(error)).split('\n')[0];
         const message = `${action} ${target} failed: ${status ? `${status} ` : ''}${code ? `${code}: ` : ''}${firstLine}`;
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(message, hintFor(status, code, target));
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(message, hintFor(status, code, target));
     }
     function hintFor(status, code, target) {
         if (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo') {
@@ -135,7 +159,7 @@ function createSiteStore(options) {
         try {
             const actualSize = (await handle.stat()).size;
             if (actualSize !== size)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`${absolute} changed while the deploy ran (${size} bytes when hashed, ${actualSize} now).`, 'Make sure nothing writes to the build output during the deploy.');
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(`${absolute} changed while the deploy ran (${size} bytes when hashed, ${actualSize} now).`, 'Make sure nothing writes to the build output during the deploy.');
             const blobHTTPHeaders = { ...headers, blobContentMD5: Buffer.from(md5, 'base64') };
             if (size <= singleShotBytes) {
                 // A factory, so a retried request reads the file again from the start.
@@ -151,26 +175,35 @@ function createSiteStore(options) {
         }
     }
     const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`);
+    const listSite = async () => attempt('listing', where(site), async () => {
+        const blobs = [];
+        for await (const item of site.listBlobsFlat()) {
+            blobs.push({
+                path: item.name,
+                md5: base64(item.properties.contentMD5),
+                contentType: item.properties.contentType,
+                cacheControl: item.properties.cacheControl,
+                size: item.properties.contentLength ?? 0
+            });
+        }
+        return blobs;
+    });
     return {
         account,
         container: options.container,
         archiveContainer: options.archiveContainer,
         archivePath: name => `${options.archiveContainer}/${prefix}${name}`,
-        async listSite() {
-            return attempt('listing', where(site), async () => {
-                const blobs = [];
-                for await (const item of site.listBlobsFlat()) {
-                    blobs.push({
-                        path: item.name,
-                        md5: base64(item.properties.contentMD5),
-                        contentType: item.properties.contentType,
-                        cacheControl: item.properties.cacheControl,
-                        size: item.properties.contentLength ?? 0
-                    });
-                }
-                return blobs;
-            });
+        async listSiteIfExists() {
+            try {
+                return await listSite();
+            }
+            catch (error) {
+                if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH && /ContainerNotFound/.test(error.message))
+                    return undefined;
+                throw error;
+            }
         },
+        listSite,
         async upload(file, headers) {
             const blob = site.getBlockBlobClient(file.path);
             await attempt('uploading', where(site, file.path), () => putFile(blob, file.absolute, file.size, file.md5, { blobContentType: headers.contentType, blobCacheControl: headers.cacheControl }));
@@ -186,7 +219,7 @@ function createSiteStore(options) {
             for (let i = 0; i < paths.length; i += BATCH_SIZE)
                 batches.push(paths.slice(i, i + BATCH_SIZE));
             const batchClient = site.getBlobBatchClient();
-            await (0,_parallel_js__WEBPACK_IMPORTED_MODULE_7__/* .inParallel */ .H)(batches, PARALLEL_BATCHES, async (batch) => {
+            await (0,_parallel_js__WEBPACK_IMPORTED_MODULE_6__/* .inParallel */ .H)(batches, PARALLEL_BATCHES, async (batch) => {
                 const clients = batch.map(path => site.getBlobClient(path));
                 const pathByUrl = new Map(clients.map((client, index) => [client.url, batch[index]]));
                 const response = await attempt('deleting blobs from', where(site), () => batchClient.deleteBlobs(clients));
@@ -194,11 +227,12 @@ function createSiteStore(options) {
                 const failed = response.subResponses.filter(sub => sub.status >= 300 && sub.status !== 404);
                 if (failed.length > 0) {
                     const first = failed[0];
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`, first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined);
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(`deleting ${failed.length} of ${batch.length} blobs from ${where(site)} failed; the first: ${pathByUrl.get(first._request.url) ?? first._request.url}: ${first.status} ${first.errorCode ?? first.statusMessage}`, first.status === 403 ? hintFor(403, first.errorCode, where(site)) : undefined);
                 }
             });
         },
-        async enableStaticWebsite(indexDocument, errorDocument404Path) {
+        async enableStaticWebsite(indexDocument, errorDocument404Path, { update = true } = {}) {
+            const unreadable = `the signed-in identity may not read the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include), so the static website and its 404 document could not be checked`;
             let current;
             try {
                 current = (await service.getProperties()).staticWebsite;
@@ -206,19 +240,43 @@ function createSiteStore(options) {
             catch (error) {
                 if (!PERMISSION_REFUSED.has(errorCodeOf(error) ?? ''))
                     throw failure('reading the static website setting of', account, error);
-                return { status: 'unknown', reason: `the signed-in identity may not read the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include)` };
+                return { status: 'unknown', reason: unreadable };
             }
-            if (current?.enabled)
-                return { status: 'already-on', indexDocument: current.indexDocument, errorDocument404Path: current.errorDocument404Path };
-            // Elements left out of Set Blob Service Properties keep their values (CORS, logging…).
-            await attempt('enabling the static website of', account, () => service.setProperties({ staticWebsite: { enabled: true, indexDocument, errorDocument404Path } }));
-            return { status: 'enabled', indexDocument, errorDocument404Path };
+            const enabled = current?.enabled === true;
+            // An account that names its index by absolute path (defaultIndexDocumentPath) keeps it: the two exclude each other.
+            const byPath = enabled && Boolean(current?.defaultIndexDocumentPath);
+            const changes = [];
+            if (!enabled)
+                changes.push({ setting: 'enabled', from: false, to: true });
+            if (!byPath && (!enabled || current?.indexDocument !== indexDocument))
+                changes.push({ setting: 'indexDocument', ...(enabled ? { from: current?.indexDocument } : {}), to: indexDocument });
+            if (errorDocument404Path !== undefined && (!enabled || current?.errorDocument404Path !== errorDocument404Path)) {
+                changes.push({ setting: 'errorDocument404Path', ...(enabled ? { from: current?.errorDocument404Path } : {}), to: errorDocument404Path });
+            }
+            const wanted = {
+                indexDocument: byPath ? current?.indexDocument : indexDocument,
+                errorDocument404Path: errorDocument404Path ?? (enabled ? current?.errorDocument404Path : undefined)
+            };
+            if (changes.length === 0)
+                return { status: 'already-on', ...wanted, changes };
+            if (!update)
+                return { status: 'differs', indexDocument: current?.indexDocument, errorDocument404Path: current?.errorDocument404Path, changes };
+            try {
+                // Elements left out of Set Blob Service Properties keep their values (CORS, logging…).
+                await service.setProperties({ staticWebsite: { enabled: true, ...wanted, ...(byPath ? { defaultIndexDocumentPath: current?.defaultIndexDocumentPath } : {}) } });
+            }
+            catch (error) {
+                if (!PERMISSION_REFUSED.has(errorCodeOf(error) ?? ''))
+                    throw failure('setting the static website of', account, error);
+                return { status: 'unknown', reason: `the signed-in identity may not set the service properties of ${account} (that needs "Storage Account Contributor", which "${DATA_ROLE}" does not include), so ${describeChanges(changes)} could not be made` };
+            }
+            return { status: enabled ? 'updated' : 'enabled', ...wanted, changes };
         },
         async uploadArchive(name, file) {
             await ensureArchiveContainer();
             const blobName = `${prefix}${name}`;
             await attempt('uploading', where(archive, blobName), async () => {
-                const { md5, size } = await (0,_site_files_js__WEBPACK_IMPORTED_MODULE_5__/* .digest */ .br)(file);
+                const { md5, size } = await (0,_site_files_js__WEBPACK_IMPORTED_MODULE_4__/* .digest */ .br)(file);
                 await putFile(archive.getBlockBlobClient(blobName), file, size, md5, { blobContentType: 'application/zip' });
             });
         },
@@ -230,7 +288,7 @@ function createSiteStore(options) {
             catch (error) {
                 const code = errorCodeOf(error);
                 if (code === 'BlobNotFound' || code === 'ContainerNotFound') {
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`the release archive ${where(archive, blobName)} does not exist.`, 'It may have been pruned: only the last releases are kept. Pick a commit that is still archived, or deploy it by pushing again.');
+                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(`the release archive ${where(archive, blobName)} does not exist.`, 'It may have been pruned: only the last releases are kept. Pick a commit that is still archived, or deploy it by pushing again.');
                 }
                 throw failure('downloading', where(archive, blobName), error);
             }
@@ -271,7 +329,7 @@ function createSiteStore(options) {
                 parsed = manifestSchema.parse(JSON.parse(text));
             }
             catch (error) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`the deployed-state manifest ${where(archive, manifestBlob.name)} is not valid: ${error.message.split('\n')[0]}`, 'Delete it: the next deploy writes a new one (until then every part counts as changed).');
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(`the deployed-state manifest ${where(archive, manifestBlob.name)} is not valid: ${error.message.split('\n')[0]}`, 'Delete it: the next deploy writes a new one (until then every part counts as changed).');
             }
             return parsed;
         },
@@ -279,93 +337,17 @@ function createSiteStore(options) {
             await ensureArchiveContainer();
             const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
             await attempt('writing', where(archive, manifestBlob.name), () => manifestBlob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8', blobCacheControl: 'no-cache', blobContentMD5: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5').update(body).digest() } }));
-        },
-        async acquireLock({ leaseSeconds = 60, waitMs, renewEveryMs, pollMs = 2000 }) {
-            await ensureArchiveContainer();
-            const lockBlob = archive.getBlockBlobClient(`${prefix}${LOCK}`);
-            const name = where(archive, lockBlob.name);
-            const lease = lockBlob.getBlobLeaseClient();
-            const deadline = Date.now() + waitMs;
-            let announced = false;
-            let created = false;
-            for (;;) {
-                try {
-                    await lease.acquireLease(leaseSeconds);
-                    break;
-                }
-                catch (error) {
-                    const code = errorCodeOf(error);
-                    if (code === 'BlobNotFound' && !created) {
-                        created = true;
-                        // First deploy: make the lock blob. Another deploy may make it at the same moment.
-                        await attempt('creating', name, () => lockBlob.upload('', 0, { conditions: { ifNoneMatch: '*' } })).catch((refused) => {
-                            if (!/BlobAlreadyExists|LeaseIdMissing|ConditionNotMet/.test(refused.message))
-                                throw refused;
-                        });
-                        continue;
-                    }
-                    if (code !== 'LeaseAlreadyPresent')
-                        throw failure('locking', name, error);
-                    if (Date.now() + pollMs > deadline) {
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`another deploy holds the lock on ${name}; waited ${Math.round(waitMs / 1000)} s. It expires by itself within ${leaseSeconds} s if its runner died.`, 'Let the other deploy finish (a workflow `concurrency:` group per environment avoids the wait), or re-run this one later.');
-                    }
-                    if (!announced)
-                        logger?.info(`waiting for another deploy to release ${name} (up to ${Math.round(waitMs / 1000)} s)`);
-                    announced = true;
-                    await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_2__.setTimeout)(pollMs);
-                }
-            }
-            let lost;
-            let released = false;
-            let renewedAt = Date.now();
-            const renewal = setInterval(() => {
-                lease.renewLease().then(() => {
-                    renewedAt = Date.now();
-                }, (error) => {
-                    if (released || lost)
-                        return;
-                    const problem = failure('renewing the lease on', name, error);
-                    // 409/412: the lease was broken or taken over. Otherwise it holds until it lapses.
-                    const status = error.statusCode;
-                    if (status === 409 || status === 412 || Date.now() - renewedAt >= leaseSeconds * 1000) {
-                        lost = problem;
-                        logger?.warning(`${problem.message}: another deploy may start before this one ends`);
-                    }
-                    else {
-                        logger?.warning(`${problem.message}; retrying`);
-                    }
-                });
-            }, renewEveryMs ?? (leaseSeconds * 1000) / 3);
-            // A crashed deploy must not be kept alive by its renewal timer: the lease then lapses by itself.
-            renewal.unref();
-            return {
-                name,
-                assertHeld() {
-                    if (lost)
-                        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployError */ .sH(`the deploy lock ${name} was lost: ${lost.message}`, 'Another deploy may have started meanwhile: re-run this one once it has finished.');
-                },
-                async release() {
-                    if (released)
-                        return;
-                    released = true;
-                    clearInterval(renewal);
-                    await lease.releaseLease().catch((error) => {
-                        // It lapses by itself within leaseSeconds.
-                        logger?.warning(`${failure('releasing', name, error).message} (it expires by itself within ${leaseSeconds} s)`);
-                    });
-                }
-            };
         }
     };
 }
 /** The store of a site: the account's blob endpoint on the deploy's cloud (or the explicit one), signed in as the deploy. */
-function siteStoreFor(site, environment, azure, logger) {
+function siteStoreFor(site, azure, logger) {
     return createSiteStore({
         blobEndpoint: blobEndpointFor(site.storageAccount, azure.cloud.storageSuffix, site.blobEndpoint),
         credential: azure.credential,
         container: site.container,
         archiveContainer: site.archiveContainer,
-        environment,
+        statePrefix: site.statePrefix,
         logger
     });
 }

@@ -2505,6 +2505,498 @@ exports.basename = (path, { windows } = {}) => {
 
 /***/ }),
 
+/***/ 26591:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+/* unused reexport */ __nccwpck_require__(5335);
+exports.parse = __nccwpck_require__(42696);
+
+
+/***/ }),
+
+/***/ 42696:
+/***/ ((module) => {
+
+
+
+/**
+ * @import {
+ * 	ControlOperator,
+ * 	Env,
+ * 	GlobPattern,
+ * 	ParseEntry,
+ * } from './parse' */
+
+// '<(' and '>(' are process substitution operators and
+// can be parsed the same as control operator
+var CONTROL = /** @type {const} */ ('(?:') + /** @type {const} */ ([
+	'\\|\\|',
+	'\\&(?:\\&|>>?)', // `&&`, `&>`, and `&>>`
+	';;\\&?', // `;;` and `;;&`
+	'[;|]\\&', // `;&` and `|&`
+	'\\<\\(',
+	'\\<\\<\\<',
+	'\\<\\<-',
+	'\\<\\<(?!\\()', // `<<(` stays `<` and `<(`, as zsh reads it; other shells reject it
+	'>>',
+	'>[&|(]', // `>&`, `>|`, and `>(`
+	'<[&>]', // `<&` and `<>`
+	'[&;()|<>]'
+]).join(/** @type {const} */ ('|')) + /** @type {const} */ (')');
+var controlRE = new RegExp('^' + CONTROL + '$');
+var META = /** @type {const} */ ('|&;()<> \\t');
+var SINGLE_QUOTE = /** @type {const} */ ('\'([^\']*?)\'');
+// bash ANSI-C quoting, `$'...'`: a backslash escapes the next character, including `'`
+var ANSI_C_BODY = '(?:\\\\[\\s\\S]|[^\\\\\'])*?';
+var ANSI_C_QUOTE = '\\$\'' + ANSI_C_BODY + '\'';
+var ansiCAt = new RegExp('\\$\'' + ANSI_C_BODY + '(?:(\')|\\\\?$)', 'g');
+var ANSI_C_LETTERS = 'abeEfnrtv';
+var ANSI_C_CHARS = '\x07\b\x1B\x1B\f\n\r\t\v';
+var hash = /^#$/;
+
+var SQ = /** @type {const} */ ("'");
+var DQ = /** @type {const} */ ('"');
+var DS = /** @type {const} */ ('$');
+
+var TOKEN = '';
+var mult = /** @type {const} */ (0x100000000); // Math.pow(16, 8);
+for (var i = 0; i < 4; i++) {
+	TOKEN += (mult * Math.random()).toString(16);
+}
+var startsWithToken = new RegExp('^' + TOKEN);
+
+/**
+ * @param {string} s
+ * @param {RegExp} r
+ */
+function matchAll(s, r) {
+	var origIndex = r.lastIndex;
+
+	var matches = [];
+	var matchObj;
+
+	while ((matchObj = r.exec(s))) {
+		matches[matches.length] = matchObj;
+		if (r.lastIndex === matchObj.index) {
+			r.lastIndex += 1;
+		}
+	}
+
+	r.lastIndex = origIndex;
+
+	return matches;
+}
+
+/**
+ * @param {Env} env
+ * @param {string} pre
+ * @param {string} key
+ */
+function getVar(env, pre, key) {
+	var r = typeof env === 'function' ? env(key) : env[key];
+	if (typeof r === 'undefined' && key != '') {
+		r = '';
+	} else if (typeof r === 'undefined') {
+		r = '$';
+	}
+
+	if (typeof r === 'object') {
+		return pre + TOKEN + JSON.stringify(r) + TOKEN;
+	}
+	return pre + r;
+}
+
+var ansiCEscape = /\\([0-7]{1,3}|x[\dA-Fa-f]{1,2}|u[\dA-Fa-f]{1,4}|U[\dA-Fa-f]{1,8}|c(?:\\\\|[\s\S])|[abeEfnrtv\\'"?])/g;
+
+/**
+ * @param {string} m
+ * @param {string} escape
+ */
+function expandAnsiCEscape(m, escape) {
+	var kind = escape.charAt(0);
+	if (kind === 'c') {
+		var ctrl = escape.charAt(1);
+		return ctrl === '?' ? '\x7F' : String.fromCharCode(ctrl.charCodeAt(0) & 0x1F);
+	}
+	if (kind === 'x' || kind === 'u' || kind === 'U') {
+		var cp = parseInt(escape.slice(1), 16);
+		if (cp > 0x10FFFF) {
+			return m;
+		}
+		return String.fromCharCode.apply(null, cp > 0xFFFF ? [0xD7C0 + (cp >> 10), 0xDC00 + (cp & 0x3FF)] : [cp]);
+	}
+	if (kind >= '0' && kind <= '7') {
+		return String.fromCharCode(parseInt(escape, 8) & 0xFF);
+	}
+	var letter = ANSI_C_LETTERS.indexOf(escape);
+	return letter < 0 ? escape : ANSI_C_CHARS.charAt(letter);
+}
+
+/** @param {string} body */
+function expandAnsiC(body) {
+	return body.replace(ansiCEscape, expandAnsiCEscape).split('\0')[0]; // like bash, a NUL ends the string
+}
+
+/**
+ * @param {string} s
+ * @param {number} i
+ */
+function closesAnsiC(s, i) {
+	ansiCAt.lastIndex = i;
+	return !!(/** @type {RegExpExecArray} */ (ansiCAt.exec(s)))[1];
+}
+
+/**
+ * @param {string} string
+ * @param {Env} [env]
+ * @param {{ escape?: string, splitUnquoted?: boolean | string }} [opts]
+ * @returns {ParseEntry[]}
+ */
+function parseInternal(string, env, opts) {
+	if (!opts) {
+		opts = {};
+	}
+	var BS = opts.escape || '\\';
+	var ifs = opts.splitUnquoted === true ? ' \t\n' : (typeof opts.splitUnquoted === 'string' ? opts.splitUnquoted : '');
+	var BAREWORD = '(\\' + BS + '[\'"$\\' + BS + META + ']|\\$\\$|\\$(?!' + ANSI_C_QUOTE.slice(2) + ')|[^\\s\'"$' + META + '])+';
+	var DOUBLE_QUOTE = '"(?:\\' + BS + '[\\s\\S]|[^"\\' + BS + '])*"';
+
+	var chunker = new RegExp([
+		'(' + CONTROL + ')', // control chars
+		'(' + ANSI_C_QUOTE + '|' + BAREWORD + '|' + DOUBLE_QUOTE + '|' + SINGLE_QUOTE + ')+'
+	].join('|'), 'g');
+
+	var matches = matchAll(string, chunker);
+
+	if (matches.length === 0) {
+		return [];
+	}
+	if (!env) {
+		env = {};
+	}
+
+	var commented = false;
+
+	return matches.map(function (match) {
+		var s = match[0];
+		if (!s || commented) {
+			return void undefined;
+		}
+		if (controlRE.test(s)) {
+			return /** @type {ControlOperator} */ ({ op: s });
+		}
+
+		// Hand-written scanner/parser for Bash quoting rules:
+		//
+		// 1. inside single quotes, all characters are printed literally.
+		// 2. inside double quotes, all characters are printed literally
+		//    except variables prefixed by '$' and backslashes followed by
+		//    either a double quote or another backslash.
+		// 3. outside of any quotes, backslashes are treated as escape
+		//    characters and not printed (unless they are themselves escaped)
+		// 4. quote context can switch mid-token if there is no whitespace
+		//     between the two quote contexts (e.g. all'one'"token" parses as
+		//     "allonetoken")
+		/** @type {string | boolean} */
+		var quote = false;
+		var esc = false;
+		var out = '';
+		/** @type {string[]} */
+		var words = [];
+		var sawQuote = false;
+		/** @type {number | null} */
+		var pendingNw = null;
+		var isGlob = false;
+		/** @type {number} */
+		var i;
+
+		function parseEnvVar() {
+			i += 1;
+			/** @type {number | RegExpMatchArray | null} */
+			var varend;
+			/** @type {string} */
+			var varname;
+			var char = s.charAt(i);
+
+			if (char === '{') {
+				i += 1;
+				if (s.charAt(i) === '}') {
+					throw new Error('Bad substitution: ' + s.slice(i - 2, i + 1));
+				}
+				// match braces by depth so a nested `${` keeps its inner `}` from ending the outer substitution
+				var depth = 1;
+				varend = i;
+				while (depth > 0 && varend < s.length) {
+					if (s.charAt(varend) === '{' && s.charAt(varend - 1) === '$') {
+						depth += 1;
+					} else if (s.charAt(varend) === '}') {
+						depth -= 1;
+					}
+					varend += 1;
+				}
+				if (depth !== 0) {
+					throw new Error('Bad substitution: ' + s.slice(i));
+				}
+				varend -= 1;
+				varname = s.slice(i, varend);
+				i = varend;
+			} else if ((/[*@#?$!-]/).test(char)) {
+				varname = char;
+			} else {
+				var slicedFromI = s.slice(i);
+				varend = slicedFromI.match(/[^\w\d_]/);
+				if (!varend) {
+					varname = slicedFromI;
+					i = s.length;
+				} else {
+					varname = slicedFromI.slice(0, varend.index);
+					i += /** @type {number} */ (varend.index) - 1;
+				}
+			}
+			return getVar(/** @type {NonNullable<typeof env>} */ (env), '', varname);
+		}
+
+		function flushRun() {
+			if (pendingNw === null) {
+				return;
+			}
+			if (pendingNw === 0) {
+				if (out !== '') {
+					words[words.length] = out;
+					out = '';
+				}
+			} else {
+				words[words.length] = out;
+				out = '';
+				for (var fe = 1; fe < pendingNw; fe += 1) {
+					words[words.length] = '';
+				}
+			}
+			pendingNw = null;
+		}
+
+		for (i = 0; i < s.length; i++) {
+			var c = s.charAt(i);
+			if (ifs && c !== DS) {
+				flushRun();
+			}
+			isGlob = isGlob || (!quote && (c === '*' || c === '?'));
+			if (esc) {
+				out += c;
+				esc = false;
+			} else if (quote) {
+				if (c === quote) {
+					quote = false;
+				} else if (quote == SQ) {
+					out += c;
+				} else { // Double quote
+					if (c === BS) {
+						i += 1;
+						c = s.charAt(i);
+						if (c === DQ || c === BS || c === DS) {
+							out += c;
+						} else {
+							out += BS + c;
+						}
+					} else if (c === DS) {
+						out += parseEnvVar();
+					} else {
+						out += c;
+					}
+				}
+			} else if (c === DQ || c === SQ) {
+				quote = c;
+				sawQuote = true;
+			} else if (controlRE.test(c)) {
+				return /** @type {ControlOperator} */ ({ op: s });
+			} else if (hash.test(c)) {
+				commented = true;
+				var commentObj = { comment: string.slice(match.index + i + 1) };
+				if (out.length) {
+					return /** @type {const} */ ([out, commentObj]);
+				}
+				return /** @type {const} */ ([commentObj]);
+			} else if (c === BS) {
+				esc = true;
+			} else if (c === DS && s.charAt(i + 1) === SQ && closesAnsiC(s, i)) {
+				flushRun();
+				sawQuote = true;
+				out += expandAnsiC(s.slice(i + 2, ansiCAt.lastIndex - 1));
+				i = ansiCAt.lastIndex - 1;
+			} else if (c === DS) {
+				var value = parseEnvVar();
+				if (!ifs) {
+					out += value;
+				} else {
+					for (var vi = 0; vi < value.length; vi += 1) {
+						var vc = value.charAt(vi);
+						if (ifs.indexOf(vc) < 0) {
+							flushRun();
+							out += vc;
+						} else if (pendingNw === null) {
+							pendingNw = vc === ' ' || vc === '\t' || vc === '\n' ? 0 : 1;
+						} else if (vc !== ' ' && vc !== '\t' && vc !== '\n') {
+							pendingNw += 1;
+						}
+					}
+				}
+			} else {
+				out += c;
+			}
+		}
+
+		if (isGlob) {
+			return /** @type {GlobPattern} */ ({ op: 'glob', pattern: out });
+		}
+
+		if (ifs) {
+			if (pendingNw !== null && pendingNw > 0) {
+				words[words.length] = out;
+				out = '';
+				for (var te = 1; te < pendingNw; te += 1) {
+					words[words.length] = '';
+				}
+			}
+			if (out !== '' || (sawQuote && words.length === 0)) {
+				words[words.length] = out;
+			}
+			return words;
+		}
+
+		return out;
+	}).reduce(function (prev, arg) { // finalize parsed arguments
+		if (typeof arg === 'undefined') {
+			return prev;
+		}
+		/** @type {ParseEntry[]} */ ([]).concat(arg).forEach(function (entry) {
+			prev[prev.length] = entry;
+		});
+		return prev;
+	}, /** @type {ParseEntry[]} */ ([]));
+}
+
+/** @type {typeof import('./parse')} */
+module.exports = function parse(s, env, opts) {
+	var mapped = parseInternal(s, env, opts);
+	if (typeof env !== 'function') {
+		return mapped;
+	}
+	return mapped.reduce(function (acc, s) {
+		if (typeof s === 'object') {
+			acc[acc.length] = s;
+			return acc;
+		}
+		var xs = s.split(RegExp('(' + TOKEN + '.*?' + TOKEN + ')', 'g'));
+		if (xs.length === 1) {
+			acc[acc.length] = xs[0];
+			return acc;
+		}
+		xs.filter(Boolean).forEach(function (x) {
+			acc[acc.length] = startsWithToken.test(x)
+				? JSON.parse(x.split(TOKEN)[1])
+				: x;
+		});
+		return acc;
+	}, /** @type {ParseEntry[]} */ ([]));
+};
+
+
+/***/ }),
+
+/***/ 5335:
+/***/ ((module) => {
+
+
+
+/** @import { ControlOperator } from './parse' */
+
+/** @type {ControlOperator['op'][]} */
+var OPS = /** @type {const} */ ([
+	'||',
+	'&&',
+	';;&',
+	';;',
+	';&',
+	'|&',
+	'<(',
+	'>(',
+	'<<<',
+	'<<-',
+	'<<',
+	'>>',
+	'>&',
+	'>|',
+	'&>>',
+	'&>',
+	'<&',
+	'<>',
+	'&',
+	';',
+	'(',
+	')',
+	'|',
+	'<',
+	'>'
+]);
+var LINE_TERMINATORS = /[\n\r\u2028\u2029]/;
+var GLOB_SHELL_SPECIAL = /[\s#!"$&'():;<=>@\\^`|~]/g;
+
+/** @type {typeof import('./quote')} */
+module.exports = function quote(xs) {
+	var sawComment = false;
+	return xs.map(function (s) {
+		if (sawComment && typeof s === 'string' && LINE_TERMINATORS.test(s)) {
+			throw new TypeError('a token after a `comment` must not contain line terminators');
+		}
+		if (s === '') {
+			return /** @type {const} */ ('\'\'');
+		}
+		if (s && typeof s === 'object') {
+			if ('op' in s && s.op === 'glob') {
+				if (typeof s.pattern !== 'string') {
+					throw new TypeError('glob token requires a string `pattern`');
+				}
+				if (LINE_TERMINATORS.test(s.pattern)) {
+					throw new TypeError('glob `pattern` must not contain line terminators');
+				}
+				if (s.pattern === '') {
+					return /** @type {const} */ ('\'\'');
+				}
+				return s.pattern.replace(GLOB_SHELL_SPECIAL, '\\$&');
+			}
+			if ('op' in s && typeof s.op === 'string') {
+				if (OPS.indexOf(s.op) < 0) {
+					throw new TypeError('invalid `op` value: ' + JSON.stringify(s.op));
+				}
+				return s.op.replace(/[\s\S]/g, '\\$&');
+			}
+			if ('comment' in s && typeof s.comment === 'string') {
+				if (LINE_TERMINATORS.test(s.comment)) {
+					throw new TypeError('`comment` must not contain line terminators');
+				}
+				sawComment = true;
+				return '#' + s.comment;
+			}
+			throw new TypeError('unrecognized object token shape');
+		}
+		if ((/'/).test(s) && (/!/).test(s)) {
+			return "'" + s.replace(/'/g, "'\"'\"'") + "'";
+		}
+		if ((/["\s\\]/).test(s) && !(/'/).test(s)) {
+			return "'" + s + "'";
+		}
+		if ((/["'\s]/).test(s)) {
+			return '"' + s.replace(/(["\\$`])/g, '\\$1') + '"';
+		}
+		return String(s).replace(/([A-Za-z]:)?([#!"$&'()*,:;<=>?@[\\\]^`{|}~])/g, '$1\\$2');
+	}).join(' ');
+};
+
+
+/***/ }),
+
 /***/ 20770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -30932,407 +31424,26 @@ function resourceManagerScope(cloud) {
 
 /***/ }),
 
-/***/ 74228:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ httpProbe),
-/* harmony export */   P: () => (/* binding */ waitForVersion)
-/* harmony export */ });
-/** Real probes: one GET with a per-request timeout, redirects not followed. */
-const httpProbe = async (url, versionHeader, signal) => {
-    const response = await fetch(url, { redirect: 'manual', headers: { 'Cache-Control': 'no-cache' }, signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
-    const body = (await response.text()).slice(0, 4096);
-    return { status: response.status, header: versionHeader ? (response.headers.get(versionHeader) ?? undefined) : undefined, body };
-};
-/** Which version an answer carries, for the failure message. */
-function describeAnswer(answer, versionHeader) {
-    if (versionHeader)
-        return `HTTP ${answer.status}, ${versionHeader}: ${answer.header === undefined ? '(none)' : JSON.stringify(answer.header.slice(0, 80))}`;
-    return `HTTP ${answer.status}, body ${JSON.stringify(answer.body.replace(/\s+/g, ' ').slice(0, 80))}`;
-}
-function carries(answer, expected, versionHeader) {
-    if (answer.status < 200 || answer.status >= 300)
-        return false;
-    const where = versionHeader ? (answer.header ?? '') : answer.body;
-    return where.toLowerCase().includes(expected.toLowerCase());
-}
-/**
- * Poll `baseUrl + path` until it answers with `expected` (a commit SHA) `consecutive` times
- * in a row, or the timeout passes. App Service keeps the old container serving until the
- * new one is ready, so a 200 from the old version is "not yet", never success. Without an
- * expected version (rolling back to an image that was not ours) any 2xx counts.
- */
-async function waitForVersion(baseUrl, expected, check, deps, signal = new AbortController().signal) {
-    const url = new URL(check.path, baseUrl).toString();
-    const started = deps.now();
-    const elapsed = () => (deps.now() - started) / 1000;
-    let streak = 0;
-    let last = 'no answer yet';
-    while (!signal.aborted) {
-        try {
-            const answer = await deps.probe(url, check.versionHeader, signal);
-            const good = expected ? carries(answer, expected, check.versionHeader) : answer.status >= 200 && answer.status < 300;
-            streak = good ? streak + 1 : 0;
-            last = describeAnswer(answer, check.versionHeader);
-            if (streak >= check.consecutive)
-                return { ok: true, seconds: elapsed() };
-        }
-        catch (error) {
-            streak = 0;
-            last = `no answer (${error.message})`;
-        }
-        if (deps.now() - started >= check.timeoutMs) {
-            const wanted = expected ? `${expected.slice(0, 12)}${check.versionHeader ? ` in ${check.versionHeader}` : ' in the body'}` : 'any 2xx';
-            return { ok: false, seconds: elapsed(), reason: `timed out after ${Math.round(elapsed())}s waiting for ${url} to answer ${wanted}; last: ${last}` };
-        }
-        await deps.sleep(check.intervalMs, signal).catch(() => undefined);
-    }
-    return { ok: false, seconds: elapsed(), reason: 'stopped: another target failed' };
-}
-
-
-/***/ }),
-
-/***/ 51157:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Kl: () => (/* binding */ commitOfImage),
-/* harmony export */   pn: () => (/* binding */ imageOfLinuxFxVersion),
-/* harmony export */   q8: () => (/* binding */ linuxFxVersionOf)
-/* harmony export */ });
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(38422);
-
-/** `DOCKER|registry/repo:tag` (a Linux Web App's linuxFxVersion) → `registry/repo:tag`. */
-function imageOfLinuxFxVersion(linuxFxVersion) {
-    const match = /^DOCKER\|(.+)$/i.exec(linuxFxVersion?.trim() ?? '');
-    return match?.[1];
-}
-function linuxFxVersionOf(image) {
-    return `DOCKER|${image}`;
-}
-/**
- * The commit an image was built from, when it is one of ours: `<registry>/<repository>:<sha>`
- * (a digest may follow). Anything else — another repository, `latest`, a version tag — is not.
- */
-function commitOfImage(image, registry, repository) {
-    const withoutDigest = image.split('@')[0];
-    const colon = withoutDigest.lastIndexOf(':');
-    if (colon <= withoutDigest.lastIndexOf('/'))
-        return undefined;
-    const name = withoutDigest.slice(0, colon);
-    const tag = withoutDigest.slice(colon + 1).toLowerCase();
-    if (name.toLowerCase() !== `${registry}/${repository}`.toLowerCase())
-        return undefined;
-    return (0,_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .isCommitSha */ ._$)(tag) ? tag : undefined;
-}
-
-
-/***/ }),
-
-/***/ 87032:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   x: () => (/* binding */ createWebAppControl)
-/* harmony export */ });
-/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51157);
-
-function createWebAppControl(clients) {
-    const webApps = (target) => clients.webApps(target.subscription);
-    const currentImage = async (target) => {
-        const api = webApps(target);
-        const config = target.slot ? await api.getConfigurationSlot(target.resourceGroup, target.app, target.slot) : await api.getConfiguration(target.resourceGroup, target.app);
-        return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .imageOfLinuxFxVersion */ .pn)(config.linuxFxVersion);
-    };
-    return {
-        currentImage,
-        async read(target) {
-            const api = webApps(target);
-            const [site, image] = await Promise.all([target.slot ? api.getSlot(target.resourceGroup, target.app, target.slot) : api.get(target.resourceGroup, target.app), currentImage(target)]);
-            return { image, url: `https://${site.defaultHostName}` };
-        },
-        async setImage(target, image, acrIdentity) {
-            const siteConfig = {
-                linuxFxVersion: (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .linuxFxVersionOf */ .q8)(image),
-                ...(acrIdentity ? { acrUseManagedIdentityCreds: true, ...(acrIdentity === 'system' ? {} : { acrUserManagedIdentityID: acrIdentity }) } : {})
-            };
-            const api = webApps(target);
-            if (target.slot)
-                await api.updateConfigurationSlot(target.resourceGroup, target.app, target.slot, siteConfig);
-            else
-                await api.updateConfiguration(target.resourceGroup, target.app, siteConfig);
-        },
-        async restart(target) {
-            const api = webApps(target);
-            if (target.slot)
-                await api.restartSlot(target.resourceGroup, target.app, target.slot, { softRestart: false, synchronous: false });
-            else
-                await api.restart(target.resourceGroup, target.app, { softRestart: false, synchronous: false });
-        },
-        async swapIntoProduction(target) {
-            if (!target.slot)
-                throw new Error(`${target.app} has no slot to swap into production`);
-            await webApps(target).swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true });
-        }
-    };
-}
-
-
-/***/ }),
-
-/***/ 53816:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Y: () => (/* binding */ webAppDeployedCommits),
-/* harmony export */   j: () => (/* binding */ targetName)
-/* harmony export */ });
-/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51157);
-
-/** A target as people name it: `app` or `app/slot`. */
-function targetName(target) {
-    return target.slot ? `${target.app}/${target.slot}` : target.app;
-}
-/** The backend's deployed commits: the SHA tag of the image each target runs. */
-function webAppDeployedCommits(targets, image, reader) {
-    return {
-        source: `the image tags of ${targets.length} Web App${targets.length === 1 ? '' : 's'}`,
-        async deployedCommits() {
-            const missing = targets.filter(t => !t.subscription);
-            if (missing.length > 0)
-                throw new Error(`no subscription for ${missing.map(targetName).join(', ')} (set 'subscription-id')`);
-            const images = await Promise.all(targets.map(target => reader.currentImage(target)));
-            const commits = [];
-            const unknown = [];
-            images.forEach((current, index) => {
-                const commit = current && (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__/* .commitOfImage */ .Kl)(current, image.registry, image.repository);
-                if (commit)
-                    commits.push(commit);
-                else
-                    unknown.push(`${targetName(targets[index])} (${current ?? 'no container image'})`);
-            });
-            return { commits, unknown };
-        }
-    };
-}
-
-
-/***/ }),
-
-/***/ 39573:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   _: () => (/* binding */ createCommandRunner),
-/* harmony export */   c: () => (/* binding */ outputTail)
-/* harmony export */ });
-/* harmony import */ var _actions_exec__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22876);
-
-/** The last lines a command printed (stdout, then stderr), blank ones left out, indented under a message. */
-function outputTail(result, lineCount = 20, indent = '    ') {
-    const lines = `${result.stdout}\n${result.stderr}`.split(/\r?\n/).filter(line => line.trim() !== '');
-    return lines
-        .slice(-lineCount)
-        .map(line => `${indent}${line.trimEnd()}`)
-        .join('\n');
-}
-/** The real runner. Output is captured, not echoed: callers decide what is worth logging. */
-function createCommandRunner() {
-    return {
-        async run(tool, args, options = {}) {
-            const result = await (0,_actions_exec__WEBPACK_IMPORTED_MODULE_0__/* .getExecOutput */ .H)(tool, [...args], {
-                cwd: options.cwd,
-                env: options.env ? { ...process.env, ...options.env } : undefined,
-                input: options.input,
-                silent: true,
-                ignoreReturnCode: true
-            });
-            return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-        }
-    };
-}
-
-
-/***/ }),
-
-/***/ 83916:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ic: () => (/* binding */ describeFailure),
-/* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   sH: () => (/* binding */ DeployError),
-/* harmony export */   xL: () => (/* binding */ ConfigError)
-/* harmony export */ });
-/**
- * An error the user can act on: `message` says what is wrong, `hint` says what to change.
- * Everything thrown before the first side effect is one of these, so the step fails with
- * guidance instead of a stack trace.
- */
-class DeployError extends Error {
-    hint;
-    constructor(message, hint) {
-        super(message);
-        this.hint = hint;
-        this.name = 'DeployError';
-    }
-}
-/** A bad `with:` value in the workflow. */
-class InputError extends DeployError {
-    name = 'InputError';
-}
-/** A bad key or value in the config file. */
-class ConfigError extends DeployError {
-    name = 'ConfigError';
-}
-/** The message shown by `core.setFailed`: what failed, then what to change. */
-function describeFailure(error) {
-    if (error instanceof DeployError) {
-        return error.hint ? `${error.message}\n  → ${error.hint}` : error.message;
-    }
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-
-
-/***/ }),
-
-/***/ 79407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9783);
-
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 38422:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   GP: () => (/* binding */ getInputs),
-/* harmony export */   _$: () => (/* binding */ isCommitSha),
-/* harmony export */   k6: () => (/* binding */ forcedParts)
-/* harmony export */ });
-/* unused harmony exports PARTS_SELECTIONS, AUTH_MODES */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(57264);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(83916);
-/* harmony import */ var _parts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(63633);
-
-
-
-const PARTS_SELECTIONS = ['auto', 'backend', 'frontend', 'all'];
-const AUTH_MODES = ['auto', 'oidc', 'azure-cli', 'client-secret'];
-const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-function isCommitSha(value) {
-    return COMMIT_SHA.test(value);
-}
-function optional(name) {
-    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
-    return value === '' ? undefined : value;
-}
-function oneOf(name, accepted, fallback) {
-    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name) || fallback;
-    if (accepted.includes(value))
-        return value;
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input '${name}' is ${JSON.stringify(value)}, which is not one of: ${accepted.join(', ')}.`, `Set '${name}:' in the workflow step to one of ${accepted.map(a => `'${a}'`).join(', ')}.`);
-}
-function booleanInput(name, fallback = false) {
-    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
-    if (value === '')
-        return fallback;
-    if (/^(true|True|TRUE)$/.test(value))
-        return true;
-    if (/^(false|False|FALSE)$/.test(value))
-        return false;
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input '${name}' is ${JSON.stringify(value)}, which is not a boolean.`, `Set '${name}:' to true or false.`);
-}
-/** A full commit SHA, or undefined for '' and 'auto'. Never a branch name: it may have moved. */
-function commitInput(name, hint) {
-    const raw = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name, { trimWhitespace: false }).trim();
-    if (raw === '' || raw === 'auto')
-        return undefined;
-    const sha = raw.toLowerCase();
-    if (!isCommitSha(sha))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input '${name}' is ${JSON.stringify(raw)}, which is not a full commit SHA.`, hint);
-    return sha;
-}
-/** Secrets are masked before anything else can print them. */
-function secretInput(name) {
-    const value = optional(name);
-    if (value)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
-    return value;
-}
-function getInputs() {
-    const githubToken = secretInput('github-token');
-    const clientSecret = secretInput('client-secret');
-    const registryPassword = secretInput('registry-password');
-    const parts = oneOf('parts', PARTS_SELECTIONS, 'auto');
-    const auth = oneOf('auth', AUTH_MODES, 'auto');
-    const baseline = commitInput('baseline', "Give the 40-character SHA of the commit to compare against (for example ${{ github.event.before }}), or 'auto' to compare against what is deployed.");
-    return {
-        environment: optional('environment'),
-        configPath: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('config') || '.github/azure-deploy.yml',
-        parts,
-        baseline,
-        dryRun: booleanInput('dry-run'),
-        githubToken,
-        githubDeployments: booleanInput('github-deployments', true),
-        clientId: optional('client-id'),
-        tenantId: optional('tenant-id'),
-        subscriptionId: optional('subscription-id'),
-        clientSecret,
-        auth,
-        registryUsername: optional('registry-username'),
-        registryPassword,
-        rollbackTo: commitInput('rollback-to', 'Give the full SHA of the commit whose frontend release to redeploy.'),
-        allowMassDelete: booleanInput('allow-mass-delete')
-    };
-}
-/** The parts an explicit `parts:` input forces, or undefined for `auto`. */
-function forcedParts(selection) {
-    if (selection === 'auto')
-        return undefined;
-    if (selection === 'all')
-        return _parts_js__WEBPACK_IMPORTED_MODULE_2__/* .PART_NAMES */ .z;
-    return [selection];
-}
-
-
-/***/ }),
-
-/***/ 9783:
+/***/ 50009:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  C: () => (/* binding */ connectAzure)
 });
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(48161);
-// EXTERNAL MODULE: external "node:timers/promises"
-var promises_ = __nccwpck_require__(58500);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 10 modules
-var core = __nccwpck_require__(57264);
-// EXTERNAL MODULE: ./src/azure/cloud.ts
-var azure_cloud = __nccwpck_require__(56370);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(83916);
+// EXTERNAL MODULE: ./src/azure/cloud.ts
+var azure_cloud = __nccwpck_require__(56370);
 ;// CONCATENATED MODULE: ./src/azure/sign-in.ts
 
 const ADD_OIDC = 'Add `permissions: { id-token: write }` to the job and the inputs client-id, tenant-id and subscription-id (an Entra ID app or user-assigned identity with a federated credential for this repository)';
@@ -31400,7 +31511,7 @@ async function connectAzure(inputs, cloud, deps) {
             throw error;
         return { unavailable: error };
     }
-    const [{ createCredential }, { createAzureClients }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(16), __nccwpck_require__.e(329)]).then(__nccwpck_require__.bind(__nccwpck_require__, 84329)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(860), __nccwpck_require__.e(509), __nccwpck_require__.e(139)]).then(__nccwpck_require__.bind(__nccwpck_require__, 23139))]);
+    const [{ createCredential }, { createAzureClients }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(16), __nccwpck_require__.e(329)]).then(__nccwpck_require__.bind(__nccwpck_require__, 84329)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(860), __nccwpck_require__.e(72), __nccwpck_require__.e(139)]).then(__nccwpck_require__.bind(__nccwpck_require__, 23139))]);
     const credential = createCredential(method, cloud, { getIdToken: deps.getIdToken, setSecret: deps.setSecret });
     deps.logger.info(`Azure: ${cloud.name} (${cloud.resourceManager}), signing in with ${method.kind}${'clientId' in method ? ` as ${method.clientId}` : ''}`);
     // Sign in now: a wrong federated credential or secret should fail the step here, with
@@ -31417,6 +31528,1232 @@ async function connectAzure(inputs, cloud, deps) {
     return { clients: createAzureClients(credential, cloud), credential, cloud, tenantId: 'tenantId' in method ? method.tenantId : undefined };
 }
 
+
+/***/ }),
+
+/***/ 93637:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Qf: () => (/* binding */ desiredSettings),
+/* harmony export */   kN: () => (/* binding */ formatSettingsDiff)
+/* harmony export */ });
+/* unused harmony export PORT_SETTING */
+/** App Service's own setting for the container's port. */
+const PORT_SETTING = 'WEBSITES_PORT';
+/**
+ * Pure: the whole set of settings a target should have — what it has, with the declared ones
+ * merged in (and the rest removed when pruning) — and what that changes. Key Vault references
+ * (`@Microsoft.KeyVault(...)`) are values like any other: App Service resolves them.
+ */
+function desiredSettings(current, request) {
+    const declared = { ...request.declared, ...(request.port === undefined ? {} : { [PORT_SETTING]: String(request.port) }) };
+    const settings = request.prune ? {} : { ...current };
+    Object.assign(settings, declared);
+    const diff = { added: [], changed: [], removed: [] };
+    for (const [name, value] of Object.entries(settings)) {
+        if (!Object.hasOwn(current, name))
+            diff.added.push(name);
+        else if (current[name] !== value)
+            diff.changed.push(name);
+    }
+    for (const name of Object.keys(current))
+        if (!Object.hasOwn(settings, name))
+            diff.removed.push(name);
+    return { settings, diff };
+}
+/** `+A ~B -C`, or `no change`: the diff as the plan and the summary show it, names only. */
+function formatSettingsDiff(diff) {
+    const words = [...diff.added.map(name => `+${name}`), ...diff.changed.map(name => `~${name}`), ...diff.removed.map(name => `-${name}`)];
+    return words.length === 0 ? 'no change' : words.join(' ');
+}
+
+
+/***/ }),
+
+/***/ 74228:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ httpProbe),
+/* harmony export */   P: () => (/* binding */ waitForVersion)
+/* harmony export */ });
+/** Real probes: one GET with a per-request timeout, redirects not followed. */
+const httpProbe = async (url, versionHeader, signal) => {
+    const response = await fetch(url, { redirect: 'manual', headers: { 'Cache-Control': 'no-cache' }, signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
+    const body = (await response.text()).slice(0, 4096);
+    return { status: response.status, header: versionHeader ? (response.headers.get(versionHeader) ?? undefined) : undefined, body };
+};
+/** Which version an answer carries, for the failure message. */
+function describeAnswer(answer, versionHeader) {
+    if (versionHeader)
+        return `HTTP ${answer.status}, ${versionHeader}: ${answer.header === undefined ? '(none)' : JSON.stringify(answer.header.slice(0, 80))}`;
+    return `HTTP ${answer.status}, body ${JSON.stringify(answer.body.replace(/\s+/g, ' ').slice(0, 80))}`;
+}
+function carries(answer, expected, versionHeader) {
+    if (answer.status < 200 || answer.status >= 300)
+        return false;
+    const where = versionHeader ? (answer.header ?? '') : answer.body;
+    return where.toLowerCase().includes(expected.toLowerCase());
+}
+/**
+ * Poll `baseUrl + path` until it answers with `expected` (a commit SHA) `consecutive` times
+ * in a row, or the timeout passes. App Service keeps the old container serving until the
+ * new one is ready, so a 200 from the old version is "not yet", never success. Without an
+ * expected version (rolling back to an image that was not ours) any 2xx counts.
+ */
+async function waitForVersion(baseUrl, expected, check, deps, signal = new AbortController().signal) {
+    const url = new URL(check.path, baseUrl).toString();
+    const started = deps.now();
+    const elapsed = () => (deps.now() - started) / 1000;
+    let streak = 0;
+    let last = 'no answer yet';
+    while (!signal.aborted) {
+        try {
+            const answer = await deps.probe(url, check.versionHeader, signal);
+            const good = expected ? carries(answer, expected, check.versionHeader) : answer.status >= 200 && answer.status < 300;
+            streak = good ? streak + 1 : 0;
+            last = describeAnswer(answer, check.versionHeader);
+            if (streak >= check.consecutive)
+                return { ok: true, seconds: elapsed() };
+        }
+        catch (error) {
+            streak = 0;
+            last = `no answer (${error.message})`;
+        }
+        if (deps.now() - started >= check.timeoutMs) {
+            const wanted = expected ? `${expected.slice(0, 12)}${check.versionHeader ? ` in ${check.versionHeader}` : ' in the body'}` : 'any 2xx';
+            return { ok: false, seconds: elapsed(), reason: `timed out after ${Math.round(elapsed())}s waiting for ${url} to answer ${wanted}; last: ${last}` };
+        }
+        await deps.sleep(check.intervalMs, signal).catch(() => undefined);
+    }
+    return { ok: false, seconds: elapsed(), reason: 'stopped: another target failed' };
+}
+
+
+/***/ }),
+
+/***/ 51157:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.r(__webpack_exports__);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   commitOfImage: () => (/* binding */ commitOfImage),
+/* harmony export */   imageOfLinuxFxVersion: () => (/* binding */ imageOfLinuxFxVersion),
+/* harmony export */   linuxFxVersionOf: () => (/* binding */ linuxFxVersionOf)
+/* harmony export */ });
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(38422);
+
+/** `DOCKER|registry/repo:tag` (a Linux Web App's linuxFxVersion) → `registry/repo:tag`. */
+function imageOfLinuxFxVersion(linuxFxVersion) {
+    const match = /^DOCKER\|(.+)$/i.exec(linuxFxVersion?.trim() ?? '');
+    return match?.[1];
+}
+function linuxFxVersionOf(image) {
+    return `DOCKER|${image}`;
+}
+/**
+ * The commit an image was built from, when it is one of ours: `<registry>/<repository>:<sha>`
+ * (a digest may follow). Anything else — another repository, `latest`, a version tag — is not.
+ */
+function commitOfImage(image, registry, repository) {
+    const withoutDigest = image.split('@')[0];
+    const colon = withoutDigest.lastIndexOf(':');
+    if (colon <= withoutDigest.lastIndexOf('/'))
+        return undefined;
+    const name = withoutDigest.slice(0, colon);
+    const tag = withoutDigest.slice(colon + 1).toLowerCase();
+    if (name.toLowerCase() !== `${registry}/${repository}`.toLowerCase())
+        return undefined;
+    return (0,_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .isCommitSha */ ._$)(tag) ? tag : undefined;
+}
+
+
+/***/ }),
+
+/***/ 87032:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.r(__webpack_exports__);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   createWebAppControl: () => (/* binding */ createWebAppControl)
+/* harmony export */ });
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51157);
+
+const sameSettings = (a, b) => {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every(key => Object.hasOwn(b, key) && b[key] === a[key]);
+};
+/** The repository host of a site, from its host name states (Kudu runs there). */
+function scmHost(site) {
+    return site.hostNameSslStates?.find(state => state.hostType === 'Repository')?.name;
+}
+function createWebAppControl(clients) {
+    const webApps = (target) => clients.webApps(target.subscription);
+    const siteConfigOf = (target) => {
+        const api = webApps(target);
+        return target.slot ? api.getConfigurationSlot(target.resourceGroup, target.app, target.slot) : api.getConfiguration(target.resourceGroup, target.app);
+    };
+    const mainContainerOf = async (target) => {
+        const api = webApps(target);
+        const containers = target.slot ? api.listSiteContainersSlot(target.resourceGroup, target.app, target.slot) : api.listSiteContainers(target.resourceGroup, target.app);
+        for await (const container of containers) {
+            if (container.isMain && container.name)
+                return { name: container.name.split('/').pop(), definition: container };
+        }
+        return undefined;
+    };
+    const isSidecarApp = (config) => /^SITECONTAINERS$/i.test(config.linuxFxVersion?.trim() ?? '');
+    const restart = async (target) => {
+        const api = webApps(target);
+        if (target.slot)
+            await api.restartSlot(target.resourceGroup, target.app, target.slot, { softRestart: false, synchronous: false });
+        else
+            await api.restart(target.resourceGroup, target.app, { softRestart: false, synchronous: false });
+    };
+    /** One update of the site: its config, app settings included, applied together. */
+    const patchSite = async (target, siteConfig) => {
+        const api = webApps(target);
+        if (target.slot)
+            await api.updateSlot(target.resourceGroup, target.app, target.slot, { siteConfig });
+        else
+            await api.update(target.resourceGroup, target.app, { siteConfig });
+    };
+    const settingsList = (settings) => Object.entries(settings).map(([name, value]) => ({ name, value }));
+    const currentImage = async (target) => {
+        const config = await siteConfigOf(target);
+        if (isSidecarApp(config))
+            return (await mainContainerOf(target))?.definition.image;
+        return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__.imageOfLinuxFxVersion)(config.linuxFxVersion);
+    };
+    return {
+        currentImage,
+        async read(target) {
+            const api = webApps(target);
+            const [site, config, settings] = await Promise.all([
+                target.slot ? api.getSlot(target.resourceGroup, target.app, target.slot) : api.get(target.resourceGroup, target.app),
+                siteConfigOf(target),
+                target.slot ? api.listApplicationSettingsSlot(target.resourceGroup, target.app, target.slot) : api.listApplicationSettings(target.resourceGroup, target.app)
+            ]);
+            const mainContainer = isSidecarApp(config) ? await mainContainerOf(target) : undefined;
+            const scm = scmHost(site);
+            return {
+                image: mainContainer ? mainContainer.definition.image : (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__.imageOfLinuxFxVersion)(config.linuxFxVersion),
+                url: `https://${site.defaultHostName}`,
+                scmUrl: scm ? `https://${scm}` : undefined,
+                settings: { ...(settings.properties ?? {}) },
+                command: (mainContainer ? mainContainer.definition.startUpCommand : config.appCommandLine) ?? '',
+                mainContainer
+            };
+        },
+        async apply(target, desired, current, acrIdentity) {
+            const api = webApps(target);
+            const settingsChange = !sameSettings(desired.settings, current.settings);
+            const pull = acrIdentity ? { acrUseManagedIdentityCreds: true, ...(acrIdentity === 'system' ? {} : { acrUserManagedIdentityID: acrIdentity }) } : {};
+            if (current.mainContainer) {
+                // A sidecar app: only the main container's image (and start command) change; the others stay.
+                const { name, definition } = current.mainContainer;
+                if (settingsChange)
+                    await patchSite(target, { appSettings: settingsList(desired.settings), ...pull });
+                const container = { ...definition, image: desired.image, startUpCommand: desired.command || undefined };
+                if (target.slot)
+                    await api.createOrUpdateSiteContainerSlot(target.resourceGroup, target.app, target.slot, name, container);
+                else
+                    await api.createOrUpdateSiteContainer(target.resourceGroup, target.app, name, container);
+                return;
+            }
+            const unchanged = desired.image === current.image && !settingsChange && desired.command === current.command;
+            if (unchanged) {
+                await restart(target);
+                return;
+            }
+            const siteConfig = { linuxFxVersion: (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__.linuxFxVersionOf)(desired.image), ...pull };
+            if (!settingsChange && desired.command === current.command) {
+                // The image alone: the site config, as App Service's own tools change it.
+                if (target.slot)
+                    await api.updateConfigurationSlot(target.resourceGroup, target.app, target.slot, siteConfig);
+                else
+                    await api.updateConfiguration(target.resourceGroup, target.app, siteConfig);
+                return;
+            }
+            // Image, settings and command in one update of the site: one restart, never new code on old settings.
+            await patchSite(target, { ...siteConfig, appCommandLine: desired.command, appSettings: settingsList(desired.settings) });
+        },
+        restart,
+        async swapIntoProduction(target) {
+            if (!target.slot)
+                throw new Error(`${target.app} has no slot to swap into production`);
+            await webApps(target).swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true });
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 53816:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.r(__webpack_exports__);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   targetName: () => (/* binding */ targetName),
+/* harmony export */   webAppDeployedCommits: () => (/* binding */ webAppDeployedCommits)
+/* harmony export */ });
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51157);
+
+/** A target as people name it: `app` or `app/slot`. */
+function targetName(target) {
+    return target.slot ? `${target.app}/${target.slot}` : target.app;
+}
+/** How long detection waits for one target's health path. */
+const SERVED_PROBE_MS = 10_000;
+/**
+ * An image part's deployed commits: the SHA tag of the image each target is configured for.
+ * With `verify: version`, each target is also asked which version it serves: one configured
+ * for a release it does not serve (a run stopped between the switch and the proof) counts as
+ * unfinished, so the next run deploys again instead of calling the part unchanged.
+ */
+function webAppDeployedCommits(targets, image, reader, served) {
+    return {
+        source: `the image tags of ${targets.length} Web App${targets.length === 1 ? '' : 's'}`,
+        async deployedCommits() {
+            const missing = targets.filter(t => !t.subscription);
+            if (missing.length > 0)
+                throw new Error(`no subscription for ${missing.map(targetName).join(', ')} (set 'subscription-id')`);
+            const states = await Promise.all(targets.map(target => reader.read(target)));
+            const commits = [];
+            const unknown = [];
+            const configured = states.map((state, index) => {
+                const commit = state.image && (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_0__.commitOfImage)(state.image, image.registry, image.repository);
+                if (commit)
+                    commits.push(commit);
+                else
+                    unknown.push(`${targetName(targets[index])} (${state.image ?? 'no container image'})`);
+                return commit || undefined;
+            });
+            const unfinished = [];
+            if (served && served.verify.mode === 'version' && unknown.length === 0) {
+                const { verify, probe } = served;
+                await Promise.all(states.map(async (state, index) => {
+                    const commit = configured[index];
+                    const url = new URL(verify.path, state.url).toString();
+                    try {
+                        const answer = await probe(url, verify.versionHeader, AbortSignal.timeout(SERVED_PROBE_MS));
+                        const carried = verify.versionHeader ? (answer.header ?? '') : answer.body;
+                        if (answer.status < 200 || answer.status >= 300 || !carried.toLowerCase().includes(commit)) {
+                            unfinished.push(`${targetName(targets[index])} is configured for ${commit.slice(0, 12)} but does not serve it (HTTP ${answer.status})`);
+                        }
+                    }
+                    catch (error) {
+                        unfinished.push(`${targetName(targets[index])} is configured for ${commit.slice(0, 12)} but ${url} does not answer (${error.message})`);
+                    }
+                }));
+            }
+            return { commits, unknown, unfinished };
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 1689:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ splitCommandLine)
+/* harmony export */ });
+/* harmony import */ var shell_quote__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(26591);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(83916);
+
+
+const NO_SHELL = 'commands run without a shell: put the steps in a package.json script, e.g. "build": "..."';
+/** `NAME=value tool …`: a shell sets the variable for the tool; here it would be run as the tool. */
+const LEADING_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+/** Thrown by the variable lookup: shell-quote would otherwise expand `$VAR` to "" without a word. */
+class Expansion extends Error {
+    variable;
+    constructor(variable) {
+        super(variable);
+        this.variable = variable;
+    }
+}
+/**
+ * A command line from the config split into argv, as a shell would split it (quotes and
+ * backslashes honoured) but without running one: anything only a shell can do — chaining,
+ * pipes, redirects, globs, comments, `$VAR`, command substitution, `~` — is refused with the
+ * config key to fix, rather than passed on as a literal word the tool would misread.
+ */
+function splitCommandLine(text, key) {
+    const refuse = (what) => {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployError */ .sH(`${key} ${JSON.stringify(text)} uses ${what}, and ${NO_SHELL}.`, `Change ${key} in the config to one command, such as "npm run build", and move the rest into package.json scripts.`);
+    };
+    // A shell would run each line as its own command; shell-quote would join them into one.
+    if (/[\r\n]/.test(text))
+        refuse('more than one line');
+    const unquoted = shellOnlySyntax(text);
+    if (unquoted)
+        refuse(unquoted);
+    let entries;
+    try {
+        entries = (0,shell_quote__WEBPACK_IMPORTED_MODULE_0__.parse)(text, (name) => {
+            throw new Expansion(name);
+        });
+    }
+    catch (error) {
+        if (!(error instanceof Expansion))
+            throw error;
+        return refuse(error.variable ? `variable expansion ($${error.variable})` : 'a "$" expansion');
+    }
+    const words = [];
+    for (const entry of entries) {
+        if (typeof entry === 'string')
+            words.push(entry);
+        else if ('comment' in entry)
+            refuse(`a comment (#${entry.comment})`);
+        else if (entry.op === 'glob')
+            refuse(`a glob (${entry.pattern})`);
+        else
+            refuse(`the shell operator "${entry.op}"`);
+    }
+    const tool = words[0];
+    if (tool === undefined || tool === '') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployError */ .sH(`${key} is empty: there is no command to run.`, `Set ${key} in the config to a command, such as "npm run build".`);
+    }
+    if (LEADING_ASSIGNMENT.test(tool))
+        refuse(`a variable assignment (${tool.split('=')[0]}=…)`);
+    return words;
+}
+/**
+ * What shell-quote would let through as literal text although a shell treats it specially:
+ * an unterminated quote, backticks, a leading `~`. Quotes are tracked as a shell does:
+ * nothing is special inside '…'; inside "…" only `\`, `"`, `$` and backticks are.
+ */
+function shellOnlySyntax(text) {
+    let quote;
+    for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            continue;
+        }
+        if (char === '\\') {
+            i++;
+            continue;
+        }
+        if (char === '`')
+            return 'command substitution (`…`)';
+        if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            continue;
+        }
+        if (char === "'" || char === '"')
+            quote = char;
+        else if (char === '~' && (i === 0 || /\s/.test(text[i - 1])))
+            return 'a home directory (~)';
+    }
+    return quote ? `an unterminated ${quote} quote` : undefined;
+}
+
+
+/***/ }),
+
+/***/ 39573:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _: () => (/* binding */ createCommandRunner),
+/* harmony export */   c: () => (/* binding */ outputTail)
+/* harmony export */ });
+/* harmony import */ var _actions_exec__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22876);
+
+/** The last lines a command printed (stdout, then stderr), blank ones left out, indented under a message. */
+function outputTail(result, lineCount = 20, indent = '    ') {
+    const lines = `${result.stdout}\n${result.stderr}`.split(/\r?\n/).filter(line => line.trim() !== '');
+    return lines
+        .slice(-lineCount)
+        .map(line => `${indent}${line.trimEnd()}`)
+        .join('\n');
+}
+/** The real runner. Output is captured, not echoed: callers decide what is worth logging. */
+function createCommandRunner() {
+    return {
+        async run(tool, args, options = {}) {
+            const result = await (0,_actions_exec__WEBPACK_IMPORTED_MODULE_0__/* .getExecOutput */ .H)(tool, [...args], {
+                cwd: options.cwd,
+                env: options.env ? { ...process.env, ...options.env } : undefined,
+                input: options.input,
+                silent: true,
+                ignoreReturnCode: true
+            });
+            return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 53208:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Xg: () => (/* binding */ config_imageEnvironment),
+  Z9: () => (/* binding */ loadConfig),
+  g9: () => (/* binding */ resolveEnvironment),
+  XW: () => (/* binding */ config_siteEnvironment)
+});
+
+// UNUSED EXPORTS: DEFAULT_CONFIG_PATH, parseConfig
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(38815);
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(14006);
+var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(83916);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
+var schemas = __nccwpck_require__(38816);
+;// CONCATENATED MODULE: ./src/config-schema.ts
+/**
+ * The config file's schema: what each key accepts, its default, and the message a bad value
+ * gets. Parts are named by the user, so the environments' schema is built from the parts the
+ * file declares (`configSchemaFor`): an environment has one key per part, of that part's kind.
+ */
+
+
+/** The kinds of the two part names the first release knew; a config may leave `kind` out for them. */
+const LEGACY_PART_KINDS = { backend: 'image', frontend: 'site' };
+/** Keys of an environment that are not part names. */
+const ENVIRONMENT_KEYS = ['branches', 'tags', 'lock'];
+const PART_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Whether text holds a control character (a header or path that carries one could split a request or a log line). */
+const hasControl = (text) => [...text].some(char => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
+const glob = schemas/* string */.YjP({ error: 'must be a glob string, such as "backend/**" or "!**/*.md"' })
+    .min(1, 'must not be empty');
+const globList = schemas/* array */.YOg(glob, { error: 'must be a list of glob strings' }).min(1, 'must list at least one glob');
+/** A folder or file inside the repository: no absolute paths, no way out with `..`. */
+const repoPath = schemas/* string */.YjP({ error: 'must be a path inside the repository' })
+    .min(1, 'must not be empty')
+    .refine(p => !external_node_path_default().isAbsolute(p) && !external_node_path_default().win32.isAbsolute(p), 'must be relative to the repository root, not absolute')
+    .refine(p => !external_node_path_default().posix.normalize(p.replaceAll('\\', '/')).split('/').includes('..'), 'must stay inside the repository (no "..")');
+const named = (what, pattern, accepted) => schemas/* string */.YjP({ error: `must be ${what}` }).regex(pattern, `must be ${what}: ${accepted}`);
+const resourceGroup = named('a resource group name', /^[-\w.()]{1,89}[-\w()]$/, '1–90 letters, digits, and - _ . ( ), not ending in "."');
+const appName = named('a Web App name', /^[a-zA-Z0-9][a-zA-Z0-9-]{0,58}[a-zA-Z0-9]$/, '2–60 letters, digits and hyphens');
+const slotName = named('a slot name', /^[a-zA-Z0-9][a-zA-Z0-9-]{0,58}$/, 'letters, digits and hyphens');
+const subscription = named('a subscription ID', /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, 'a GUID such as 00000000-0000-0000-0000-000000000000');
+const storageAccount = named('a storage account name', /^[a-z0-9]{3,24}$/, '3–24 lowercase letters and digits');
+const containerName = named('a blob container name', /^(?:\$web|[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9])$/, '"$web" or 3–63 lowercase letters, digits and single hyphens');
+const endpointName = named('a CDN / Front Door resource name', /^[a-zA-Z0-9][a-zA-Z0-9-]{0,258}$/, 'letters, digits and hyphens');
+const hostName = named('a host name', /^(?=.{1,253}$)(?:\*\.)?(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/, 'such as www.example.com, without scheme, port or path');
+const httpsUrl = schemas/* url */.OZ5({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const partName = named('a part name', PART_NAME, 'lowercase letters, digits and "-", starting with a letter (at most 32)');
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const seconds = (min, max) => schemas/* number */.aig({ error: 'must be a number of seconds' }).int().min(min).max(max);
+const commandLine = schemas/* string */.YjP({ error: 'must be a command line' })
+    .min(1, 'must not be empty')
+    .refine(text => !hasControl(text), 'must be one line without control characters');
+const fromEnv = schemas/* strictObject */.rej({ 'from-env': schemas/* string */.YjP({ error: 'must be an environment variable name' }).regex(ENV_VAR, 'must be an environment variable name') })
+    .transform((value) => ({ fromEnv: value['from-env'] }));
+const configValue = schemas/* union */.KCZ([schemas/* string */.YjP().transform((value) => value), fromEnv], {
+    error: 'must be a string (quote numbers and booleans) or { from-env: NAME } to read it from the step\'s env:'
+});
+const variables = schemas/* record */.g1P(schemas/* string */.YjP().regex(ENV_VAR, 'must be an environment variable name'), configValue);
+/** App Service setting names: what the portal accepts (Linux apps see `.` and `-` as `_`). */
+const appSettings = schemas/* record */.g1P(schemas/* string */.YjP().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be an app setting name: letters, digits, "_", "." and "-"'), configValue);
+const health = schemas/* strictObject */.rej({
+    path: schemas/* string */.YjP()
+        .startsWith('/', 'must start with "/"')
+        .refine(text => !hasControl(text) && !/\s/.test(text), 'must be a URL path without spaces or control characters')
+        .default('/'),
+    'version-header': schemas/* string */.YjP().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional(),
+    timeout: seconds(10, 1800).default(300),
+    consecutive: schemas/* number */.aig({ error: 'must be a whole number' }).int().min(1).max(20).default(3),
+    interval: schemas/* number */.aig({ error: 'must be a number of seconds' }).min(0.1).max(60).default(2)
+})
+    .default({ path: '/', timeout: 300, consecutive: 3, interval: 2 });
+/** Keys that describe how an image is built: a part with `image-from` has none of them. */
+const IMAGE_BUILD_KEYS = ['context', 'file', 'target', 'registry', 'registry-auth', 'repository', 'build-args', 'version-build-arg', 'cache'];
+const imagePart = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('image'),
+    paths: globList.optional(),
+    'image-from': partName.optional(),
+    context: repoPath.optional(),
+    file: repoPath.optional(),
+    target: schemas/* string */.YjP().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a build stage name').optional(),
+    registry: schemas/* string */.YjP({ error: 'must be a registry host, such as myregistry.azurecr.io' }).regex(/^[a-z0-9.-]+(?::\d+)?$/, 'must be a registry host, such as myregistry.azurecr.io').optional(),
+    'registry-auth': schemas/* enum */.k5n(['auto', 'azure', 'password', 'none'], { error: 'must be one of: auto, azure, password, none' }).optional(),
+    repository: schemas/* string */.YjP({ error: 'must be an image repository, such as "api"' })
+        .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be a lowercase image repository, such as "api" or "team/api"')
+        .optional(),
+    'build-args': variables.optional(),
+    'version-build-arg': schemas/* string */.YjP().regex(ENV_VAR, 'must be a build-arg name').optional(),
+    cache: schemas/* enum */.k5n(['registry', 'gha', 'inline', 'none'], { error: 'must be one of: registry, gha, inline, none' }).optional(),
+    verify: schemas/* enum */.k5n(['version', 'platform', 'none'], { error: 'must be one of: version, platform, none' }).default('version'),
+    health
+})
+    .superRefine((part, ctx) => {
+    if (part['image-from'] !== undefined) {
+        for (const key of IMAGE_BUILD_KEYS) {
+            if (part[key] !== undefined)
+                ctx.addIssue({ code: 'custom', path: [key], message: `cannot be set with image-from: the image is built by part ${part['image-from']}` });
+        }
+        return;
+    }
+    if (!part.paths)
+        ctx.addIssue({ code: 'custom', path: ['paths'], message: 'is required: the globs of the files this image is built from' });
+    if (!part.registry)
+        ctx.addIssue({ code: 'custom', path: ['registry'], message: 'is required: the registry host, such as myregistry.azurecr.io (or image-from: <part> to run another part\'s image)' });
+    if (!part.repository)
+        ctx.addIssue({ code: 'custom', path: ['repository'], message: 'is required: the image repository, such as "api"' });
+});
+const cacheControlRule = schemas/* strictObject */.rej({
+    match: schemas/* union */.KCZ([glob, globList], { error: 'must be a glob or a list of globs' }),
+    value: schemas/* string */.YjP({ error: 'must be a Cache-Control header value' })
+        .min(1)
+        .refine(text => !hasControl(text), 'must not contain control characters')
+});
+const sitePart = schemas/* strictObject */.rej({
+    kind: schemas/* literal */.euz('site'),
+    paths: globList,
+    'working-directory': repoPath.default('.'),
+    install: commandLine.default('npm ci'),
+    build: commandLine.default('npm run build'),
+    output: repoPath.default('build'),
+    'build-env': schemas/* record */.g1P(schemas/* string */.YjP().regex(ENVIRONMENT_NAME, 'must be an environment name'), variables).default({}),
+    'cache-control': schemas/* array */.YOg(cacheControlRule, { error: 'must be a list of { match, value } rules' }).default([]),
+    'delete-stale': schemas/* enum */.k5n(['after-purge', 'never'], { error: 'must be "after-purge" or "never"' }).default('after-purge'),
+    'max-delete-share': schemas/* number */.aig({ error: 'must be a share between 0 and 1, such as 0.5' }).min(0).max(1).default(0.5),
+    'keep-releases': schemas/* number */.aig({ error: 'must be a whole number' }).int().min(1).max(1000).default(10),
+    purge: schemas/* enum */.k5n(['changed', 'all'], { error: 'must be "changed" or "all"' }).default('changed'),
+    'index-document': schemas/* string */.YjP().min(1).refine(text => !hasControl(text), 'must not contain control characters').default('index.html'),
+    'error-document': schemas/* string */.YjP().min(1).refine(text => !hasControl(text), 'must not contain control characters').default('index.html'),
+    'lock-timeout': seconds(0, 3600).optional()
+});
+const part = schemas/* discriminatedUnion */.gMt('kind', [imagePart, sitePart], { error: 'must say its kind: image (a Docker image for Web Apps) or site (a static site)' });
+const webAppTarget = schemas/* strictObject */.rej({
+    subscription: subscription.optional(),
+    'resource-group': resourceGroup,
+    app: appName,
+    slot: slotName.optional(),
+    command: commandLine.optional(),
+    port: schemas/* number */.aig({ error: 'must be a port number' }).int().min(1).max(65535).optional()
+});
+const release = schemas/* strictObject */.rej({
+    command: commandLine,
+    'run-on': schemas/* enum */.k5n(['runner', 'container-instance'], { error: 'must be "runner" or "container-instance"' }).default('runner'),
+    paths: globList.optional(),
+    timeout: seconds(10, 7200).default(900),
+    env: variables.default({}),
+    'container-instance': schemas/* strictObject */.rej({
+        subscription: subscription.optional(),
+        'resource-group': resourceGroup.optional(),
+        location: schemas/* string */.YjP().regex(/^[a-z0-9]+$/, 'must be an Azure region name such as westeurope').optional(),
+        'subnet-id': schemas/* string */.YjP().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i, 'must be a subnet resource ID').optional(),
+        cpu: schemas/* number */.aig().min(0.1).max(4).default(1),
+        'memory-gb': schemas/* number */.aig().min(0.1).max(16).default(1.5)
+    })
+        .optional()
+});
+const imageEnvironment = schemas/* strictObject */.rej({
+    strategy: schemas/* enum */.k5n(['in-place', 'slot-swap'], { error: 'must be "in-place" or "slot-swap"' }).default('in-place'),
+    'acr-identity': schemas/* union */.KCZ([schemas/* literal */.euz('system'), schemas/* string */.YjP().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/)], { error: 'must be "system" or the client ID of a user-assigned identity' })
+        .optional(),
+    'swap-timeout': seconds(5, 3600).default(900),
+    'build-args': variables.default({}),
+    'app-settings': appSettings.default({}),
+    'prune-app-settings': schemas/* boolean */.zMY({ error: 'must be true or false' }).default(false),
+    release: release.optional(),
+    targets: schemas/* array */.YOg(webAppTarget, { error: 'must be a list of { resource-group, app, slot } targets' }).min(1, 'must list at least one Web App')
+});
+const cdnEndpoint = schemas/* strictObject */.rej({
+    subscription: subscription.optional(),
+    'resource-group': resourceGroup,
+    profile: endpointName,
+    endpoint: endpointName
+});
+const siteEnvironment = schemas/* strictObject */.rej({
+    'storage-account': storageAccount,
+    container: containerName.default('$web'),
+    'archive-container': containerName.default('deployments'),
+    'blob-endpoint': httpsUrl.optional(),
+    'site-url': httpsUrl.optional(),
+    cdn: cdnEndpoint.optional(),
+    frontdoor: cdnEndpoint.extend({ domains: schemas/* array */.YOg(hostName, { error: 'must be a list of host names' }).optional() }).optional()
+});
+const lock = schemas/* strictObject */.rej({
+    'storage-account': storageAccount.optional(),
+    container: containerName.optional(),
+    'blob-endpoint': httpsUrl.optional(),
+    timeout: seconds(0, 3600).optional()
+});
+const customCloud = schemas/* strictObject */.rej({
+    name: schemas/* string */.YjP().optional(),
+    'authority-host': httpsUrl,
+    'resource-manager': httpsUrl,
+    'resource-manager-audience': httpsUrl.optional(),
+    'storage-suffix': schemas/* string */.YjP({ error: 'must be a host suffix such as core.windows.net' }).regex(/^[a-z0-9.-]+(?::\d+)?$/i, 'must be a host suffix such as core.windows.net'),
+    'oidc-audience': schemas/* string */.YjP().min(1).optional()
+});
+const cloud = schemas/* union */.KCZ([schemas/* enum */.k5n(['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud']), customCloud], {
+    error: 'must be AzureCloud, AzureUSGovernment, AzureChinaCloud, or a custom cloud { authority-host, resource-manager, storage-suffix }'
+});
+/**
+ * The parts a raw config declares, with their kinds, read before validation so that the
+ * environments' schema can name them (a part with a bad kind is left out; its own error says why).
+ */
+function declaredParts(raw) {
+    const kinds = new Map();
+    const parts = raw?.parts;
+    if (parts === null || typeof parts !== 'object' || Array.isArray(parts))
+        return kinds;
+    for (const [name, settings] of Object.entries(parts)) {
+        const kind = settings?.kind;
+        if (kind === 'image' || kind === 'site')
+            kinds.set(name, kind);
+    }
+    return kinds;
+}
+/** `backend` and `frontend` parts without a `kind` get theirs, so configs of the first release load unchanged. */
+function withLegacyKinds(raw) {
+    const parts = raw?.parts;
+    if (parts === null || typeof parts !== 'object' || Array.isArray(parts))
+        return raw;
+    const filled = Object.fromEntries(Object.entries(parts).map(([name, settings]) => {
+        const kind = Object.hasOwn(LEGACY_PART_KINDS, name) ? LEGACY_PART_KINDS[name] : undefined;
+        if (kind && settings !== null && typeof settings === 'object' && !Array.isArray(settings) && !('kind' in settings))
+            return [name, { kind, ...settings }];
+        return [name, settings];
+    }));
+    return { ...raw, parts: filled };
+}
+/** The file's schema, for the parts it declares. */
+function configSchemaFor(parts) {
+    const environment = schemas/* strictObject */.rej({
+        branches: schemas/* array */.YOg(glob, { error: 'must be a list of branch globs' }).default([]),
+        tags: schemas/* array */.YOg(glob, { error: 'must be a list of tag globs' }).default([]),
+        lock: lock.optional(),
+        ...Object.fromEntries([...parts].filter(([name]) => !ENVIRONMENT_KEYS.includes(name)).map(([name, kind]) => [name, (kind === 'image' ? imageEnvironment : siteEnvironment).optional()]))
+    });
+    return schemas/* strictObject */.rej({
+        version: schemas/* literal */.euz(1, { error: 'must be 1' }).default(1),
+        cloud: cloud.default('AzureCloud'),
+        shared: schemas/* strictObject */.rej({ paths: schemas/* array */.YOg(glob, { error: 'must be a list of glob strings' }).default([]) }).default({ paths: [] }),
+        parts: schemas/* record */.g1P(schemas/* string */.YjP().regex(PART_NAME, 'must be a part name: lowercase letters, digits and "-", starting with a letter (at most 32)').refine(name => !ENVIRONMENT_KEYS.includes(name), `must not be ${ENVIRONMENT_KEYS.join(', ')} (environment keys)`), part, { error: issue => (issue.code === 'invalid_type' ? 'must map part names to their settings, e.g. { api: { kind: image, … }, web: { kind: site, … } }' : undefined) })
+            .refine(declared => Object.keys(declared).length > 0, 'must configure at least one part'),
+        environments: schemas/* record */.g1P(schemas/* string */.YjP().regex(ENVIRONMENT_NAME, 'must be an environment name: letters, digits, "-", "_" and "."'), environment, {
+            error: issue => (issue.code === 'invalid_type' ? 'must map environment names to their settings' : undefined)
+        })
+            .refine(envs => Object.keys(envs).length > 0, 'must define at least one environment')
+    })
+        .superRefine((config, ctx) => checkConsistency(config, ctx));
+}
+/** Rules across keys: each environment configures each part, images come from a built part, no target or container twice. */
+function checkConsistency(config, ctx) {
+    const partNames = Object.keys(config.parts);
+    const issue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+    for (const [name, settings] of Object.entries(config.parts)) {
+        if (settings.kind === 'image' && settings['image-from'] !== undefined) {
+            const source = Object.hasOwn(config.parts, settings['image-from']) ? config.parts[settings['image-from']] : undefined;
+            if (!source)
+                issue(['parts', name, 'image-from'], `names no part; parts are ${partNames.join(', ')}`);
+            else if (source.kind !== 'image' || source['image-from'] !== undefined)
+                issue(['parts', name, 'image-from'], `must name an image part that builds its own image (${settings['image-from']} ${source.kind === 'image' ? 'runs another part\'s image' : 'is a site'})`);
+        }
+        if (settings.kind === 'site') {
+            for (const envName of Object.keys(settings['build-env'])) {
+                if (!Object.hasOwn(config.environments, envName))
+                    issue(['parts', name, 'build-env', envName], `names an unknown environment; known: ${Object.keys(config.environments).join(', ')}`);
+            }
+        }
+    }
+    const siteContainers = new Map();
+    for (const [envName, env] of Object.entries(config.environments)) {
+        for (const name of partNames) {
+            const kind = config.parts[name].kind;
+            if (!Object.hasOwn(env, name) || env[name] === undefined) {
+                issue(['environments', envName], `has no ${name} settings, but parts.${name} is configured: add environments.${envName}.${name} (${kind === 'image' ? 'strategy and targets' : 'storage-account'})`);
+            }
+        }
+        for (const [name, settings] of Object.entries(env)) {
+            if (ENVIRONMENT_KEYS.includes(name) || settings === undefined)
+                continue;
+            const kind = config.parts[name]?.kind;
+            if (kind === 'image')
+                checkImageEnvironment(envName, name, settings, issue);
+            if (kind === 'site') {
+                const site = settings;
+                if (site.cdn && site.frontdoor)
+                    issue(['environments', envName, name], 'sets both cdn and frontdoor: keep the one that fronts the site');
+                const container = `${site['blob-endpoint'] ?? site['storage-account']}/${site.container}`.toLowerCase();
+                const other = siteContainers.get(container);
+                if (other)
+                    issue(['environments', envName, name, 'container'], `is the same container as ${other} (${site['storage-account']}/${site.container}): each site needs its own, or one deploy would delete the other's files`);
+                else
+                    siteContainers.set(container, `environments.${envName}.${name}`);
+            }
+        }
+    }
+}
+function checkImageEnvironment(envName, name, settings, issue) {
+    const at = ['environments', envName, name];
+    if (settings.strategy === 'slot-swap') {
+        settings.targets.forEach((target, index) => {
+            if (!target.slot)
+                issue([...at, 'targets', index, 'slot'], 'is required with strategy slot-swap: name the staging slot that is swapped into production');
+        });
+    }
+    const seen = new Set();
+    settings.targets.forEach((target, index) => {
+        const key = [target.subscription ?? '', target['resource-group'], target.app, target.slot ?? ''].join('/').toLowerCase();
+        if (seen.has(key))
+            issue([...at, 'targets', index], 'repeats a target listed above');
+        seen.add(key);
+    });
+    if (settings.release?.['run-on'] !== 'container-instance' && settings.release?.['container-instance']) {
+        issue([...at, 'release', 'container-instance'], 'is set, but run-on is runner: set run-on: container-instance, or remove this key');
+    }
+}
+/** Part settings moved under `parts` in each environment, in the order the parts are declared. */
+function regroupEnvironments(config) {
+    const environments = Object.fromEntries(Object.entries(config.environments).map(([envName, env]) => {
+        const parts = Object.fromEntries(Object.keys(config.parts).flatMap(name => (env[name] === undefined ? [] : [[name, env[name]]])));
+        return [envName, { branches: env.branches, tags: env.tags, lock: env.lock, parts }];
+    }));
+    return { version: config.version, cloud: config.cloud, shared: config.shared, parts: config.parts, environments };
+}
+/** The keys a config object accepts, for "unknown key" messages. */
+function knownKeysHint(parentPath, parts) {
+    const segments = parentPath.filter(s => typeof s !== 'number').map(String);
+    const [first, second, third, fourth] = segments;
+    if (segments.length === 0)
+        return 'top-level keys are version, cloud, shared, parts, environments';
+    if (first === 'cloud')
+        return 'custom cloud keys are name, authority-host, resource-manager, resource-manager-audience, storage-suffix, oidc-audience';
+    if (first === 'shared')
+        return 'shared has only paths';
+    if (first === 'parts' && second !== undefined) {
+        const kind = parts.get(second);
+        if (third === 'health')
+            return 'health keys are path, version-header, timeout, consecutive, interval';
+        if (kind === 'image')
+            return 'image part keys are kind, paths, image-from, context, file, target, registry, registry-auth, repository, build-args, version-build-arg, cache, verify, health';
+        if (kind === 'site')
+            return 'site part keys are kind, paths, working-directory, install, build, output, build-env, cache-control, delete-stale, max-delete-share, keep-releases, purge, index-document, error-document, lock-timeout';
+    }
+    if (first === 'environments') {
+        if (third === undefined)
+            return `environment keys are branches, tags, lock${parts.size ? `, and the parts: ${[...parts.keys()].join(', ')}` : ''}`;
+        if (third === 'lock')
+            return 'lock keys are storage-account, container, blob-endpoint, timeout';
+        const kind = parts.get(third);
+        if (kind === 'image') {
+            if (fourth === 'targets')
+                return 'target keys are subscription, resource-group, app, slot, command, port';
+            if (fourth === 'release')
+                return segments[4] === 'container-instance' ? 'container-instance keys are subscription, resource-group, location, subnet-id, cpu, memory-gb' : 'release keys are command, run-on, paths, timeout, env, container-instance';
+            return 'image environment keys are strategy, targets, acr-identity, swap-timeout, build-args, app-settings, prune-app-settings, release';
+        }
+        if (kind === 'site')
+            return fourth === undefined ? 'site environment keys are storage-account, container, archive-container, blob-endpoint, site-url, cdn, frontdoor' : 'cdn/frontdoor keys are subscription, resource-group, profile, endpoint (and domains for frontdoor)';
+        if (third !== undefined)
+            return `${third} is not a part of this config; parts are ${[...parts.keys()].join(', ')}`;
+    }
+    return 'see the README, "Config"';
+}
+
+// EXTERNAL MODULE: ./src/workspace-path.ts
+var workspace_path = __nccwpck_require__(59152);
+;// CONCATENATED MODULE: ./src/config.ts
+
+
+
+
+
+
+
+const DEFAULT_CONFIG_PATH = '.github/azure-deploy.yml';
+function describeValue(value) {
+    if (value === undefined)
+        return 'missing';
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function keyPath(segments) {
+    return segments.reduce((text, segment) => {
+        if (typeof segment === 'number')
+            return `${text}[${segment}]`;
+        return text ? `${text}.${String(segment)}` : String(segment);
+    }, '');
+}
+/** Parse and validate config text; every problem names its key path, line, value and fix. */
+function parseConfig(text, configPath) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    refuseExpressions(text, configPath);
+    if (doc.errors.length > 0) {
+        const problems = doc.errors.map(e => {
+            const { line, col } = lineCounter.linePos(e.pos[0]);
+            return `line ${line}, column ${col}: ${e.message.split('\n')[0]}`;
+        });
+        throw new errors/* ConfigError */.xL(`${configPath} is not valid YAML:\n  ${problems.join('\n  ')}`, 'Fix the YAML syntax at the line shown (indentation and quoting are the usual causes).');
+    }
+    const raw = withLegacyKinds(doc.toJS());
+    if (raw === null || raw === undefined) {
+        throw new errors/* ConfigError */.xL(`${configPath} is empty.`, 'Describe at least one part under parts: and one environment under environments: (see the README, "Config").');
+    }
+    const parts = declaredParts(raw);
+    const result = configSchemaFor(parts).safeParse(raw);
+    if (result.success)
+        return regroupEnvironments(result.data);
+    // The line of the deepest node along the path: the key itself for a map entry (not its
+    // value, which may start on the next line), the item for a list entry.
+    const lineOf = (segments) => {
+        let node = doc.contents;
+        let offset;
+        for (const segment of segments) {
+            if ((0,dist/* isMap */.jh)(node)) {
+                const pair = node.items.find(item => (0,dist/* isScalar */.jn)(item.key) && item.key.value === segment);
+                if (!pair)
+                    break;
+                offset = pair.key.range?.[0] ?? offset;
+                node = pair.value;
+            }
+            else if ((0,dist/* isSeq */.oP)(node) && typeof segment === 'number') {
+                const item = node.items[segment];
+                if (!(0,dist/* isNode */.Ll)(item))
+                    break;
+                offset = item.range?.[0] ?? offset;
+                node = item;
+            }
+            else
+                break;
+        }
+        return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+    };
+    const valueAt = (segments) => segments.reduce((node, key) => (node !== null && typeof node === 'object' ? node[key] : undefined), raw);
+    const problems = result.error.issues.map(issue => {
+        if (issue.code === 'unrecognized_keys') {
+            const parent = keyPath(issue.path);
+            const keys = issue.keys.map(k => (parent ? `${parent}.${k}` : k));
+            const line = lineOf([...issue.path, issue.keys[0] ?? '']);
+            return `${keys.join(', ')}${line ? ` (line ${line})` : ''}: unknown key; ${knownKeysHint(issue.path, parts)}`;
+        }
+        const line = lineOf(issue.path);
+        const at = keyPath(issue.path) || '(top level)';
+        // A bad key of a map (a part name): the key's own rule says what is wrong with it.
+        if (issue.code === 'invalid_key')
+            return `${at}${line ? ` (line ${line})` : ''}: the name ${issue.issues[0]?.message ?? issue.message}`;
+        return `${at}${line ? ` (line ${line})` : ''}: ${issue.message} (got ${describeValue(valueAt(issue.path))})`;
+    });
+    throw new errors/* ConfigError */.xL(`${configPath} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`, `Fix the key${problems.length === 1 ? '' : 's'} named above in ${configPath}; the README's "Config" section lists every key and its accepted values.`);
+}
+/**
+ * GitHub expands `${{ }}` in workflow files, not in this one: such text would be taken
+ * literally (and a build could inline it into a bundle). Values from secrets come through
+ * the step's `env:` and `{ from-env: NAME }`.
+ */
+function refuseExpressions(text, configPath) {
+    const lines = text.split(/\r?\n/);
+    const index = lines.findIndex(line => line.includes('${{') && !/^\s*#/.test(line));
+    if (index < 0)
+        return;
+    throw new errors/* ConfigError */.xL(`${configPath} (line ${index + 1}) holds a GitHub expression "\${{ … }}": GitHub does not expand expressions in this file, so it would be taken literally.`, `Pass the value through the step's env: (in the workflow: env: { API_KEY: \${{ secrets.API_KEY }} }) and write { from-env: API_KEY } in ${configPath}: the action reads it at run time and masks it.`);
+}
+async function loadConfig(workspace, configPath) {
+    const absolute = external_node_path_default().resolve(workspace, configPath);
+    const relative = external_node_path_default().relative(workspace, absolute).split((external_node_path_default()).sep).join('/');
+    if (external_node_path_default().isAbsolute(configPath) || relative === '' || relative === '..' || relative.startsWith('../')) {
+        throw new errors/* ConfigError */.xL(`input 'config' (${JSON.stringify(configPath)}) is not a file inside the repository.`, "Set 'config:' to a path relative to the repository root, such as .github/azure-deploy.yml.");
+    }
+    const outside = await (0,workspace_path/* leavesWorkspace */.ck)(workspace, relative);
+    if (outside) {
+        throw new errors/* ConfigError */.xL(`config file ${configPath} leads outside the repository, to ${outside}, through a symlink.`, 'Commit the config itself at that path: the deploy reads only files of the checkout.');
+    }
+    let text;
+    try {
+        text = await (0,promises_.readFile)(absolute, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT') {
+            throw new errors/* ConfigError */.xL(`config file ${configPath} was not found in the workspace (${workspace}).`, `Commit a config at ${configPath} (the README's "Config" section has a complete example), set 'config:' to where yours is, or make sure actions/checkout runs before this step.`);
+        }
+        throw new errors/* ConfigError */.xL(`config file ${configPath} could not be read: ${error.message}`);
+    }
+    const config = parseConfig(text, configPath);
+    await refuseLinksOut(workspace, config, configPath);
+    return { path: relative, config };
+}
+/**
+ * The schema keeps each repository path relative and free of `..`; a symlink in the checkout
+ * can still lead elsewhere, so each is resolved on disk: what would build or publish files
+ * from outside the repository (the runner's home, /etc) is refused before anything runs.
+ */
+async function refuseLinksOut(workspace, config, configPath) {
+    const paths = Object.entries(config.parts).flatMap(([name, part]) => part.kind === 'image'
+        ? [
+            [`parts.${name}.context`, part.context, 'a folder'],
+            [`parts.${name}.file`, part.file, 'a file']
+        ]
+        : [
+            [`parts.${name}.working-directory`, part['working-directory'], 'a folder'],
+            [`parts.${name}.output`, external_node_path_default().posix.join(part['working-directory'], part.output), 'a folder']
+        ]);
+    for (const [key, relative, what] of paths) {
+        if (relative === undefined)
+            continue;
+        const target = await (0,workspace_path/* leavesWorkspace */.ck)(workspace, relative);
+        if (target) {
+            throw new errors/* ConfigError */.xL(`${configPath}: ${key} (${JSON.stringify(relative)}) leads outside the repository, to ${target}, through a symlink.`, `Point ${key} at ${what} inside the repository, not at a symlink that leaves it: the deploy builds and publishes only files of the checkout.`);
+        }
+    }
+}
+/** The `environment` input wins; else the first environment whose branch (or tag) globs match. */
+function resolveEnvironment(config, requested, ref) {
+    const names = Object.keys(config.environments);
+    const listing = names
+        .map(n => {
+        const env = config.environments[n];
+        const rules = [...(env?.branches ?? []).map(b => `branch ${b}`), ...(env?.tags ?? []).map(t => `tag ${t}`)];
+        return `${n}${rules.length ? ` (${rules.join(', ')})` : ''}`;
+    })
+        .join('; ');
+    if (requested) {
+        const settings = Object.hasOwn(config.environments, requested) ? config.environments[requested] : undefined;
+        if (!settings) {
+            throw new errors/* ConfigError */.xL(`environment ${JSON.stringify(requested)} is not defined in the config. Known environments: ${listing}.`, `Set 'environment:' to one of ${names.join(', ')}, or add environments.${requested} to the config.`);
+        }
+        return { name: requested, source: 'input', settings };
+    }
+    for (const name of names) {
+        const settings = config.environments[name];
+        if (ref.branch && settings.branches.some(g => picomatch_default().isMatch(ref.branch, g, { dot: true, flags: 's' })))
+            return { name, source: 'branch', settings };
+        if (ref.tag && settings.tags.some(g => picomatch_default().isMatch(ref.tag, g, { dot: true, flags: 's' })))
+            return { name, source: 'tag', settings };
+    }
+    const pushed = ref.branch ? `branch ${JSON.stringify(ref.branch)}` : ref.tag ? `tag ${JSON.stringify(ref.tag)}` : 'this run (no branch or tag)';
+    throw new errors/* ConfigError */.xL(`no environment matches ${pushed}. Known environments: ${listing}.`, `Set 'environment:' in the workflow step, or add the ${ref.tag ? 'tag' : 'branch'} to an environment's ${ref.tag ? 'tags' : 'branches'} in the config.`);
+}
+/** A part's settings in an environment (the schema makes sure each environment has every part's). */
+function config_imageEnvironment(environment, part) {
+    return environment.parts[part];
+}
+function config_siteEnvironment(environment, part) {
+    return environment.parts[part];
+}
+
+
+/***/ }),
+
+/***/ 83916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ic: () => (/* binding */ describeFailure),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   sH: () => (/* binding */ DeployError),
+/* harmony export */   xL: () => (/* binding */ ConfigError)
+/* harmony export */ });
+/**
+ * An error the user can act on: `message` says what is wrong, `hint` says what to change.
+ * Everything thrown before the first side effect is one of these, so the step fails with
+ * guidance instead of a stack trace.
+ */
+class DeployError extends Error {
+    hint;
+    constructor(message, hint) {
+        super(message);
+        this.hint = hint;
+        this.name = 'DeployError';
+    }
+}
+/** A bad `with:` value in the workflow. */
+class InputError extends DeployError {
+    name = 'InputError';
+}
+/** A bad key or value in the config file. */
+class ConfigError extends DeployError {
+    name = 'ConfigError';
+}
+/** The message shown by `core.setFailed`: what failed, then what to change. */
+function describeFailure(error) {
+    if (error instanceof DeployError) {
+        return error.hint ? `${error.message}\n  → ${error.hint}` : error.message;
+    }
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+
+
+/***/ }),
+
+/***/ 79407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22692);
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 38422:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GP: () => (/* binding */ getInputs),
+/* harmony export */   _$: () => (/* binding */ isCommitSha),
+/* harmony export */   k6: () => (/* binding */ forcedParts)
+/* harmony export */ });
+/* unused harmony export AUTH_MODES */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(57264);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(83916);
+
+
+const AUTH_MODES = ['auto', 'oidc', 'azure-cli', 'client-secret'];
+const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+function isCommitSha(value) {
+    return COMMIT_SHA.test(value);
+}
+function optional(name) {
+    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
+    return value === '' ? undefined : value;
+}
+function oneOf(name, accepted, fallback) {
+    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name) || fallback;
+    if (accepted.includes(value))
+        return value;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input '${name}' is ${JSON.stringify(value)}, which is not one of: ${accepted.join(', ')}.`, `Set '${name}:' in the workflow step to one of ${accepted.map(a => `'${a}'`).join(', ')}.`);
+}
+function booleanInput(name, fallback = false) {
+    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
+    if (value === '')
+        return fallback;
+    if (/^(true|True|TRUE)$/.test(value))
+        return true;
+    if (/^(false|False|FALSE)$/.test(value))
+        return false;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input '${name}' is ${JSON.stringify(value)}, which is not a boolean.`, `Set '${name}:' to true or false.`);
+}
+/** A full commit SHA, or undefined for '' and 'auto'. Never a branch name: it may have moved. */
+function commitInput(name, hint) {
+    const raw = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name, { trimWhitespace: false }).trim();
+    if (raw === '' || raw === 'auto')
+        return undefined;
+    const sha = raw.toLowerCase();
+    if (!isCommitSha(sha))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input '${name}' is ${JSON.stringify(raw)}, which is not a full commit SHA.`, hint);
+    return sha;
+}
+/** Secrets are masked before anything else can print them. */
+function secretInput(name) {
+    const value = optional(name);
+    if (value)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
+    return value;
+}
+function getInputs() {
+    const githubToken = secretInput('github-token');
+    const clientSecret = secretInput('client-secret');
+    const registryPassword = secretInput('registry-password');
+    const parts = partsInput();
+    const auth = oneOf('auth', AUTH_MODES, 'auto');
+    const baseline = commitInput('baseline', "Give the 40-character SHA of the commit to compare against (for example ${{ github.event.before }}), or 'auto' to compare against what is deployed.");
+    return {
+        environment: optional('environment'),
+        configPath: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('config') || '.github/azure-deploy.yml',
+        parts,
+        baseline,
+        dryRun: booleanInput('dry-run'),
+        githubToken,
+        githubDeployments: booleanInput('github-deployments', true),
+        clientId: optional('client-id'),
+        tenantId: optional('tenant-id'),
+        subscriptionId: optional('subscription-id'),
+        clientSecret,
+        auth,
+        registryUsername: optional('registry-username'),
+        registryPassword,
+        rollbackTo: commitInput('rollback-to', 'Give the full SHA of the commit whose frontend release to redeploy.'),
+        allowMassDelete: booleanInput('allow-mass-delete'),
+        deadlineMinutes: minutesInput('deadline', 60)
+    };
+}
+/** `auto`, `all`, or part names separated by commas or spaces (checked against the config later). */
+function partsInput() {
+    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('parts').trim() || 'auto';
+    if (value === 'auto' || value === 'all')
+        return value;
+    const names = value.split(/[\s,]+/).filter(Boolean);
+    const bad = names.find(name => !/^[a-z][a-z0-9-]{0,31}$/.test(name));
+    if (bad !== undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input 'parts' is ${JSON.stringify(value)}: ${JSON.stringify(bad)} is not a part name.`, "Set 'parts:' to auto, all, or part names from the config separated by commas (for example 'api,worker').");
+    }
+    return { names: [...new Set(names)] };
+}
+function minutesInput(name, fallback) {
+    const value = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name).trim();
+    if (value === '')
+        return fallback;
+    const minutes = Number(value);
+    if (!Number.isFinite(minutes) || minutes < 1 || minutes > 360) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input '${name}' is ${JSON.stringify(value)}, which is not a number of minutes between 1 and 360.`, `Set '${name}:' to the minutes the deploy may take, below the job's timeout-minutes (default ${fallback}).`);
+    }
+    return minutes;
+}
+/** The parts an explicit `parts:` input forces, or undefined for `auto`; an unknown name is refused. */
+function forcedParts(selection, configured) {
+    if (selection === 'auto')
+        return undefined;
+    if (selection === 'all')
+        return configured;
+    const unknown = selection.names.filter(name => !configured.includes(name));
+    if (unknown.length > 0) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`input 'parts' names ${unknown.map(name => JSON.stringify(name)).join(', ')}, which the config does not have. Its parts: ${configured.join(', ')}.`, "Set 'parts:' to auto, all, or some of those names.");
+    }
+    return selection.names;
+}
+
+
+/***/ }),
+
+/***/ 22692:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  S: () => (/* binding */ githubDeployments),
+  e: () => (/* binding */ run)
+});
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __nccwpck_require__(58500);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 10 modules
+var core = __nccwpck_require__(57264);
+// EXTERNAL MODULE: ./src/azure/cloud.ts
+var cloud = __nccwpck_require__(56370);
+// EXTERNAL MODULE: ./src/azure/connect.ts + 1 modules
+var connect = __nccwpck_require__(50009);
 // EXTERNAL MODULE: ./src/inputs.ts
 var src_inputs = __nccwpck_require__(38422);
 ;// CONCATENATED MODULE: ./src/logger.ts
@@ -31450,8 +32787,6 @@ function inertLogText(message) {
         .join('');
 }
 
-// EXTERNAL MODULE: ./src/parts.ts
-var parts = __nccwpck_require__(63633);
 ;// CONCATENATED MODULE: ./src/changes/baseline.ts
 /** The first of: the input, what is deployed, the event's previous commit; else nothing. */
 function chooseBaseline(candidates) {
@@ -31503,17 +32838,18 @@ function compilePathFilter(patterns) {
 
 
 
-
-/** Decide, per part, whether it differs from what is deployed now. */
+/** Decide, per part, whether it differs from what is deployed now. Each base is diffed once, whatever the number of parts. */
 async function detectChanges(request) {
     const { git, logger } = request;
     const shared = compilePathFilter(request.sharedPaths);
     const readDeployed = async (part, provider) => {
         try {
             const state = await provider.deployedCommits();
+            const commits = state.commits.map(sha => sha.toLowerCase()).filter(src_inputs/* isCommitSha */._$);
+            if (state.unfinished && state.unfinished.length > 0)
+                return { unfinished: state.unfinished, commits };
             if (state.unknown.length > 0)
                 return { notDeployed: state.unknown };
-            const commits = state.commits.map(sha => sha.toLowerCase()).filter(src_inputs/* isCommitSha */._$);
             if (commits.length === 0)
                 logger.info(`${part}: no deployed commit found on ${provider.source}`);
             return { commits };
@@ -31524,27 +32860,31 @@ async function detectChanges(request) {
         }
     };
     const decide = async (part) => {
-        const paths = request.parts[part];
-        if (!paths)
-            return undefined;
+        const name = part.name;
         if (request.forced) {
-            return request.forced.includes(part)
-                ? { part, changed: true, reason: 'forced-by-input', detail: `the parts input selects ${part}`, files: [] }
-                : { part, changed: false, reason: 'excluded-by-input', detail: `the parts input leaves ${part} out`, files: [] };
+            return request.forced.includes(name)
+                ? { part: name, changed: true, reason: 'forced-by-input', detail: `the parts input selects ${name}`, files: [] }
+                : { part: name, changed: false, reason: 'excluded-by-input', detail: `the parts input leaves ${name} out`, files: [] };
         }
-        const provider = request.providers[part];
-        const deployed = !request.baselineInput && provider ? await readDeployed(part, provider) : undefined;
+        const provider = request.providers[name];
+        const deployed = !request.baselineInput && provider ? await readDeployed(name, provider) : undefined;
+        if (deployed && 'unfinished' in deployed) {
+            const base = deployed.commits[0];
+            return { part: name, changed: true, base, reason: 'unfinished', detail: `an earlier run did not finish: ${deployed.unfinished.join('; ')}: deploying`, files: [] };
+        }
         if (deployed && 'notDeployed' in deployed) {
-            return { part, changed: true, reason: 'not-deployed', detail: `${deployed.notDeployed.join(', ')} run${deployed.notDeployed.length === 1 ? 's' : ''} nothing this action deployed: deploying`, files: [] };
+            return { part: name, changed: true, reason: 'not-deployed', detail: `${deployed.notDeployed.join(', ')} run${deployed.notDeployed.length === 1 ? 's' : ''} nothing this action deployed: deploying`, files: [] };
         }
         const baseline = chooseBaseline({ input: request.baselineInput, deployed: deployed?.commits, eventBase: request.eventBase });
         if (baseline.reason === 'no-baseline') {
-            return { part, changed: true, reason: 'no-baseline', detail: 'nothing to compare with (no baseline input, nothing deployed, no previous commit in the event): deploying', files: [] };
+            return { part: name, changed: true, reason: 'no-baseline', detail: 'nothing to compare with (no baseline input, nothing deployed, no previous commit in the event): deploying', files: [] };
         }
-        return compare(part, compilePathFilter(paths), baseline.shas, baseline.reason);
+        const filters = part.paths.map(paths => compilePathFilter(paths));
+        const own = path => filters.some(filter => filter(path));
+        return compare(name, own, part.releasePaths && compilePathFilter(part.releasePaths), baseline.shas, baseline.reason);
     };
     /** Diff every base against the head; the part changed if it differs from any of them. */
-    const compare = async (part, own, bases, reason) => {
+    const compare = async (part, own, release, bases, reason) => {
         const what = describe(reason);
         for (const base of bases) {
             const availability = await git.ensureCommit(base);
@@ -31553,21 +32893,23 @@ async function detectChanges(request) {
             }
         }
         const files = new Set();
+        const releaseFiles = new Set();
         for (const base of bases) {
             if (base === request.head)
                 continue;
             for (const change of await git.changedFiles(base, request.head)) {
                 if (own(change.path) || shared(change.path))
                     files.add(change.path);
+                if (release?.(change.path))
+                    releaseFiles.add(change.path);
             }
         }
         const base = bases.length === 1 ? bases[0] : await git.oldestCommit(bases);
         const since = bases.length === 1 ? `the ${what} ${base.slice(0, 7)}` : `the ${bases.length} commits its targets run (${bases.map(b => b.slice(0, 7)).join(', ')})`;
         const detail = files.size === 0 && bases.every(b => b === request.head) ? `${request.head.slice(0, 7)} is already the ${what}` : `${files.size} changed file${files.size === 1 ? '' : 's'} since ${since}`;
-        return { part, changed: files.size > 0, base, reason, detail, files: [...files] };
+        return { part, changed: files.size > 0, base, reason, detail, files: [...files], releaseFiles: release ? [...releaseFiles] : undefined };
     };
-    const decisions = await Promise.all(parts/* PART_NAMES */.z.map(decide));
-    const changes = decisions.filter((d) => d !== undefined);
+    const changes = await Promise.all(request.parts.map(decide));
     for (const change of changes) {
         logger.info(`${change.part}: ${change.changed ? 'changed' : 'unchanged'} (${change.reason}) — ${change.detail}`);
         for (const file of change.files.slice(0, 10))
@@ -31588,6 +32930,8 @@ function describe(reason) {
     }
 }
 
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(83916);
 ;// CONCATENATED MODULE: ./src/changes/name-status.ts
 /**
  * Parse NUL-separated name-status output. With `-z` paths are verbatim (spaces, newlines,
@@ -31624,6 +32968,8 @@ function parseNameStatus(output) {
 ;// CONCATENATED MODULE: ./src/changes/git.ts
 
 
+/** History fetched, in commits, while looking for an ancestor in a shallow clone. */
+const DEEPEN_STEPS = [64, 1024, 16384];
 function createGitRepository(runner, workspace, remote = 'origin') {
     // No pager, prompt, external diff, textconv or rename detection: the output must be plain
     // NUL-separated paths whatever the user's git config says.
@@ -31646,17 +32992,18 @@ function createGitRepository(runner, workspace, remote = 'origin') {
     const fetches = new Map();
     let queue = Promise.resolve();
     const diffs = new Map();
+    const ensureCommit = (sha) => {
+        let fetch = fetches.get(sha);
+        if (!fetch) {
+            fetch = queue.then(() => fetchCommit(sha));
+            queue = fetch;
+            fetches.set(sha, fetch);
+        }
+        return fetch;
+    };
     return {
         hasCommit,
-        ensureCommit(sha) {
-            let fetch = fetches.get(sha);
-            if (!fetch) {
-                fetch = queue.then(() => fetchCommit(sha));
-                queue = fetch;
-                fetches.set(sha, fetch);
-            }
-            return fetch;
-        },
+        ensureCommit,
         changedFiles(base, head) {
             const key = `${base}..${head}`;
             let diff = diffs.get(key);
@@ -31679,6 +33026,31 @@ function createGitRepository(runner, workspace, remote = 'origin') {
                 .filter((fields) => fields.length === 2)
                 .sort((a, b) => Number(a[0]) - Number(b[0]));
             return dated[0]?.[1] ?? shas[0];
+        },
+        async isAncestor(ancestor, descendant) {
+            if (ancestor === descendant)
+                return true;
+            for (const sha of [ancestor, descendant])
+                if (!(await ensureCommit(sha)).available)
+                    return undefined;
+            for (let step = 0;; step++) {
+                const answer = await git(['merge-base', '--is-ancestor', ancestor, descendant]);
+                if (answer.exitCode === 0)
+                    return true;
+                if (answer.exitCode !== 1)
+                    return undefined;
+                const shallow = (await git(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+                if (!shallow)
+                    return false;
+                const depth = DEEPEN_STEPS[step];
+                if (depth === undefined)
+                    return undefined;
+                // One at a time with the other fetches: they share the clone's shallow file.
+                const deepened = queue.then(() => git(['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', `--depth=${depth}`, remote, descendant]));
+                queue = deepened;
+                if ((await deepened).exitCode !== 0)
+                    return undefined;
+            }
         }
     };
 }
@@ -31690,10 +33062,14 @@ function createGitRepository(runner, workspace, remote = 'origin') {
 
 
 
+// EXTERNAL MODULE: ./src/backend/health.ts
+var health = __nccwpck_require__(74228);
 // EXTERNAL MODULE: ./src/backend/web-app-control.ts
 var web_app_control = __nccwpck_require__(87032);
 // EXTERNAL MODULE: ./src/backend/web-app-state.ts
 var web_app_state = __nccwpck_require__(53816);
+// EXTERNAL MODULE: ./src/config.ts + 1 modules
+var src_config = __nccwpck_require__(53208);
 ;// CONCATENATED MODULE: ./src/github/deployments.ts
 /** The GitHub environment a part's deployments are recorded under. */
 function deploymentEnvironment(environment, part) {
@@ -31760,7 +33136,7 @@ function createGitHubDeployments(options) {
                     ...(options.runUrl ? { log_url: options.runUrl } : {}),
                     ...(details.url ? { environment_url: details.url } : {}),
                     // A success marks the environment's earlier successful deployments inactive.
-                    auto_inactive: true
+                    auto_inactive: state === 'success'
                 });
                 await status('in_progress', { description });
                 logger.info(`GitHub deployment ${id} (${name}): in progress`);
@@ -31781,6 +33157,27 @@ function createGitHubDeployments(options) {
             catch (error) {
                 refuse(error);
                 return undefined;
+            }
+        },
+        async finish(id, environment, state, details) {
+            if (disabled)
+                return;
+            try {
+                const api = await client();
+                await api.rest.repos.createDeploymentStatus({
+                    owner,
+                    repo,
+                    deployment_id: id,
+                    state,
+                    description: shortDescription(details.description),
+                    ...(options.runUrl ? { log_url: options.runUrl } : {}),
+                    ...(details.url ? { environment_url: details.url } : {}),
+                    auto_inactive: state === 'success'
+                });
+                logger.info(`GitHub deployment ${id} (${environment}): ${state}`);
+            }
+            catch (error) {
+                logger.warning(`GitHub deployment ${id} (${environment}) could not be marked ${state}: ${explain(error)}`);
             }
         },
         async lastSuccessful(environment, part) {
@@ -31836,156 +33233,25 @@ function githubDeploymentProvider(deployments, environment, part, logger, primar
     };
 }
 
-;// CONCATENATED MODULE: ./src/plan.ts
-
-
-const EXAMPLE_COUNT = 5;
-function summarise(change) {
-    return {
-        changed: change.changed,
-        base: change.base,
-        reason: change.reason,
-        detail: change.detail,
-        fileCount: change.files.length,
-        examples: change.files.slice(0, EXAMPLE_COUNT)
-    };
-}
-/** Pure: the same config, environment and changes always give the same plan. */
-function buildPlan(request) {
-    const { config, environment } = request;
-    const subscriptionFor = (explicit, where, deploy) => {
-        const subscription = explicit ?? request.subscriptionId;
-        if (!subscription && deploy) {
-            throw new errors/* DeployError */.sH(`${where} names no subscription and the 'subscription-id' input is empty.`, `Set 'subscription-id:' in the workflow step, or add subscription: to ${where} in the config.`);
-        }
-        return subscription ?? '';
-    };
-    const parts = request.changes.map((change) => (change.part === 'backend' ? backendPlan(summarise(change)) : frontendPlan(summarise(change))));
-    return { environment: environment.name, environmentSource: environment.source, commit: request.commit, dryRun: request.dryRun, parts };
-    function backendPlan(change) {
-        const part = config.parts.backend;
-        const settings = environment.settings.backend;
-        return {
-            part: 'backend',
-            deploy: change.changed,
-            change,
-            image: `${part.registry}/${part.repository}:${request.commit}`,
-            registry: part.registry,
-            repository: part.repository,
-            context: part.context,
-            dockerfile: part.file,
-            buildArgs: part['build-args'],
-            versionBuildArg: part['version-build-arg'],
-            cache: part.cache,
-            strategy: settings.strategy,
-            acrIdentity: settings['acr-identity'],
-            swapTimeoutSeconds: settings['swap-timeout'],
-            targets: webAppTargets(environment, request.subscriptionId).map((target, index) => ({
-                ...target,
-                subscription: subscriptionFor(target.subscription || undefined, `environments.${environment.name}.backend.targets[${index}]`, change.changed)
-            })),
-            health: { path: part.health.path, versionHeader: part.health['version-header'], timeoutSeconds: part.health.timeout, consecutive: part.health.consecutive, intervalSeconds: part.health.interval }
-        };
-    }
-    function frontendPlan(change) {
-        const part = config.parts.frontend;
-        const settings = environment.settings.frontend;
-        const edge = settings.frontdoor ? { kind: 'frontdoor', ...settings.frontdoor } : settings.cdn ? { kind: 'cdn', ...settings.cdn } : undefined;
-        return {
-            part: 'frontend',
-            deploy: change.changed,
-            change,
-            workingDirectory: part['working-directory'],
-            install: part.install,
-            build: part.build,
-            output: part.output,
-            buildEnv: Object.hasOwn(part['build-env'], environment.name) ? part['build-env'][environment.name] : {},
-            cacheControl: part['cache-control'],
-            deleteStale: part['delete-stale'],
-            maxDeleteShare: part['max-delete-share'],
-            keepReleases: part['keep-releases'],
-            purge: part.purge,
-            indexDocument: part['index-document'],
-            errorDocument: part['error-document'],
-            lockTimeoutSeconds: part['lock-timeout'],
-            rollbackTo: request.rollbackTo,
-            ...siteLocation(settings),
-            siteUrl: settings['site-url'],
-            cdn: edge && {
-                kind: edge.kind,
-                subscription: subscriptionFor(edge.subscription, `environments.${environment.name}.frontend.${edge.kind}`, change.changed),
-                resourceGroup: edge['resource-group'],
-                profile: edge.profile,
-                endpoint: edge.endpoint,
-                domains: 'domains' in edge ? edge.domains : undefined
-            }
-        };
-    }
-}
-/** The environment's Web Apps and slots; `subscription` is '' where neither the target nor the input names one. */
-/** Where an environment's site lives: its storage account (or blob endpoint) and containers. */
-function siteLocation(settings) {
-    return { storageAccount: settings['storage-account'], blobEndpoint: settings['blob-endpoint'], container: settings.container, archiveContainer: settings['archive-container'] };
-}
-function webAppTargets(environment, defaultSubscription) {
-    return (environment.settings.backend?.targets ?? []).map(target => ({
-        subscription: target.subscription ?? defaultSubscription ?? '',
-        resourceGroup: target['resource-group'],
-        app: target.app,
-        slot: target.slot
-    }));
-}
-function partsToDeploy(plan) {
-    return plan.parts.filter(p => p.deploy).map(p => p.part);
-}
-/** The plan as a person reads it in the log. */
-function formatPlan(plan) {
-    const lines = [`Plan for environment ${plan.environment} (from ${plan.environmentSource}) at ${plan.commit}${plan.dryRun ? ' — dry run, nothing will change' : ''}`];
-    for (const part of plan.parts) {
-        lines.push(`${part.part}: ${part.deploy ? 'DEPLOY' : 'skip'} (${part.change.reason}) — ${part.change.detail}`);
-        if (!part.deploy)
-            continue;
-        if (part.part === 'backend') {
-            lines.push(`  image   ${part.image}`);
-            lines.push(`  build   ${part.dockerfile ?? `${part.context}/Dockerfile`} (context ${part.context})`);
-            lines.push(`  rollout ${part.strategy} to ${part.targets.length} target${part.targets.length === 1 ? '' : 's'} in parallel, all or nothing:`);
-            for (const target of part.targets)
-                lines.push(`    - ${target.app}${target.slot ? `/${target.slot}` : ''} (resource group ${target.resourceGroup})`);
-            lines.push(`  verify  ${part.health.path} answers with ${plan.commit.slice(0, 12)}${part.health.versionHeader ? ` in header ${part.health.versionHeader}` : ' in its body'}, ${part.health.consecutive}× within ${part.health.timeoutSeconds}s`);
-        }
-        else {
-            if (part.rollbackTo)
-                lines.push(`  release ${part.rollbackTo.slice(0, 12)}.zip from ${part.archiveContainer}, no build (rollback)`);
-            else
-                lines.push(`  build   ${part.install} && ${part.build} in ${part.workingDirectory} → ${external_node_path_default().posix.join(part.workingDirectory, part.output)}`);
-            lines.push(`  upload  ${part.storageAccount}/${part.container} (release archive in ${part.archiveContainer})`);
-            if (part.cdn)
-                lines.push(`  purge   ${part.cdn.kind} ${part.cdn.profile}/${part.cdn.endpoint}${part.cdn.domains?.length ? ` with ${part.cdn.domains.join(', ')}` : ''}`);
-            if (part.siteUrl)
-                lines.push(`  site    ${part.siteUrl}`);
-        }
-    }
-    return lines.join('\n');
-}
-
+// EXTERNAL MODULE: ./src/plan.ts
+var src_plan = __nccwpck_require__(22464);
 ;// CONCATENATED MODULE: ./src/deployed-state.ts
 
 
 
 
 
+
 /**
- * What is deployed, read from the environment's targets; the last successful GitHub
- * deployment of each part stands in when the targets cannot be read (or Azure cannot be asked).
+ * What is deployed, read from each part's targets in the environment; the last successful
+ * GitHub deployment of a part stands in when its targets cannot be read (or Azure cannot be asked).
  */
 async function deployedShaProviders(loaded, environment, azure, options) {
     const providers = await targetProviders(loaded, environment, azure, options.subscriptionId);
     const { github } = options;
     if (!github)
         return providers;
-    for (const part of parts/* PART_NAMES */.z) {
-        if (!loaded.config.parts[part] || !environment.settings[part])
-            continue;
+    for (const part of Object.keys(loaded.config.parts)) {
         providers[part] = githubDeploymentProvider(github, environment.name, part, options.logger, providers[part]);
     }
     return providers;
@@ -31994,433 +33260,123 @@ async function targetProviders(loaded, environment, azure, subscriptionId) {
     const providers = {};
     if (!('clients' in azure))
         return providers;
-    const backend = loaded.config.parts.backend;
-    if (backend && environment.settings.backend) {
-        // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
-        const swapped = environment.settings.backend.strategy === 'slot-swap';
-        const live = webAppTargets(environment, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target));
-        providers.backend = (0,web_app_state/* webAppDeployedCommits */.Y)(live, backend, (0,web_app_control/* createWebAppControl */.x)(azure.clients));
-    }
-    const site = environment.settings.frontend;
-    if (loaded.config.parts.frontend && site) {
-        const [{ siteStoreFor }, { siteDeployedCommits }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]);
-        providers.frontend = siteDeployedCommits(siteStoreFor(siteLocation(site), environment.name, azure));
+    const { config } = loaded;
+    const control = (0,web_app_control.createWebAppControl)(azure.clients);
+    const siteModules = Object.values(config.parts).some(part => part.kind === 'site') ? await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]) : undefined;
+    for (const [name, part] of Object.entries(config.parts)) {
+        if (part.kind === 'image') {
+            const source = (part['image-from'] ? config.parts[part['image-from']] : part);
+            // With slot-swap, production serves what was last swapped in; the staging slots hold the one before.
+            const swapped = (0,src_config/* imageEnvironment */.Xg)(environment.settings, name).strategy === 'slot-swap';
+            const live = (0,src_plan/* webAppTargets */.kq)(config, environment, name, subscriptionId).map(target => (swapped ? { ...target, slot: undefined } : target));
+            const verify = { mode: part.verify, path: part.health.path, versionHeader: part.health['version-header'], timeoutSeconds: part.health.timeout, consecutive: part.health.consecutive, intervalSeconds: part.health.interval };
+            providers[name] = (0,web_app_state.webAppDeployedCommits)(live, { registry: source.registry, repository: source.repository }, control, { verify, probe: health/* httpProbe */.H });
+        }
+        else if (siteModules) {
+            const [{ siteStoreFor }, { siteDeployedCommits }] = siteModules;
+            providers[name] = siteDeployedCommits(siteStoreFor({ ...(0,src_plan/* siteLocation */.R2)((0,src_config/* siteEnvironment */.XW)(environment.settings, name)), statePrefix: (0,src_plan/* siteStatePrefix */.N1)(environment.name, name) }, azure));
+        }
     }
     return providers;
 }
 
 // EXTERNAL MODULE: ./src/command-runner.ts
 var command_runner = __nccwpck_require__(39573);
-// EXTERNAL MODULE: external "node:fs/promises"
-var external_node_fs_promises_ = __nccwpck_require__(51455);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(38815);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
-var schemas = __nccwpck_require__(38816);
-// EXTERNAL MODULE: ./src/workspace-path.ts
-var workspace_path = __nccwpck_require__(59152);
-;// CONCATENATED MODULE: ./src/config.ts
-
-
-
-
-
-
-
-
-const DEFAULT_CONFIG_PATH = '.github/azure-deploy.yml';
-const glob = schemas/* string */.YjP({ error: 'must be a glob string, such as "backend/**" or "!**/*.md"' })
-    .min(1, 'must not be empty');
-const globList = schemas/* array */.YOg(glob, { error: 'must be a list of glob strings' }).min(1, 'must list at least one glob');
-/** A folder or file inside the repository: no absolute paths, no way out with `..`. */
-const repoPath = schemas/* string */.YjP({ error: 'must be a path inside the repository' })
-    .min(1, 'must not be empty')
-    .refine(p => !external_node_path_default().isAbsolute(p) && !external_node_path_default().win32.isAbsolute(p), 'must be relative to the repository root, not absolute')
-    .refine(p => !external_node_path_default().posix.normalize(p.replaceAll('\\', '/')).split('/').includes('..'), 'must stay inside the repository (no "..")');
-const config_name = (what, pattern, accepted) => schemas/* string */.YjP({ error: `must be ${what}` }).regex(pattern, `must be ${what}: ${accepted}`);
-const resourceGroup = config_name('a resource group name', /^[-\w.()]{1,89}[-\w()]$/, '1–90 letters, digits, and - _ . ( ), not ending in "."');
-const appName = config_name('a Web App name', /^[a-zA-Z0-9][a-zA-Z0-9-]{0,58}[a-zA-Z0-9]$/, '2–60 letters, digits and hyphens');
-const slotName = config_name('a slot name', /^[a-zA-Z0-9][a-zA-Z0-9-]{0,58}$/, 'letters, digits and hyphens');
-const subscription = config_name('a subscription ID', /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, 'a GUID such as 00000000-0000-0000-0000-000000000000');
-const storageAccount = config_name('a storage account name', /^[a-z0-9]{3,24}$/, '3–24 lowercase letters and digits');
-const containerName = config_name('a blob container name', /^(?:\$web|[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9])$/, '"$web" or 3–63 lowercase letters, digits and single hyphens');
-const endpointName = config_name('a CDN / Front Door resource name', /^[a-zA-Z0-9][a-zA-Z0-9-]{0,258}$/, 'letters, digits and hyphens');
-const httpsUrl = schemas/* url */.OZ5({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const envName = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const variables = schemas/* record */.g1P(schemas/* string */.YjP().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), schemas/* string */.YjP({ error: 'must be a string (quote numbers and booleans)' }));
-const backendPart = schemas/* strictObject */.rej({
-    paths: globList,
-    context: repoPath.default('.'),
-    file: repoPath.optional(),
-    registry: schemas/* string */.YjP({ error: 'must be a registry host, such as myregistry.azurecr.io' }).regex(/^[a-z0-9.-]+(?::\d+)?$/, 'must be a registry host, such as myregistry.azurecr.io'),
-    repository: schemas/* string */.YjP({ error: 'must be an image repository, such as "api"' }).regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be a lowercase image repository, such as "api" or "team/api"'),
-    'build-args': variables.default({}),
-    'version-build-arg': schemas/* string */.YjP().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a build-arg name').default('APP_VERSION'),
-    cache: schemas/* enum */.k5n(['registry', 'gha', 'inline', 'none'], { error: 'must be one of: registry, gha, inline, none' }).default('registry'),
-    health: schemas/* strictObject */.rej({
-        path: schemas/* string */.YjP().startsWith('/', 'must start with "/"').default('/'),
-        'version-header': schemas/* string */.YjP().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional(),
-        timeout: schemas/* number */.aig({ error: 'must be a number of seconds' }).int().min(10).max(1800).default(300),
-        consecutive: schemas/* number */.aig({ error: 'must be a whole number' }).int().min(1).max(20).default(3),
-        interval: schemas/* number */.aig({ error: 'must be a number of seconds' }).min(0.1).max(60).default(2)
-    })
-        .default({ path: '/', timeout: 300, consecutive: 3, interval: 2 })
-});
-const cacheControlRule = schemas/* strictObject */.rej({
-    match: schemas/* union */.KCZ([glob, globList], { error: 'must be a glob or a list of globs' }),
-    value: schemas/* string */.YjP({ error: 'must be a Cache-Control header value' }).min(1)
-});
-const frontendPart = schemas/* strictObject */.rej({
-    paths: globList,
-    'working-directory': repoPath.default('.'),
-    install: schemas/* string */.YjP({ error: 'must be a command line' }).min(1).default('npm ci'),
-    build: schemas/* string */.YjP({ error: 'must be a command line' }).min(1).default('npm run build'),
-    output: repoPath.default('build'),
-    'build-env': schemas/* record */.g1P(schemas/* string */.YjP().regex(envName, 'must be an environment name'), variables).default({}),
-    'cache-control': schemas/* array */.YOg(cacheControlRule, { error: 'must be a list of { match, value } rules' }).default([]),
-    'delete-stale': schemas/* enum */.k5n(['after-purge', 'never'], { error: 'must be "after-purge" or "never"' }).default('after-purge'),
-    'max-delete-share': schemas/* number */.aig({ error: 'must be a share between 0 and 1, such as 0.5' }).min(0).max(1).default(0.5),
-    'keep-releases': schemas/* number */.aig({ error: 'must be a whole number' }).int().min(1).max(1000).default(10),
-    purge: schemas/* enum */.k5n(['changed', 'all'], { error: 'must be "changed" or "all"' }).default('changed'),
-    'index-document': schemas/* string */.YjP().min(1).default('index.html'),
-    'error-document': schemas/* string */.YjP().min(1).default('index.html'),
-    'lock-timeout': schemas/* number */.aig({ error: 'must be a number of seconds' }).int().min(0).max(3600).default(600)
-});
-const backendTarget = schemas/* strictObject */.rej({
-    subscription: subscription.optional(),
-    'resource-group': resourceGroup,
-    app: appName,
-    slot: slotName.optional()
-});
-const backendEnvironment = schemas/* strictObject */.rej({
-    strategy: schemas/* enum */.k5n(['in-place', 'slot-swap'], { error: 'must be "in-place" or "slot-swap"' }).default('in-place'),
-    'acr-identity': schemas/* union */.KCZ([schemas/* literal */.euz('system'), schemas/* string */.YjP().regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/)], { error: 'must be "system" or the client ID of a user-assigned identity' })
-        .optional(),
-    'swap-timeout': schemas/* number */.aig({ error: 'must be a number of seconds' }).int().min(5).max(3600).default(900),
-    targets: schemas/* array */.YOg(backendTarget, { error: 'must be a list of { resource-group, app, slot } targets' }).min(1, 'must list at least one Web App')
-});
-const cdnEndpoint = schemas/* strictObject */.rej({
-    subscription: subscription.optional(),
-    'resource-group': resourceGroup,
-    profile: endpointName,
-    endpoint: endpointName
-});
-const frontendEnvironment = schemas/* strictObject */.rej({
-    'storage-account': storageAccount,
-    container: containerName.default('$web'),
-    'archive-container': containerName.default('deployments'),
-    'blob-endpoint': httpsUrl.optional(),
-    'site-url': httpsUrl.optional(),
-    cdn: cdnEndpoint.optional(),
-    frontdoor: cdnEndpoint.extend({ domains: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).optional() }).optional()
-});
-const environment = schemas/* strictObject */.rej({
-    branches: schemas/* array */.YOg(glob, { error: 'must be a list of branch globs' }).default([]),
-    tags: schemas/* array */.YOg(glob, { error: 'must be a list of tag globs' }).default([]),
-    backend: backendEnvironment.optional(),
-    frontend: frontendEnvironment.optional()
-});
-const customCloud = schemas/* strictObject */.rej({
-    name: schemas/* string */.YjP().optional(),
-    'authority-host': httpsUrl,
-    'resource-manager': httpsUrl,
-    'resource-manager-audience': httpsUrl.optional(),
-    'storage-suffix': schemas/* string */.YjP({ error: 'must be a host suffix such as core.windows.net' }).regex(/^[a-z0-9.-]+(?::\d+)?$/i, 'must be a host suffix such as core.windows.net'),
-    'oidc-audience': schemas/* string */.YjP().min(1).optional()
-});
-const cloud = schemas/* union */.KCZ([schemas/* enum */.k5n(['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud']), customCloud], {
-    error: 'must be AzureCloud, AzureUSGovernment, AzureChinaCloud, or a custom cloud { authority-host, resource-manager, storage-suffix }'
-});
-const configSchema = schemas/* strictObject */.rej({
-    version: schemas/* literal */.euz(1, { error: 'must be 1' }).default(1),
-    cloud: cloud.default('AzureCloud'),
-    shared: schemas/* strictObject */.rej({ paths: schemas/* array */.YOg(glob, { error: 'must be a list of glob strings' }).default([]) }).default({ paths: [] }),
-    parts: schemas/* strictObject */.rej({ backend: backendPart.optional(), frontend: frontendPart.optional() }, { error: 'must map part names (backend, frontend) to their settings' })
-        .refine(parts => parts.backend || parts.frontend, 'must configure backend, frontend, or both'),
-    environments: schemas/* record */.g1P(schemas/* string */.YjP().regex(envName, 'must be an environment name: letters, digits, "-", "_" and "."'), environment, {
-        error: 'must map environment names to their settings'
-    })
-        .refine(envs => Object.keys(envs).length > 0, 'must define at least one environment')
-})
-    .superRefine((config, ctx) => {
-    for (const [envName, env] of Object.entries(config.environments)) {
-        for (const part of parts/* PART_NAMES */.z) {
-            if (config.parts[part] && !env[part]) {
-                ctx.addIssue({
-                    code: 'custom',
-                    path: ['environments', envName],
-                    message: `has no ${part} settings, but parts.${part} is configured: add environments.${envName}.${part} (${part === 'backend' ? 'strategy and targets' : 'storage-account'})`
-                });
-            }
-            if (!config.parts[part] && env[part]) {
-                ctx.addIssue({
-                    code: 'custom',
-                    path: ['environments', envName, part],
-                    message: `is set, but parts.${part} is not configured: add parts.${part} with its paths, or remove this key`
-                });
-            }
-        }
-        if (env.backend?.strategy === 'slot-swap') {
-            env.backend.targets.forEach((target, index) => {
-                if (!target.slot) {
-                    ctx.addIssue({
-                        code: 'custom',
-                        path: ['environments', envName, 'backend', 'targets', index, 'slot'],
-                        message: 'is required with strategy slot-swap: name the staging slot that is swapped into production'
-                    });
-                }
-            });
-        }
-        const seen = new Set();
-        env.backend?.targets.forEach((target, index) => {
-            const key = [target.subscription ?? '', target['resource-group'], target.app, target.slot ?? ''].join('/').toLowerCase();
-            if (seen.has(key)) {
-                ctx.addIssue({ code: 'custom', path: ['environments', envName, 'backend', 'targets', index], message: 'repeats a target listed above' });
-            }
-            seen.add(key);
-        });
-        if (env.frontend?.cdn && env.frontend.frontdoor) {
-            ctx.addIssue({ code: 'custom', path: ['environments', envName, 'frontend'], message: 'sets both cdn and frontdoor: keep the one that fronts the site' });
-        }
-    }
-    for (const envName of Object.keys(config.parts.frontend?.['build-env'] ?? {})) {
-        if (!Object.hasOwn(config.environments, envName)) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['parts', 'frontend', 'build-env', envName],
-                message: `names an unknown environment; known: ${Object.keys(config.environments).join(', ')}`
-            });
-        }
-    }
-});
-function describeValue(value) {
-    if (value === undefined)
-        return 'missing';
-    const text = JSON.stringify(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function keyPath(segments) {
-    return segments.reduce((text, segment) => {
-        if (typeof segment === 'number')
-            return `${text}[${segment}]`;
-        return text ? `${text}.${String(segment)}` : String(segment);
-    }, '');
-}
-/** Parse and validate config text; every problem names its key path, line, value and fix. */
-function parseConfig(text, configPath) {
-    const lineCounter = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-        const problems = doc.errors.map(e => {
-            const { line, col } = lineCounter.linePos(e.pos[0]);
-            return `line ${line}, column ${col}: ${e.message.split('\n')[0]}`;
-        });
-        throw new errors/* ConfigError */.xL(`${configPath} is not valid YAML:\n  ${problems.join('\n  ')}`, 'Fix the YAML syntax at the line shown (indentation and quoting are the usual causes).');
-    }
-    const raw = doc.toJS();
-    if (raw === null || raw === undefined) {
-        throw new errors/* ConfigError */.xL(`${configPath} is empty.`, 'Describe at least one part under parts: and one environment under environments: (see the README, "Config").');
-    }
-    const result = configSchema.safeParse(raw);
-    if (result.success)
-        return result.data;
-    // The line of the deepest node along the path: the key itself for a map entry (not its
-    // value, which may start on the next line), the item for a list entry.
-    const lineOf = (segments) => {
-        let node = doc.contents;
-        let offset;
-        for (const segment of segments) {
-            if ((0,dist/* isMap */.jh)(node)) {
-                const pair = node.items.find(item => (0,dist/* isScalar */.jn)(item.key) && item.key.value === segment);
-                if (!pair)
-                    break;
-                offset = pair.key.range?.[0] ?? offset;
-                node = pair.value;
-            }
-            else if ((0,dist/* isSeq */.oP)(node) && typeof segment === 'number') {
-                const item = node.items[segment];
-                if (!(0,dist/* isNode */.Ll)(item))
-                    break;
-                offset = item.range?.[0] ?? offset;
-                node = item;
-            }
-            else
-                break;
-        }
-        return offset === undefined ? undefined : lineCounter.linePos(offset).line;
-    };
-    const valueAt = (segments) => segments.reduce((node, key) => (node !== null && typeof node === 'object' ? node[key] : undefined), raw);
-    const problems = result.error.issues.map(issue => {
-        if (issue.code === 'unrecognized_keys') {
-            const parent = keyPath(issue.path);
-            const keys = issue.keys.map(k => (parent ? `${parent}.${k}` : k));
-            const line = lineOf([...issue.path, issue.keys[0] ?? '']);
-            return `${keys.join(', ')}${line ? ` (line ${line})` : ''}: unknown key; ${knownKeysHint(issue.path)}`;
-        }
-        const line = lineOf(issue.path);
-        const at = keyPath(issue.path) || '(top level)';
-        return `${at}${line ? ` (line ${line})` : ''}: ${issue.message} (got ${describeValue(valueAt(issue.path))})`;
-    });
-    throw new errors/* ConfigError */.xL(`${configPath} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`, `Fix the key${problems.length === 1 ? '' : 's'} named above in ${configPath}; the README's "Config" section lists every key and its accepted values.`);
-}
-function knownKeysHint(parentPath) {
-    const parent = keyPath(parentPath.filter(s => typeof s !== 'number'));
-    const known = {
-        '': 'top-level keys are version, cloud, shared, parts, environments',
-        cloud: 'custom cloud keys are name, authority-host, resource-manager, resource-manager-audience, storage-suffix, oidc-audience',
-        parts: 'parts are backend and frontend',
-        'parts.backend': 'backend keys are paths, context, file, registry, repository, build-args, version-build-arg, cache, health',
-        'parts.backend.health': 'health keys are path, version-header, timeout, consecutive, interval',
-        'parts.frontend': 'frontend keys are paths, working-directory, install, build, output, build-env, cache-control, delete-stale, max-delete-share, keep-releases, purge, index-document, error-document, lock-timeout',
-        shared: 'shared has only paths'
-    };
-    if (known[parent])
-        return known[parent];
-    if (parentPath[0] === 'environments') {
-        const depth = parentPath.length;
-        if (depth === 2)
-            return 'environment keys are branches, tags, backend, frontend';
-        if (parentPath[2] === 'backend')
-            return depth === 3 ? 'backend environment keys are strategy, targets, acr-identity, swap-timeout' : 'target keys are subscription, resource-group, app, slot';
-        if (parentPath[2] === 'frontend')
-            return depth === 3 ? 'frontend environment keys are storage-account, container, archive-container, blob-endpoint, site-url, cdn, frontdoor' : 'cdn/frontdoor keys are subscription, resource-group, profile, endpoint (and domains for frontdoor)';
-    }
-    return 'see the README, "Config"';
-}
-async function loadConfig(workspace, configPath) {
-    const absolute = external_node_path_default().resolve(workspace, configPath);
-    let text;
-    try {
-        text = await (0,external_node_fs_promises_.readFile)(absolute, 'utf8');
-    }
-    catch (error) {
-        const code = error.code;
-        if (code === 'ENOENT') {
-            throw new errors/* ConfigError */.xL(`config file ${configPath} was not found in the workspace (${workspace}).`, `Commit a config at ${configPath} (the README's "Config" section has a complete example), set 'config:' to where yours is, or make sure actions/checkout runs before this step.`);
-        }
-        throw new errors/* ConfigError */.xL(`config file ${configPath} could not be read: ${error.message}`);
-    }
-    const relative = external_node_path_default().relative(workspace, absolute).split((external_node_path_default()).sep).join('/');
-    const config = parseConfig(text, configPath);
-    await refuseLinksOut(workspace, config, configPath);
-    return { path: relative, config };
-}
-/**
- * The schema keeps each repository path relative and free of `..`; a symlink in the checkout
- * can still lead elsewhere, so each is resolved on disk: what would build or publish files
- * from outside the repository (the runner's home, /etc) is refused before anything runs.
- */
-async function refuseLinksOut(workspace, config, configPath) {
-    const { backend, frontend } = config.parts;
-    const paths = [
-        ['parts.backend.context', backend?.context, 'a folder'],
-        ['parts.backend.file', backend?.file, 'a file'],
-        ['parts.frontend.working-directory', frontend?.['working-directory'], 'a folder'],
-        ['parts.frontend.output', frontend && external_node_path_default().posix.join(frontend['working-directory'], frontend.output), 'a folder']
-    ];
-    for (const [key, relative, what] of paths) {
-        if (relative === undefined)
-            continue;
-        const target = await (0,workspace_path/* leavesWorkspace */.ck)(workspace, relative);
-        if (target) {
-            throw new errors/* ConfigError */.xL(`${configPath}: ${key} (${JSON.stringify(relative)}) leads outside the repository, to ${target}, through a symlink.`, `Point ${key} at ${what} inside the repository, not at a symlink that leaves it: the deploy builds and publishes only files of the checkout.`);
-        }
-    }
-}
-/** The `environment` input wins; else the first environment whose branch (or tag) globs match. */
-function resolveEnvironment(config, requested, ref) {
-    const names = Object.keys(config.environments);
-    const listing = names
-        .map(n => {
-        const env = config.environments[n];
-        const rules = [...(env?.branches ?? []).map(b => `branch ${b}`), ...(env?.tags ?? []).map(t => `tag ${t}`)];
-        return `${n}${rules.length ? ` (${rules.join(', ')})` : ''}`;
-    })
-        .join('; ');
-    if (requested) {
-        const settings = Object.hasOwn(config.environments, requested) ? config.environments[requested] : undefined;
-        if (!settings) {
-            throw new errors/* ConfigError */.xL(`environment ${JSON.stringify(requested)} is not defined in the config. Known environments: ${listing}.`, `Set 'environment:' to one of ${names.join(', ')}, or add environments.${requested} to the config.`);
-        }
-        return { name: requested, source: 'input', settings };
-    }
-    for (const name of names) {
-        const settings = config.environments[name];
-        if (ref.branch && settings.branches.some(g => picomatch_default().isMatch(ref.branch, g, { dot: true, flags: 's' })))
-            return { name, source: 'branch', settings };
-        if (ref.tag && settings.tags.some(g => picomatch_default().isMatch(ref.tag, g, { dot: true, flags: 's' })))
-            return { name, source: 'tag', settings };
-    }
-    const pushed = ref.branch ? `branch ${JSON.stringify(ref.branch)}` : ref.tag ? `tag ${JSON.stringify(ref.tag)}` : 'this run (no branch or tag)';
-    throw new errors/* ConfigError */.xL(`no environment matches ${pushed}. Known environments: ${listing}.`, `Set 'environment:' in the workflow step, or add the ${ref.tag ? 'tag' : 'branch'} to an environment's ${ref.tag ? 'tags' : 'branches'} in the config.`);
-}
-
-// EXTERNAL MODULE: ./src/backend/health.ts
-var health = __nccwpck_require__(74228);
+// EXTERNAL MODULE: ./src/backend/app-settings.ts
+var app_settings = __nccwpck_require__(93637);
 ;// CONCATENATED MODULE: ./src/report.ts
 
 
+/** The names the first release's outputs are about: `backend-*` and `frontend-*`. */
+const LEGACY_OUTPUT_PARTS = ['backend', 'frontend'];
+/** The run's result from its parts: a failure wins, then a rollback; superseded only when every part that was to deploy was. */
+function overallResult(report) {
+    const results = report.parts.map(part => part.result);
+    if (report.failure)
+        return results.includes('failed') || !results.includes('rolled-back') ? 'failed' : 'rolled-back';
+    const deploying = results.filter(result => result !== 'skipped');
+    if (deploying.length > 0 && deploying.every(result => result === 'superseded'))
+        return 'superseded';
+    return 'deployed';
+}
+/** Per part, what a later step needs to act on it: the `parts` output. */
+function partsOutput(plan, outcomes) {
+    const entries = plan.parts.map(part => {
+        const outcome = outcomes?.find(o => o.name === part.name);
+        const result = outcome?.result ?? (part.deploy ? (plan.dryRun ? 'planned' : 'not-run') : 'skipped');
+        const common = { kind: part.kind, changed: part.deploy, base: part.change.base ?? '', reason: part.change.reason, result, ...(outcome?.reason ? { why: outcome.reason } : {}) };
+        if (part.kind === 'image') {
+            return [part.name, { ...common, image: outcome?.image?.pinned ?? (part.deploy ? part.image : ''), targets: (outcome?.targets ?? []).map(targetSummary), ...(outcome?.liveCommit ? { live: outcome.liveCommit } : {}) }];
+        }
+        const site = outcome?.site;
+        return [part.name, { ...common, siteUrl: site?.siteUrl ?? part.siteUrl ?? '', ...(site ? { uploaded: site.uploaded, skipped: site.skipped, deleted: site.deleted, purged: site.purge?.paths ?? [] } : {}), ...(outcome?.liveCommit ? { live: outcome.liveCommit } : {}) }];
+    });
+    return Object.fromEntries(entries);
+}
+function targetSummary(target) {
+    return { app: target.app, ...(target.slot ? { slot: target.slot } : {}), url: target.url, status: target.status };
+}
 /** Set every output the plan determines; parts that are not configured read as unchanged. */
 function writePlanOutputs(plan) {
     core/* setOutput */.uH('environment', plan.environment);
-    core/* setOutput */.uH('changed', JSON.stringify(plan.parts.filter(p => p.deploy).map(p => p.part)));
-    for (const name of parts/* PART_NAMES */.z) {
-        const part = plan.parts.find(p => p.part === name);
+    core/* setOutput */.uH('changed', JSON.stringify(plan.parts.filter(p => p.deploy).map(p => p.name)));
+    for (const name of LEGACY_OUTPUT_PARTS) {
+        const part = plan.parts.find(p => p.name === name);
         core/* setOutput */.uH(`${name}-changed`, String(part?.deploy ?? false));
         core/* setOutput */.uH(`${name}-base`, part?.change.base ?? '');
         core/* setOutput */.uH(`${name}-reason`, part?.change.reason ?? 'not-configured');
     }
     core/* setOutput */.uH('plan', JSON.stringify(plan));
+    core/* setOutput */.uH('parts', JSON.stringify(partsOutput(plan)));
 }
 function writeResult(result) {
     core/* setOutput */.uH('result', result);
 }
-/** `deployed` when every target verified; `rolled-back` when every switched target was put back. */
-function backendResult(report) {
-    if (report.ok)
-        return 'deployed';
-    return report.targets.some(t => t.status === 'rollback-failed') ? 'failed' : 'rolled-back';
+/** The part the single-valued outputs describe: the one named as in the first release, else the first of its kind that deployed. */
+function representative(report, kind) {
+    const legacy = report.parts.find(part => part.name === (kind === 'image' ? 'backend' : 'frontend') && part.kind === kind);
+    const candidates = report.parts.filter(part => part.kind === kind);
+    return legacy && legacy.result !== 'skipped' ? legacy : (candidates.find(part => part.result !== 'skipped' && part.result !== 'not-run') ?? legacy);
 }
-/** Success with the first target's URL, or the rollout's failure. */
-function backendDeploymentStatus(backend) {
-    const { rollout, image } = backend;
-    const url = rollout.targets[0]?.url || undefined;
-    if (rollout.ok)
-        return ['success', { url, description: `${image.pinned.split('@')[0]} serving on ${rollout.targets.length} target(s)` }];
-    return ['failure', { url, description: `${backendResult(rollout)}: ${rollout.failure ?? 'the rollout failed'}` }];
-}
-/** Success with the site's URL (a frontend deploy that returns has synced the whole site). */
-function frontendDeploymentStatus(frontend) {
-    return ['success', { url: frontend.siteUrl, description: `${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.deleted} deleted` }];
-}
-function writeBackendOutputs(backend) {
-    core/* setOutput */.uH('image', backend.image.pinned);
-    core/* setOutput */.uH('image-digest', backend.image.digest);
-    core/* setOutput */.uH('targets', JSON.stringify(backend.rollout.targets));
-    core/* setOutput */.uH('rolled-back', String(backend.rollout.targets.some(t => t.status === 'rolled-back')));
+/** The outputs of what ran: per part, and the single-valued ones of the first release. */
+function writeExecutionOutputs(plan, report) {
+    core/* setOutput */.uH('parts', JSON.stringify(partsOutput(plan, report.parts)));
+    const image = representative(report, 'image');
+    if (image?.image) {
+        core/* setOutput */.uH('image', image.image.pinned);
+        core/* setOutput */.uH('image-digest', image.image.digest);
+    }
+    const targets = report.rollout?.targets ?? report.parts.flatMap(part => part.targets ?? []);
+    if (report.parts.some(part => part.kind === 'image' && part.result !== 'skipped')) {
+        core/* setOutput */.uH('targets', JSON.stringify(targets));
+        core/* setOutput */.uH('rolled-back', String(targets.some(t => t.status === 'rolled-back')));
+    }
+    const site = representative(report, 'site')?.site;
+    if (site) {
+        core/* setOutput */.uH('site-url', site.siteUrl ?? '');
+        core/* setOutput */.uH('archive', site.archive);
+        core/* setOutput */.uH('files-uploaded', String(site.uploaded));
+        core/* setOutput */.uH('files-skipped', String(site.skipped));
+        core/* setOutput */.uH('files-deleted', String(site.deleted));
+        core/* setOutput */.uH('headers-fixed', String(site.headersFixed));
+        core/* setOutput */.uH('purged', JSON.stringify(site.purge?.paths ?? []));
+    }
 }
 function escapeHtml(untrusted) {
     return untrusted.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 }
-function writeFrontendOutputs(frontend) {
-    core/* setOutput */.uH('site-url', frontend.siteUrl ?? '');
-    core/* setOutput */.uH('archive', frontend.archive);
-    core/* setOutput */.uH('files-uploaded', String(frontend.uploaded));
-    core/* setOutput */.uH('files-skipped', String(frontend.skipped));
-    core/* setOutput */.uH('files-deleted', String(frontend.deleted));
-    core/* setOutput */.uH('headers-fixed', String(frontend.headersFixed));
-    core/* setOutput */.uH('purged', JSON.stringify(frontend.purge?.paths ?? []));
-}
 /** The job summary: one table per part, then what the deploy did. */
-async function writeSummary(plan, result, deployed = {}) {
-    const { backend, frontend } = deployed;
+async function writeSummary(plan, result, report, scrub = text => text, extra = []) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     const summary = core/* summary */.z.addHeading(`azure-push-deploy: ${escapeHtml(plan.environment)} — ${result}`, 2);
-    summary.addRaw(`<p>Commit <code>${plan.commit}</code>; environment from ${plan.environmentSource}.</p>`, true);
+    summary.addRaw(`<p>Commit <code>${plan.commit}</code>; environment from ${plan.environmentSource}.${report?.lock ? ` Lock <code>${escapeHtml(report.lock.name)}</code> (waited ${report.lock.waitedSeconds}s).` : ''}</p>`, true);
+    for (const line of extra)
+        summary.addRaw(`<p>${escapeHtml(scrub(line))}</p>`, true);
     for (const part of plan.parts) {
         const { change } = part;
-        summary.addHeading(`${part.part}: ${part.deploy ? (plan.dryRun ? 'would deploy' : 'deploy') : 'unchanged'}`, 3);
+        const outcome = report?.parts.find(o => o.name === part.name);
+        summary.addHeading(`${part.name}: ${part.deploy ? (plan.dryRun ? 'would deploy' : (outcome?.result ?? 'deploy')) : 'unchanged'}`, 3);
         summary.addTable([
             [
                 { data: 'changed', header: true },
@@ -32437,88 +33393,67 @@ async function writeSummary(plan, result, deployed = {}) {
                 change.examples.length === 0 ? '—' : change.examples.map(p => `<code>${escapeHtml(p)}</code>`).join('<br>') + (change.fileCount > change.examples.length ? '<br>…' : '')
             ]
         ]);
-    }
-    if (backend) {
-        const { image, rollout } = backend;
-        summary.addHeading('backend rollout', 3);
-        summary.addRaw(`<p>Image <code>${escapeHtml(image.pinned)}</code> (${image.reused ? 'already in the registry: build skipped' : `built in ${image.seconds.build}s, pushed in ${image.seconds.push}s`}). ` +
-            `Phases: ${Object.entries(rollout.phases)
-                .map(([phase, seconds]) => `${phase} ${seconds}s`)
-                .join(', ')}.</p>`, true);
-        summary.addTable([
-            ['target', 'url', 'previous image', 'status', 'seconds', 'why'].map(data => ({ data, header: true })),
-            ...rollout.targets.map(t => [
-                escapeHtml(t.slot ? `${t.app}/${t.slot}` : t.app),
-                escapeHtml(t.url || '—'),
-                `<code>${escapeHtml(t.previousImage ?? '—')}</code>`,
-                t.status,
-                String(t.seconds),
-                t.reason ? `${t.phase}: ${escapeHtml(t.reason)}` : '—'
-            ])
-        ]);
-    }
-    if (frontend) {
-        summary.addHeading('frontend sync', 3);
-        summary.addTable([
-            ['site', 'release', 'uploaded', 'unchanged', 'headers fixed', 'deleted', 'purged', 'phases'].map(data => ({ data, header: true })),
-            [
-                escapeHtml(frontend.siteUrl ?? '—'),
-                `<code>${escapeHtml(frontend.archive)}</code>`,
-                `${frontend.uploaded} (${Math.round(frontend.bytesUploaded / 1024)} KiB)`,
-                String(frontend.skipped),
-                String(frontend.headersFixed),
-                frontend.deletion.status === 'refused' ? `refused: ${escapeHtml(frontend.deletion.reason)}` : String(frontend.deleted),
-                frontend.purge ? `${frontend.purge.paths.length} path(s) in ${frontend.purge.calls} call(s), ${frontend.purge.seconds}s` : '—',
-                Object.entries(frontend.seconds)
-                    .map(([phase, seconds]) => `${phase} ${seconds}s`)
-                    .join(', ')
-            ]
-        ]);
+        if (outcome?.reason && outcome.result !== 'deployed')
+            summary.addRaw(`<p>${outcome.result}: ${escapeHtml(scrub(outcome.reason))}</p>`, true);
+        if (outcome && part.kind === 'image')
+            addImagePart(summary, part, outcome, scrub);
+        if (outcome?.site && part.kind === 'site')
+            addSitePart(summary, part, outcome);
     }
     await summary.write();
 }
-
-;// CONCATENATED MODULE: ./src/run-context.ts
-
-
-
-const ZERO_SHA = /^0+$/;
-async function readPayload(eventPath) {
-    if (!eventPath)
-        return {};
-    try {
-        return JSON.parse(await (0,external_node_fs_promises_.readFile)(eventPath, 'utf8'));
+function addImagePart(summary, part, outcome, scrub) {
+    const release = outcome.release;
+    if (release) {
+        if ('skipped' in release)
+            summary.addRaw(`<p>Release step skipped: ${escapeHtml(release.skipped)}.</p>`, true);
+        else {
+            summary.addRaw(`<p>Release step <code>${escapeHtml(part.release?.command ?? '')}</code> on ${part.release?.runOn}: ${release.ok ? 'done' : `failed (${escapeHtml(scrub(release.reason ?? ''))})`} in ${release.seconds}s.</p>`, true);
+            if (release.log.length > 0)
+                summary.addCodeBlock(scrub(release.log.join('\n')));
+        }
     }
-    catch (error) {
-        throw new errors/* DeployError */.sH(`the event payload at GITHUB_EVENT_PATH (${eventPath}) could not be read: ${error.message}`, 'Run this action from a GitHub Actions workflow (or set GITHUB_EVENT_PATH to a readable JSON file).');
-    }
+    if (!outcome.targets || outcome.targets.length === 0)
+        return;
+    const image = outcome.image;
+    summary.addHeading(`${part.name} rollout`, 3);
+    if (image)
+        summary.addRaw(`<p>Image <code>${escapeHtml(image.pinned)}</code> (${image.reused ? 'already in the registry: build skipped' : `built in ${image.seconds.build}s, pushed in ${image.seconds.push}s`}).</p>`, true);
+    summary.addTable([
+        ['target', 'url', 'previous image', 'app settings', 'status', 'seconds', 'why'].map(data => ({ data, header: true })),
+        ...outcome.targets.map(t => [
+            escapeHtml(t.slot ? `${t.app}/${t.slot}` : t.app),
+            escapeHtml(t.url || '—'),
+            `<code>${escapeHtml(t.previousImage ?? '—')}</code>`,
+            t.settings ? escapeHtml((0,app_settings/* formatSettingsDiff */.kN)(t.settings)) : '—',
+            t.status,
+            String(t.seconds),
+            t.reason ? `${t.phase}: ${escapeHtml(scrub(t.reason))}` : '—'
+        ])
+    ]);
 }
-function refInfo(env, ref) {
-    if (env.GITHUB_HEAD_REF)
-        return { branch: env.GITHUB_HEAD_REF };
-    if (ref.startsWith('refs/heads/'))
-        return { branch: ref.slice('refs/heads/'.length) };
-    if (ref.startsWith('refs/tags/'))
-        return { tag: ref.slice('refs/tags/'.length) };
-    return {};
-}
-async function readRunContext(env) {
-    const sha = (env.GITHUB_SHA ?? '').toLowerCase();
-    if (!(0,src_inputs/* isCommitSha */._$)(sha)) {
-        throw new errors/* DeployError */.sH(`GITHUB_SHA is ${JSON.stringify(env.GITHUB_SHA ?? '')}, not a commit SHA.`, 'Run this action from a GitHub Actions workflow; the runner sets GITHUB_SHA.');
-    }
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const payload = await readPayload(env.GITHUB_EVENT_PATH);
-    const candidate = eventName.startsWith('pull_request') ? payload.pull_request?.base?.sha : payload.before;
-    const eventBase = typeof candidate === 'string' && (0,src_inputs/* isCommitSha */._$)(candidate.toLowerCase()) && !ZERO_SHA.test(candidate) ? candidate.toLowerCase() : undefined;
-    const ref = env.GITHUB_REF ?? '';
-    const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
-    const repository = env.GITHUB_REPOSITORY;
-    const runUrl = repository && env.GITHUB_RUN_ID ? `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-    return { eventName, sha, ref, refInfo: refInfo(env, ref), workspace, eventBase, repository, serverUrl, runUrl };
+function addSitePart(summary, part, outcome) {
+    const site = outcome.site;
+    summary.addHeading(`${part.name} sync`, 3);
+    summary.addTable([
+        ['site', 'release', 'uploaded', 'unchanged', 'headers fixed', 'deleted', 'purged', 'phases'].map(data => ({ data, header: true })),
+        [
+            escapeHtml(site.siteUrl ?? '—'),
+            `<code>${escapeHtml(site.archive)}</code>`,
+            `${site.uploaded} (${Math.round(site.bytesUploaded / 1024)} KiB)`,
+            String(site.skipped),
+            String(site.headersFixed),
+            site.deletion.status === 'refused' ? `refused: ${escapeHtml(site.deletion.reason)}` : String(site.deleted),
+            site.purge ? `${site.purge.paths.length} path(s) in ${site.purge.calls} call(s), ${site.purge.seconds}s` : '—',
+            Object.entries(site.seconds)
+                .map(([phase, seconds]) => `${phase} ${seconds}s`)
+                .join(', ')
+        ]
+    ]);
 }
 
+// EXTERNAL MODULE: ./src/run-context.ts
+var run_context = __nccwpck_require__(23564);
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -32552,110 +33487,113 @@ function githubDeployments(inputs, context, env, logger) {
         return undefined;
     return createGitHubDeployments({ token: inputs.githubToken, apiUrl: env.GITHUB_API_URL || 'https://api.github.com', repository: context.repository, runUrl: context.runUrl, logger });
 }
-/** Runs one part's deploy inside its GitHub deployment; a deploy that throws is recorded as a failure. */
-async function tracked(github, start, deploy, outcome) {
-    const record = await github?.start(start);
-    let result;
-    try {
-        result = await deploy();
-    }
-    catch (error) {
-        await record?.finish('failure', { description: (0,errors/* describeFailure */.Ic)(error) });
-        throw error;
-    }
-    await record?.finish(...outcome(result));
-    return result;
+/** Every secret this run has masked, so the job summary (which the runner does not filter) can leave them out. */
+function secretRegistry() {
+    const secrets = new Set();
+    return {
+        setSecret(value) {
+            if (value === '')
+                return;
+            core/* setSecret */.Pq(value);
+            secrets.add(value);
+        },
+        scrub(text) {
+            let scrubbed = text;
+            for (const secret of [...secrets].sort((a, b) => b.length - a.length))
+                scrubbed = scrubbed.split(secret).join('***');
+            return scrubbed;
+        }
+    };
 }
-/** inputs → config → changes → plan → execute → report. */
+/** The parts as detection sees them: a part that runs another's image changes with that part's files too. */
+function detectionParts(loaded, environment) {
+    const { parts } = loaded.config;
+    return Object.entries(parts).map(([name, part]) => {
+        if (part.kind === 'site')
+            return { name, paths: [part.paths] };
+        const source = (part['image-from'] ? parts[part['image-from']] : part);
+        const own = part['image-from'] ? (part.paths ?? []) : [];
+        const release = (0,src_config/* imageEnvironment */.Xg)(environment.settings, name).release;
+        return { name, paths: [source.paths ?? [], ...(own.length > 0 ? [own] : [])], releasePaths: release?.paths };
+    });
+}
+/** The commits a part runs now, read again under the lock (newest wins): cheap, one read per target or one manifest. */
+async function liveCommitsReader(azure) {
+    const [{ createWebAppControl }, { commitOfImage }] = await Promise.all([Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 87032)), Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 51157))]);
+    const control = createWebAppControl(azure.clients);
+    return async (part) => {
+        if (part.kind === 'image') {
+            const live = part.targets.map(target => (part.strategy === 'slot-swap' ? { ...target, slot: undefined } : target));
+            const images = await Promise.all(live.map(target => control.currentImage(target)));
+            return images.flatMap(image => {
+                const commit = image && commitOfImage(image, part.registry, part.repository);
+                return commit ? [commit] : [];
+            });
+        }
+        const { siteStoreFor } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465));
+        const manifest = await siteStoreFor(part, azure).readManifest();
+        return manifest && manifest.files.length > 0 ? [manifest.commit] : [];
+    };
+}
+/** inputs → config → changes → plan → execute → report. The `post:` step repairs what a cancelled run left. */
 async function run(overrides = {}) {
+    if (core/* getState */.Gu('isPost') === 'true') {
+        const { runPost } = await __nccwpck_require__.e(/* import() */ 661).then(__nccwpck_require__.bind(__nccwpck_require__, 86661));
+        return runPost({ ...realDependencies(), ...overrides });
+    }
+    core/* saveState */.LZ('isPost', 'true');
     const deps = { ...realDependencies(), ...overrides };
     const { logger } = deps;
+    const secrets = secretRegistry();
     // A rolled-back deploy fails the step but keeps `rolled-back` as its result.
     let result;
     try {
         const inputs = (0,src_inputs/* getInputs */.GP)();
-        const context = await readRunContext(deps.env);
+        const context = await (0,run_context/* readRunContext */.$)(deps.env);
         logger.info(`azure-push-deploy: ${context.eventName || 'run'} of ${context.sha} (${context.ref ? quote(context.ref) : 'no ref'})`);
-        const loaded = await loadConfig(context.workspace, inputs.configPath);
-        const environment = resolveEnvironment(loaded.config, inputs.environment, context.refInfo);
+        const loaded = await (0,src_config/* loadConfig */.Z9)(context.workspace, inputs.configPath);
+        const environment = (0,src_config/* resolveEnvironment */.g9)(loaded.config, inputs.environment, context.refInfo);
         logger.info(`environment: ${environment.name} (from ${environment.source})`);
+        const forced = inputs.rollbackTo ? siteNames(loaded) : (0,src_inputs/* forcedParts */.k6)(inputs.parts, Object.keys(loaded.config.parts));
         const git = createGitRepository(deps.runner, context.workspace);
         if (!(await git.hasCommit(context.sha))) {
             throw new errors/* DeployError */.sH(`the workspace ${context.workspace} is not a git checkout of ${context.sha}.`, 'Add `- uses: actions/checkout@v5` before this step (any fetch-depth works: missing commits are fetched by SHA).');
         }
-        const azure = await connectAzure(inputs, (0,azure_cloud/* resolveCloud */.au)(loaded.config.cloud), { env: deps.env, logger, getIdToken: deps.getIdToken, setSecret: core/* setSecret */.Pq });
-        if ('unavailable' in azure) {
-            logger.warning(`Dry run without Azure: what is deployed cannot be read, so each part is compared with the event's previous commit. Why: ${(0,errors/* describeFailure */.Ic)(azure.unavailable)}`);
-        }
+        const azure = await (0,connect/* connectAzure */.C)(inputs, (0,cloud/* resolveCloud */.au)(loaded.config.cloud), { env: deps.env, logger, getIdToken: deps.getIdToken, setSecret: secrets.setSecret });
         const github = githubDeployments(inputs, context, deps.env, logger);
         const providers = deps.deployedShaProviders ? deps.deployedShaProviders(loaded, environment, azure) : await deployedShaProviders(loaded, environment, azure, { subscriptionId: inputs.subscriptionId, github, logger });
         const { config } = loaded;
         const changes = await logger.group('Detect changes', () => detectChanges({
-            parts: { backend: config.parts.backend?.paths, frontend: config.parts.frontend?.paths },
+            parts: detectionParts(loaded, environment),
             sharedPaths: [...config.shared.paths, loaded.path],
             head: context.sha,
             baselineInput: inputs.baseline,
-            // A rollback redeploys the frontend's archived release, whatever changed.
-            forced: inputs.rollbackTo ? ['frontend'] : (0,src_inputs/* forcedParts */.k6)(inputs.parts),
+            forced,
             eventBase: context.eventBase,
             providers,
             git,
             logger
         }));
-        const plan = buildPlan({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId, rollbackTo: inputs.rollbackTo });
-        await logger.group('Plan', async () => logger.info(formatPlan(plan)));
+        if ('unavailable' in azure)
+            logger.warning(withoutAzureWarning(changes, azure.unavailable));
+        const plan = (0,src_plan/* buildPlan */.Gg)({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId, rollbackTo: inputs.rollbackTo, env: deps.env });
+        await logger.group('Plan', async () => logger.info((0,src_plan/* formatPlan */.nT)(plan)));
+        for (const warning of plan.warnings)
+            logger.warning(warning);
         writePlanOutputs(plan);
-        const toDeploy = partsToDeploy(plan);
-        if (plan.dryRun || toDeploy.length === 0) {
+        if (plan.dryRun || (0,src_plan/* partsToDeploy */.X2)(plan).length === 0) {
             result = plan.dryRun ? 'planned' : 'skipped';
             writeResult(result);
-            await writeSummary(plan, result);
+            await writeSummary(plan, result, undefined, secrets.scrub);
             logger.info(result === 'planned' ? 'Dry run: nothing was built, uploaded or switched.' : 'Nothing changed since what is deployed: nothing to do.');
             return;
         }
         if ('unavailable' in azure)
             throw azure.unavailable;
-        const tempDir = deps.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-        const backendPlan = plan.parts.find((part) => part.part === 'backend' && part.deploy);
-        const frontendPlan = plan.parts.find((part) => part.part === 'frontend' && part.deploy);
-        // The API first: a new site may call what only the new API has.
-        let backend;
-        if (backendPlan) {
-            const { deployBackend } = await __nccwpck_require__.e(/* import() */ 492).then(__nccwpck_require__.bind(__nccwpck_require__, 27492));
-            const start = { environment: plan.environment, part: 'backend', sha: context.sha, description: `Image of ${context.sha.slice(0, 12)} to ${backendPlan.targets.length} target(s)` };
-            backend = await tracked(github, start, () => deployBackend(backendPlan, { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined }, {
-                runner: deps.runner,
-                logger,
-                env: deps.env,
-                tempDir,
-                setSecret: core/* setSecret */.Pq,
-                fetch,
-                azure,
-                registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
-                verify: { probe: health/* httpProbe */.H, sleep: (ms, signal) => (0,promises_.setTimeout)(ms, undefined, { signal }), now: () => Date.now() }
-            }), backendDeploymentStatus);
-            writeBackendOutputs(backend);
-            if (!backend.rollout.ok) {
-                result = backendResult(backend.rollout);
-                writeResult(result);
-                await writeSummary(plan, result, { backend });
-                throw new errors/* DeployError */.sH(`the backend deploy ${result === 'rolled-back' ? 'was rolled back' : 'failed'}: ${backend.rollout.failure}${frontendPlan ? '; the frontend was not deployed' : ''}`, result === 'rolled-back'
-                    ? "Every target is back on the image it ran before. Fix the cause above (the failed target's container log helps: az webapp log tail) and push again."
-                    : 'Some targets could not be put back (see the targets output and the job summary): check them in the Azure portal.');
-            }
-            logger.info(`Deployed ${backend.image.pinned} to ${backend.rollout.targets.length} target${backend.rollout.targets.length === 1 ? '' : 's'}.`);
-        }
-        let frontend;
-        if (frontendPlan) {
-            const { deployFrontend } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(974), __nccwpck_require__.e(465), __nccwpck_require__.e(66)]).then(__nccwpck_require__.bind(__nccwpck_require__, 20066));
-            const start = { environment: plan.environment, part: 'frontend', sha: context.sha, description: frontendPlan.rollbackTo ? `Release of ${frontendPlan.rollbackTo.slice(0, 12)} redeployed` : `Site of ${context.sha.slice(0, 12)}` };
-            frontend = await tracked(github, start, () => deployFrontend(frontendPlan, { workspace: context.workspace, commit: context.sha, environment: plan.environment }, { runner: deps.runner, logger, env: deps.env, tempDir, azure, allowMassDelete: inputs.allowMassDelete }), frontendDeploymentStatus);
-            writeFrontendOutputs(frontend);
-            logger.info(`Deployed the site (${frontend.commit.slice(0, 12)}): ${frontend.uploaded} uploaded, ${frontend.skipped} unchanged, ${frontend.headersFixed} headers fixed, ${frontend.deleted} deleted${frontend.siteUrl ? `; ${frontend.siteUrl}` : ''}.`);
-        }
-        result = 'deployed';
-        writeResult(result);
-        await writeSummary(plan, result, { backend, frontend });
+        const deployed = await deploy(plan, { inputs, context, azure, git, github, forced: forced ?? [], secrets, deps });
+        result = deployed.result;
+        if (deployed.failure)
+            throw deployed.failure;
     }
     catch (error) {
         if (!result)
@@ -32663,18 +33601,436 @@ async function run(overrides = {}) {
         core/* setFailed */.C1(`azure-push-deploy: ${(0,errors/* describeFailure */.Ic)(error)}`);
     }
 }
+/** Execute the plan, as one transaction, with the journal the post step reads and the signals trapped. */
+async function deploy(plan, run) {
+    const { inputs, context, azure, deps, secrets } = run;
+    const { logger } = deps;
+    const tempDir = deps.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    const [{ createJournal }, { trapCancellation }, { executePlan }] = await Promise.all([__nccwpck_require__.e(/* import() */ 951).then(__nccwpck_require__.bind(__nccwpck_require__, 25332)), __nccwpck_require__.e(/* import() */ 257).then(__nccwpck_require__.bind(__nccwpck_require__, 55257)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465), __nccwpck_require__.e(181), __nccwpck_require__.e(411)]).then(__nccwpck_require__.bind(__nccwpck_require__, 50411))]);
+    const journal = createJournal(tempDir, { environment: plan.environment, commit: plan.commit, cloud: azure.cloud });
+    core/* saveState */.LZ('journal', journal.path);
+    const signals = trapCancellation(inputs.deadlineMinutes * 60_000, name => logger.warning(`${name}: stopping; whatever switched goes back (the post step finishes what this step cannot)`));
+    try {
+        const report = await executePlan(plan, { workspace: context.workspace, commit: context.sha, sourceUrl: context.repository ? `${context.serverUrl}/${context.repository}` : undefined, runUrl: context.runUrl }, {
+            runner: deps.runner,
+            logger,
+            env: deps.env,
+            tempDir,
+            setSecret: secrets.setSecret,
+            fetch,
+            azure,
+            git: run.git,
+            registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword },
+            verify: { probe: health/* httpProbe */.H, sleep: (ms, signal) => (0,promises_.setTimeout)(ms, undefined, { signal }), now: () => Date.now() },
+            github: run.github,
+            journal,
+            signal: signals.signal,
+            allowMassDelete: inputs.allowMassDelete,
+            liveCommits: await liveCommitsReader(azure),
+            deliberate: run.forced
+        });
+        const result = overallResult(report);
+        writeExecutionOutputs(plan, report);
+        writeResult(result);
+        await writeSummary(plan, result, report, secrets.scrub);
+        // Nothing left to repair: the lock released, credentials deleted, every target either serving the new release or back.
+        journal.update(data => {
+            data.finished = data.rollout?.state !== 'switching' || data.rollout.units.every(unit => !unit.changed || unit.restored);
+        });
+        if (result === 'superseded')
+            logger.warning('A newer release is live: nothing was deployed.');
+        return { result, failure: report.failure };
+    }
+    finally {
+        signals.dispose();
+    }
+}
+function siteNames(loaded) {
+    return Object.entries(loaded.config.parts).flatMap(([name, part]) => (part.kind === 'site' ? [name] : []));
+}
+/** The one warning of a dry run without Azure, saying what each part was really compared with. */
+function withoutAzureWarning(changes, why) {
+    const bases = changes.map(change => `${change.part}: ${change.reason === 'deployed' ? 'its last successful GitHub deployment' : change.reason === 'before' ? "the event's previous commit" : change.reason}`);
+    return `Dry run without Azure: what the targets run cannot be read (a real run compares each part with them, so it may deploy other parts than planned here). Compared instead — ${bases.join('; ')}. Why: ${(0,errors/* describeFailure */.Ic)(why)}`;
+}
 
 
 /***/ }),
 
-/***/ 63633:
+/***/ 22464:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   z: () => (/* binding */ PART_NAMES)
+/* harmony export */   Gg: () => (/* binding */ buildPlan),
+/* harmony export */   N1: () => (/* binding */ siteStatePrefix),
+/* harmony export */   R2: () => (/* binding */ siteLocation),
+/* harmony export */   X2: () => (/* binding */ partsToDeploy),
+/* harmony export */   gL: () => (/* binding */ formatArgv),
+/* harmony export */   kq: () => (/* binding */ webAppTargets),
+/* harmony export */   nT: () => (/* binding */ formatPlan)
 /* harmony export */ });
-/** The deployable parts of an estate, in the order they are reported. */
-const PART_NAMES = ['backend', 'frontend'];
+/* unused harmony export partKind */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _command_line_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1689);
+/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53208);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(83916);
+
+
+
+
+const EXAMPLE_COUNT = 5;
+function summarise(change) {
+    return {
+        changed: change.changed,
+        base: change.base,
+        reason: change.reason,
+        detail: change.detail,
+        fileCount: change.files.length,
+        examples: change.files.slice(0, EXAMPLE_COUNT)
+    };
+}
+/** The archive-container prefix of a site part: the first release's layout for `frontend`. */
+function siteStatePrefix(environment, part) {
+    return part === 'frontend' ? `${environment}/` : `${environment}/${part}/`;
+}
+/** Pure: the same config, environment, changes and variables always give the same plan. */
+function buildPlan(request) {
+    const { config, environment } = request;
+    const warnings = [];
+    const subscriptionFor = (explicit, where, deploy) => {
+        const subscription = explicit ?? request.subscriptionId;
+        if (!subscription && deploy) {
+            const problem = `${where} names no subscription and the 'subscription-id' input is empty`;
+            const hint = `Set 'subscription-id:' in the workflow step, or add subscription: to ${where} in the config.`;
+            // A dry run still plans: it only says what a real run would need.
+            if (request.dryRun)
+                warnings.push(`${problem}: a real run would stop here. ${hint}`);
+            else
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(`${problem}.`, hint);
+        }
+        return subscription ?? '';
+    };
+    /** Every `{ from-env }` value must be set when the part deploys; a dry run only warns. */
+    const requireVariables = (values, where, deploy) => {
+        for (const [name, value] of Object.entries(values)) {
+            if (typeof value === 'string' || request.env[value.fromEnv] !== undefined)
+                continue;
+            const problem = `${where}.${name} takes its value from the step's env ${value.fromEnv}, which is not set`;
+            const hint = `Add it to the step: env: { ${value.fromEnv}: \${{ secrets.${value.fromEnv} }} } (or a vars./literal value).`;
+            if (!deploy)
+                continue;
+            if (request.dryRun)
+                warnings.push(`${problem}. ${hint}`);
+            else
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(`${problem}.`, hint);
+        }
+    };
+    const changes = new Map(request.changes.map(change => [change.part, change]));
+    // Images before sites: the order they deploy in (a new site may call what only the new API has).
+    const ordered = [...Object.entries(config.parts).filter(([, part]) => part.kind === 'image'), ...Object.entries(config.parts).filter(([, part]) => part.kind === 'site')];
+    const parts = ordered.flatMap(([name, part]) => {
+        const change = changes.get(name);
+        if (!change)
+            return [];
+        return [part.kind === 'image' ? imagePlan(name, part, change) : sitePlan(name, part, change)];
+    });
+    const images = Object.entries(config.parts).flatMap(([name, part]) => {
+        if (part.kind !== 'image' || part['image-from'] !== undefined)
+            return [];
+        const users = parts.filter((p) => p.kind === 'image' && p.imageFrom === name && p.deploy);
+        return users.length === 0 ? [] : [imageBuild(name, part)];
+    });
+    for (const image of images)
+        requireVariables(image.buildArgs, `the build args of ${image.part}`, true);
+    return { environment: environment.name, environmentSource: environment.source, commit: request.commit, dryRun: request.dryRun, parts, images, lock: lockPlan(), warnings };
+    function imageTag(source) {
+        const settings = (0,_config_js__WEBPACK_IMPORTED_MODULE_2__/* .imageEnvironment */ .Xg)(environment.settings, source);
+        return Object.keys(settings['build-args']).length > 0 ? `${request.commit}-${environment.name}` : request.commit;
+    }
+    function imageBuild(name, part) {
+        const settings = (0,_config_js__WEBPACK_IMPORTED_MODULE_2__/* .imageEnvironment */ .Xg)(environment.settings, name);
+        const tag = imageTag(name);
+        const context = part.context ?? '.';
+        return {
+            part: name,
+            image: `${part.registry}/${part.repository}:${tag}`,
+            tag,
+            registry: part.registry,
+            registryAuth: part['registry-auth'] ?? 'auto',
+            repository: part.repository,
+            context,
+            dockerfile: part.file,
+            target: part.target,
+            buildArgs: { ...part['build-args'], ...settings['build-args'] },
+            versionBuildArg: part['version-build-arg'] ?? 'APP_VERSION',
+            cache: part.cache ?? 'registry'
+        };
+    }
+    function imagePlan(name, part, rawChange) {
+        const change = summarise(rawChange);
+        const settings = (0,_config_js__WEBPACK_IMPORTED_MODULE_2__/* .imageEnvironment */ .Xg)(environment.settings, name);
+        const imageFrom = part['image-from'] ?? name;
+        const source = config.parts[imageFrom];
+        const where = `environments.${environment.name}.${name}`;
+        requireVariables(settings['app-settings'], `${where}.app-settings`, change.changed);
+        const release = settings.release;
+        if (release)
+            requireVariables(release.env, `${where}.release.env`, change.changed);
+        return {
+            name,
+            kind: 'image',
+            deploy: change.changed,
+            change,
+            imageFrom,
+            image: `${source.registry}/${source.repository}:${imageTag(imageFrom)}`,
+            registry: source.registry,
+            repository: source.repository,
+            strategy: settings.strategy,
+            acrIdentity: settings['acr-identity'],
+            swapTimeoutSeconds: settings['swap-timeout'],
+            targets: settings.targets.map((target, index) => ({
+                subscription: subscriptionFor(target.subscription, `${where}.targets[${index}]`, change.changed),
+                resourceGroup: target['resource-group'],
+                app: target.app,
+                slot: target.slot,
+                command: target.command,
+                port: target.port
+            })),
+            verify: { mode: part.verify, path: part.health.path, versionHeader: part.health['version-header'], timeoutSeconds: part.health.timeout, consecutive: part.health.consecutive, intervalSeconds: part.health.interval },
+            appSettings: settings['app-settings'],
+            pruneAppSettings: settings['prune-app-settings'],
+            release: release && {
+                command: release.command,
+                argv: (0,_command_line_js__WEBPACK_IMPORTED_MODULE_1__/* .splitCommandLine */ .a)(release.command, `${where}.release.command`),
+                runOn: release['run-on'],
+                timeoutSeconds: release.timeout,
+                env: release.env,
+                ...releaseDecision(rawChange),
+                containerInstance: release['run-on'] === 'container-instance'
+                    ? {
+                        subscription: subscriptionFor(release['container-instance']?.subscription ?? settings.targets[0].subscription, `${where}.release.container-instance`, change.changed),
+                        resourceGroup: release['container-instance']?.['resource-group'] ?? settings.targets[0]['resource-group'],
+                        location: release['container-instance']?.location,
+                        subnetId: release['container-instance']?.['subnet-id'],
+                        cpu: release['container-instance']?.cpu ?? 1,
+                        memoryGb: release['container-instance']?.['memory-gb'] ?? 1.5
+                    }
+                    : undefined
+            }
+        };
+    }
+    /** The release runs when the part deploys and something under its paths changed (or nothing says what changed). */
+    function releaseDecision(change) {
+        if (!change.changed)
+            return { run: false, reason: 'the part does not deploy' };
+        const matched = change.releaseFiles;
+        if (matched === undefined)
+            return { run: true, reason: change.files.length > 0 ? 'the part changed' : `nothing to compare with (${change.reason})` };
+        if (matched.length === 0)
+            return { run: false, reason: 'nothing under its paths changed' };
+        return { run: true, reason: `${matched.length} changed file${matched.length === 1 ? '' : 's'} under its paths` };
+    }
+    function sitePlan(name, part, rawChange) {
+        const change = summarise(rawChange);
+        const settings = (0,_config_js__WEBPACK_IMPORTED_MODULE_2__/* .siteEnvironment */ .XW)(environment.settings, name);
+        const edge = settings.frontdoor ? { kind: 'frontdoor', ...settings.frontdoor } : settings.cdn ? { kind: 'cdn', ...settings.cdn } : undefined;
+        const buildEnv = Object.hasOwn(part['build-env'], environment.name) ? part['build-env'][environment.name] : {};
+        requireVariables(buildEnv, `parts.${name}.build-env.${environment.name}`, change.changed && !request.rollbackTo);
+        const building = change.changed && !request.rollbackTo;
+        return {
+            name,
+            kind: 'site',
+            deploy: change.changed,
+            change,
+            workingDirectory: part['working-directory'],
+            install: part.install,
+            build: part.build,
+            // Checked here, before anything is built or switched: a command that needs a shell is refused at once.
+            installArgv: building ? (0,_command_line_js__WEBPACK_IMPORTED_MODULE_1__/* .splitCommandLine */ .a)(part.install, `parts.${name}.install`) : [],
+            buildArgv: building ? (0,_command_line_js__WEBPACK_IMPORTED_MODULE_1__/* .splitCommandLine */ .a)(part.build, `parts.${name}.build`) : [],
+            output: part.output,
+            buildEnv,
+            cacheControl: part['cache-control'],
+            deleteStale: part['delete-stale'],
+            maxDeleteShare: part['max-delete-share'],
+            keepReleases: part['keep-releases'],
+            purge: part.purge,
+            indexDocument: part['index-document'],
+            errorDocument: part['error-document'],
+            rollbackTo: request.rollbackTo,
+            ...siteLocation(settings),
+            statePrefix: siteStatePrefix(environment.name, name),
+            siteUrl: settings['site-url'],
+            cdn: edge && {
+                kind: edge.kind,
+                subscription: subscriptionFor(edge.subscription, `environments.${environment.name}.${name}.${edge.kind}`, change.changed),
+                resourceGroup: edge['resource-group'],
+                profile: edge.profile,
+                endpoint: edge.endpoint,
+                domains: 'domains' in edge ? edge.domains : undefined
+            }
+        };
+    }
+    /** The lock's configured place, else the first site part's storage; an environment with neither has none. */
+    function lockPlan() {
+        const configured = environment.settings.lock;
+        const firstSite = Object.entries(config.parts).find(([, part]) => part.kind === 'site');
+        const site = firstSite ? (0,_config_js__WEBPACK_IMPORTED_MODULE_2__/* .siteEnvironment */ .XW)(environment.settings, firstSite[0]) : undefined;
+        const storageAccount = configured?.['storage-account'] ?? site?.['storage-account'];
+        const timeoutSeconds = configured?.timeout ?? firstSite?.[1]?.['lock-timeout'] ?? 600;
+        if (!storageAccount) {
+            if (parts.some(part => part.deploy)) {
+                warnings.push(`environments.${environment.name} has no storage for its deploy lock, so two runs for ${environment.name} could overlap: add environments.${environment.name}.lock.storage-account (any storage account the identity can write blobs to), or serialise the runs with a workflow concurrency group.`);
+            }
+            return undefined;
+        }
+        const sameAsSite = configured?.['storage-account'] === undefined || configured['storage-account'] === site?.['storage-account'];
+        return {
+            storageAccount,
+            blobEndpoint: configured?.['blob-endpoint'] ?? (sameAsSite ? site?.['blob-endpoint'] : undefined),
+            container: configured?.container ?? (sameAsSite ? site?.['archive-container'] : undefined) ?? 'deployments',
+            blob: `${environment.name}/deploy.lock`,
+            timeoutSeconds
+        };
+    }
+}
+/** Where an environment's site lives: its storage account (or blob endpoint) and containers. */
+function siteLocation(settings) {
+    return { storageAccount: settings['storage-account'], blobEndpoint: settings['blob-endpoint'], container: settings.container, archiveContainer: settings['archive-container'] };
+}
+/** A part's Web Apps and slots; `subscription` is '' where neither the target nor the input names one. */
+function webAppTargets(config, environment, part, defaultSubscription) {
+    return (0,_config_js__WEBPACK_IMPORTED_MODULE_2__/* .imageEnvironment */ .Xg)(environment.settings, part).targets.map(target => ({
+        subscription: target.subscription ?? defaultSubscription ?? '',
+        resourceGroup: target['resource-group'],
+        app: target.app,
+        slot: target.slot,
+        command: target.command,
+        port: target.port
+    }));
+}
+function partsToDeploy(plan) {
+    return plan.parts.filter(p => p.deploy).map(p => p.name);
+}
+function partKind(plan, name) {
+    return plan.parts.find(part => part.name === name)?.kind;
+}
+/** A value as the plan may show it: config text as written, a variable by name; never a secret. */
+function shownValue(value) {
+    return typeof value === 'string' ? '(set in the config)' : `(from env ${value.fromEnv})`;
+}
+/** argv as a person reads it: each word JSON-quoted when it holds anything but plain characters. */
+function formatArgv(argv) {
+    return argv.map(word => (/^[\w@%+=:,./-]+$/.test(word) ? word : JSON.stringify(word))).join(' ');
+}
+/** The plan as a person reads it in the log. */
+function formatPlan(plan) {
+    const lines = [`Plan for environment ${plan.environment} (from ${plan.environmentSource}) at ${plan.commit}${plan.dryRun ? ' — dry run, nothing will change' : ''}`];
+    for (const image of plan.images) {
+        lines.push(`image ${image.image} (built from part ${image.part}: ${image.dockerfile ?? node_path__WEBPACK_IMPORTED_MODULE_0___default().posix.join(image.context, 'Dockerfile')}, context ${image.context}${image.target ? `, target ${image.target}` : ''})`);
+    }
+    for (const part of plan.parts) {
+        lines.push(`${part.name} (${part.kind}): ${part.deploy ? 'DEPLOY' : 'skip'} (${part.change.reason}) — ${part.change.detail}`);
+        if (!part.deploy)
+            continue;
+        if (part.kind === 'image') {
+            if (part.release) {
+                lines.push(`  release ${part.release.run ? 'run' : 'skip'} ${formatArgv(part.release.argv)} on ${part.release.runOn} in ${part.image}, once, before any target switches (${part.release.reason})`);
+                for (const [name, value] of Object.entries(part.release.env))
+                    lines.push(`    env ${name} ${shownValue(value)}`);
+            }
+            lines.push(`  rollout ${part.strategy} of ${part.image} to ${part.targets.length} target${part.targets.length === 1 ? '' : 's'} in parallel, all or nothing:`);
+            for (const target of part.targets) {
+                const extras = [target.command === undefined ? '' : `command ${JSON.stringify(target.command)}`, target.port === undefined ? '' : `port ${target.port}`].filter(Boolean).join(', ');
+                lines.push(`    - ${target.app}${target.slot ? `/${target.slot}` : ''} (resource group ${target.resourceGroup})${extras ? `: ${extras}` : ''}`);
+            }
+            for (const [name, value] of Object.entries(part.appSettings))
+                lines.push(`  setting ${name} ${shownValue(value)}`);
+            if (part.pruneAppSettings)
+                lines.push('  settings not listed here are removed (prune-app-settings)');
+            lines.push(`  verify  ${verifyLine(part.verify, plan.commit)}`);
+        }
+        else {
+            if (part.rollbackTo)
+                lines.push(`  release ${part.rollbackTo.slice(0, 12)}.zip from ${part.archiveContainer}, no build (rollback)`);
+            else {
+                lines.push(`  install ${formatArgv(part.installArgv)} in ${part.workingDirectory}`);
+                lines.push(`  build   ${formatArgv(part.buildArgv)} in ${part.workingDirectory} → ${node_path__WEBPACK_IMPORTED_MODULE_0___default().posix.join(part.workingDirectory, part.output)}`);
+                for (const [name, value] of Object.entries(part.buildEnv))
+                    lines.push(`    env ${name} ${shownValue(value)}`);
+            }
+            lines.push(`  upload  ${part.storageAccount}/${part.container} (release archive in ${part.archiveContainer})`);
+            if (part.cdn)
+                lines.push(`  purge   ${part.cdn.kind} ${part.cdn.profile}/${part.cdn.endpoint}${part.cdn.domains?.length ? ` with ${part.cdn.domains.join(', ')}` : ''}`);
+            if (part.siteUrl)
+                lines.push(`  site    ${part.siteUrl}`);
+        }
+    }
+    if (plan.parts.some(part => part.deploy))
+        lines.push(plan.lock ? `lock ${plan.lock.storageAccount}/${plan.lock.container}/${plan.lock.blob} (wait up to ${plan.lock.timeoutSeconds}s)` : 'lock none');
+    return lines.join('\n');
+}
+function verifyLine(verify, commit) {
+    if (verify.mode === 'none')
+        return 'nothing (verify: none): the rollout cannot tell whether the new version serves';
+    if (verify.mode === 'platform')
+        return `App Service's docker log says the new container started, within ${verify.timeoutSeconds}s`;
+    return `${verify.path} answers with ${commit.slice(0, 12)}${verify.versionHeader ? ` in header ${verify.versionHeader}` : ' in its body'}, ${verify.consecutive}× within ${verify.timeoutSeconds}s`;
+}
+
+
+/***/ }),
+
+/***/ 23564:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ readRunContext)
+/* harmony export */ });
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(83916);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(38422);
+
+
+
+const ZERO_SHA = /^0+$/;
+async function readPayload(eventPath) {
+    if (!eventPath)
+        return {};
+    try {
+        return JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(eventPath, 'utf8'));
+    }
+    catch (error) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployError */ .sH(`the event payload at GITHUB_EVENT_PATH (${eventPath}) could not be read: ${error.message}`, 'Run this action from a GitHub Actions workflow (or set GITHUB_EVENT_PATH to a readable JSON file).');
+    }
+}
+function refInfo(env, ref) {
+    if (env.GITHUB_HEAD_REF)
+        return { branch: env.GITHUB_HEAD_REF };
+    if (ref.startsWith('refs/heads/'))
+        return { branch: ref.slice('refs/heads/'.length) };
+    if (ref.startsWith('refs/tags/'))
+        return { tag: ref.slice('refs/tags/'.length) };
+    return {};
+}
+async function readRunContext(env) {
+    const sha = (env.GITHUB_SHA ?? '').toLowerCase();
+    if (!(0,_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .isCommitSha */ ._$)(sha)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployError */ .sH(`GITHUB_SHA is ${JSON.stringify(env.GITHUB_SHA ?? '')}, not a commit SHA.`, 'Run this action from a GitHub Actions workflow; the runner sets GITHUB_SHA.');
+    }
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const payload = await readPayload(env.GITHUB_EVENT_PATH);
+    const candidate = eventName.startsWith('pull_request') ? payload.pull_request?.base?.sha : payload.before;
+    const eventBase = typeof candidate === 'string' && (0,_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .isCommitSha */ ._$)(candidate.toLowerCase()) && !ZERO_SHA.test(candidate) ? candidate.toLowerCase() : undefined;
+    const ref = env.GITHUB_REF ?? '';
+    const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+    const repository = env.GITHUB_REPOSITORY;
+    const runUrl = repository && env.GITHUB_RUN_ID ? `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+    return { eventName, sha, ref, refInfo: refInfo(env, ref), workspace, eventBase, repository, serverUrl, runUrl };
+}
 
 
 /***/ }),
@@ -41649,8 +43005,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ debug),
   V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
+  Gu: () => (/* binding */ getState),
   Os: () => (/* binding */ group),
   pq: () => (/* binding */ info),
+  LZ: () => (/* binding */ saveState),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ setSecret),
@@ -41658,7 +43016,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getMultilineInput, getState, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(70857);
@@ -43444,9 +44802,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -44639,6 +45997,8 @@ function getExecOutput(commandLine, args, options) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   YOg: () => (/* binding */ array),
+  zMY: () => (/* binding */ schemas_boolean),
+  gMt: () => (/* binding */ discriminatedUnion),
   k5n: () => (/* binding */ schemas_enum),
   euz: () => (/* binding */ literal),
   aig: () => (/* binding */ schemas_number),
@@ -44650,7 +46010,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   OZ5: () => (/* binding */ url)
 });
 
-// UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, boolean, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, discriminatedUnion, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, refine, set, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, unknown, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
+// UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, refine, set, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, unknown, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -47372,9 +48732,9 @@ const $ZodNumberFormat = /*@__PURE__*/ $constructor("$ZodNumberFormat", (inst, d
     $ZodCheckNumberFormat.init(inst, def);
     $ZodNumber.init(inst, def); // no format checks
 });
-const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodBoolean", (inst, def) => {
+const $ZodBoolean = /*@__PURE__*/ $constructor("$ZodBoolean", (inst, def) => {
     $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.boolean;
+    inst._zod.pattern = regexes_boolean;
     inst._zod.parse = (payload, _ctx) => {
         if (def.coerce)
             try {
@@ -47392,7 +48752,7 @@ const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodBigInt = /*@__PURE__*/ $constructor("$ZodBigInt", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.pattern = bigint;
@@ -48096,11 +49456,11 @@ function discriminatorMap(def) {
 }
 const $ZodDiscriminatedUnion = 
 /*@__PURE__*/
-(/* unused pure expression or super */ null && (core.$constructor("$ZodDiscriminatedUnion", (inst, def) => {
+$constructor("$ZodDiscriminatedUnion", (inst, def) => {
     def.inclusive = false;
     $ZodUnion.init(inst, def);
     const _super = inst._zod.parse;
-    util.defineLazyInternal(inst, "propValues", (zod) => {
+    defineLazyInternal(inst, "propValues", (zod) => {
         const propValues = {};
         let undefinedCount = 0;
         for (const option of zod.def.options) {
@@ -48111,7 +49471,7 @@ const $ZodDiscriminatedUnion =
                 undefinedCount++;
             for (const [k, v] of Object.entries(pv)) {
                 if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
-                    util.assignProp(propValues, k, new Set());
+                    util_assignProp(propValues, k, new Set());
                 }
                 for (const val of v) {
                     propValues[k].add(val);
@@ -48124,15 +49484,15 @@ const $ZodDiscriminatedUnion =
     });
     // Checked now rather than in the lookup map below, so an option that lacks the discriminator fails at the `discriminatedUnion` call instead of on the first object parsed. Options whose shape cannot be enumerated without resolving it — pipes and lazies — are left to the map.
     def.options.forEach((option, i) => {
-        const propShape = util.rawShape(option._zod.def);
+        const propShape = rawShape(option._zod.def);
         if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
             throw new Error(`Invalid discriminated union option at index "${i}"`);
         }
     });
-    const disc = util.cached(() => discriminatorMap(def));
+    const disc = cached(() => discriminatorMap(def));
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isObject(input)) {
+        if (!util_isObject(input)) {
             payload.issues.push({
                 code: "invalid_type",
                 expected: "object",
@@ -48166,7 +49526,7 @@ const $ZodDiscriminatedUnion =
         });
         return payload;
     };
-})));
+});
 const $ZodIntersection = /*@__PURE__*/ $constructor("$ZodIntersection", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, ctx) => {
@@ -49782,7 +51142,7 @@ function _uint32(Class, params) {
 function _boolean(Class, params) {
     return new Class({
         type: "boolean",
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // @__NO_SIDE_EFFECTS__
@@ -53324,13 +54684,13 @@ function int32(params) {
 function uint32(params) {
     return core._uint32(ZodNumberFormat, params);
 }
-const ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodBoolean", (inst, def) => {
-    core.$ZodBoolean.init(inst, def);
+const ZodBoolean = /*@__PURE__*/ $constructor("ZodBoolean", (inst, def) => {
+    $ZodBoolean.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.booleanProcessor(inst, ctx, json, params);
-})));
+    inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+});
 function schemas_boolean(params) {
-    return core._boolean(ZodBoolean, params);
+    return _boolean(ZodBoolean, params);
 }
 const ZodBigInt = /*@__PURE__*/ $constructor("ZodBigInt", (inst, def) => {
     $ZodBigInt.init(inst, def);
@@ -53606,17 +54966,17 @@ function xor(options, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodDiscriminatedUnion = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodDiscriminatedUnion", (inst, def) => {
+const ZodDiscriminatedUnion = /*@__PURE__*/ $constructor("ZodDiscriminatedUnion", (inst, def) => {
     ZodUnion.init(inst, def);
-    core.$ZodDiscriminatedUnion.init(inst, def);
-})));
+    $ZodDiscriminatedUnion.init(inst, def);
+});
 function discriminatedUnion(discriminator, options, params) {
     // const [options, params] = args;
     return new ZodDiscriminatedUnion({
         type: "union",
         options: options,
         discriminator,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodIntersection = /*@__PURE__*/ $constructor("ZodIntersection", (inst, def) => {

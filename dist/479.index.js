@@ -1,14 +1,17 @@
-export const id = 66;
-export const ids = [66];
+export const id = 479;
+export const ids = [479];
 export const modules = {
 
-/***/ 20066:
+/***/ 45479:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  deployFrontend: () => (/* binding */ deployFrontend)
+  prepareSite: () => (/* binding */ prepareSite),
+  publishSite: () => (/* binding */ publishSite)
 });
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -112,101 +115,8 @@ async function extractReleaseArchive(zipFile, destination) {
 var blob_store = __webpack_require__(55465);
 // EXTERNAL MODULE: ./src/command-runner.ts
 var command_runner = __webpack_require__(39573);
-// EXTERNAL MODULE: ./node_modules/shell-quote/index.js
-var shell_quote = __webpack_require__(26591);
-;// CONCATENATED MODULE: ./src/frontend/command-line.ts
-
-
-const NO_SHELL = 'commands run without a shell: put the steps in a package.json script, e.g. "build": "..."';
-/** `NAME=value tool …`: a shell sets the variable for the tool; here it would be run as the tool. */
-const LEADING_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
-/** Thrown by the variable lookup: shell-quote would otherwise expand `$VAR` to "" without a word. */
-class Expansion extends Error {
-    variable;
-    constructor(variable) {
-        super(variable);
-        this.variable = variable;
-    }
-}
-/**
- * A command line from the config split into argv, as a shell would split it (quotes and
- * backslashes honoured) but without running one: anything only a shell can do — chaining,
- * pipes, redirects, globs, comments, `$VAR`, command substitution, `~` — is refused with the
- * config key to fix, rather than passed on as a literal word the tool would misread.
- */
-function splitCommandLine(text, key) {
-    const refuse = (what) => {
-        throw new errors/* DeployError */.sH(`${key} ${JSON.stringify(text)} uses ${what}, and ${NO_SHELL}.`, `Change ${key} in the config to one command, such as "npm run build", and move the rest into package.json scripts.`);
-    };
-    // A shell would run each line as its own command; shell-quote would join them into one.
-    if (/[\r\n]/.test(text))
-        refuse('more than one line');
-    const unquoted = shellOnlySyntax(text);
-    if (unquoted)
-        refuse(unquoted);
-    let entries;
-    try {
-        entries = (0,shell_quote.parse)(text, (name) => {
-            throw new Expansion(name);
-        });
-    }
-    catch (error) {
-        if (!(error instanceof Expansion))
-            throw error;
-        return refuse(error.variable ? `variable expansion ($${error.variable})` : 'a "$" expansion');
-    }
-    const words = [];
-    for (const entry of entries) {
-        if (typeof entry === 'string')
-            words.push(entry);
-        else if ('comment' in entry)
-            refuse(`a comment (#${entry.comment})`);
-        else if (entry.op === 'glob')
-            refuse(`a glob (${entry.pattern})`);
-        else
-            refuse(`the shell operator "${entry.op}"`);
-    }
-    const tool = words[0];
-    if (tool === undefined || tool === '') {
-        throw new errors/* DeployError */.sH(`${key} is empty: there is no command to run.`, `Set ${key} in the config to a command, such as "npm run build".`);
-    }
-    if (LEADING_ASSIGNMENT.test(tool))
-        refuse(`a variable assignment (${tool.split('=')[0]}=…)`);
-    return words;
-}
-/**
- * What shell-quote would let through as literal text although a shell treats it specially:
- * an unterminated quote, backticks, a leading `~`. Quotes are tracked as a shell does:
- * nothing is special inside '…'; inside "…" only `\`, `"`, `$` and backticks are.
- */
-function shellOnlySyntax(text) {
-    let quote;
-    for (let i = 0; i < text.length; i++) {
-        const char = text[i];
-        if (quote === "'") {
-            if (char === "'")
-                quote = undefined;
-            continue;
-        }
-        if (char === '\\') {
-            i++;
-            continue;
-        }
-        if (char === '`')
-            return 'command substitution (`…`)';
-        if (quote === '"') {
-            if (char === '"')
-                quote = undefined;
-            continue;
-        }
-        if (char === "'" || char === '"')
-            quote = char;
-        else if (char === '~' && (i === 0 || /\s/.test(text[i - 1])))
-            return 'a home directory (~)';
-    }
-    return quote ? `an unterminated ${quote} quote` : undefined;
-}
-
+// EXTERNAL MODULE: ./src/command-line.ts
+var command_line = __webpack_require__(1689);
 // EXTERNAL MODULE: ./src/workspace-path.ts
 var workspace_path = __webpack_require__(59152);
 ;// CONCATENATED MODULE: ./src/frontend/build.ts
@@ -241,13 +151,14 @@ function buildEnvironment(processEnv, buildEnv) {
  * Both command lines are checked before either runs.
  */
 async function buildFrontend(plan, context, deps) {
+    const part = `parts.${plan.name ?? 'frontend'}`;
     const steps = [
-        { name: 'install', key: 'parts.frontend.install', line: plan.install, argv: splitCommandLine(plan.install, 'parts.frontend.install') },
-        { name: 'build', key: 'parts.frontend.build', line: plan.build, argv: splitCommandLine(plan.build, 'parts.frontend.build') }
+        { name: 'install', key: `${part}.install`, line: plan.install, argv: (0,command_line/* splitCommandLine */.a)(plan.install, `${part}.install`) },
+        { name: 'build', key: `${part}.build`, line: plan.build, argv: (0,command_line/* splitCommandLine */.a)(plan.build, `${part}.build`) }
     ];
     const workingDir = external_node_path_default().resolve(context.workspace, plan.workingDirectory);
     if (!(await isDirectory(workingDir))) {
-        throw new errors/* DeployError */.sH(`The frontend's working directory ${plan.workingDirectory} does not exist in the repository.`, 'Set parts.frontend.working-directory to the folder that holds package.json.');
+        throw new errors/* DeployError */.sH(`The frontend's working directory ${plan.workingDirectory} does not exist in the repository.`, `Set ${part}.working-directory to the folder that holds package.json.`);
     }
     const env = buildEnvironment(deps.env, plan.buildEnv);
     const seconds = { install: 0, build: 0 };
@@ -278,14 +189,14 @@ async function buildFrontend(plan, context, deps) {
     // The build may have made the output folder a link: what it leads to is checked now.
     const elsewhere = await (0,workspace_path/* leavesWorkspace */.ck)(context.workspace, shownAs);
     if (elsewhere) {
-        throw new errors/* DeployError */.sH(`The frontend output folder ${shownAs} leads outside the repository, to ${elsewhere}, through a symlink: nothing uploaded.`, 'Make the build write its output to a real folder inside the repository (parts.frontend.output), not a symlink that leaves it.');
+        throw new errors/* DeployError */.sH(`The frontend output folder ${shownAs} leads outside the repository, to ${elsewhere}, through a symlink: nothing uploaded.`, `Make the build write its output to a real folder inside the repository (${part}.output), not a symlink that leaves it.`);
     }
-    const files = await checkOutput(outputDir, shownAs);
+    const files = await checkOutput(outputDir, shownAs, part);
     return { outputDir, files, seconds };
 }
 /** Missing, empty, or linking outside itself: the deploy stops before anything is uploaded. */
-async function checkOutput(outputDir, shownAs) {
-    const hint = 'Set parts.frontend.output to the folder the build writes, relative to parts.frontend.working-directory (for example build for Create React App, dist for Vite).';
+async function checkOutput(outputDir, shownAs, part) {
+    const hint = `Set ${part}.output to the folder the build writes, relative to ${part}.working-directory (for example build for Create React App, dist for Vite).`;
     if (!(await isDirectory(outputDir)))
         throw new errors/* DeployError */.sH(`The frontend build finished but wrote no output folder ${shownAs}: nothing uploaded.`, hint);
     // Refuses links that lead outside the folder, naming the link.
@@ -414,6 +325,7 @@ function headersFor(filePath, cacheControl) {
 }
 
 ;// CONCATENATED MODULE: ./src/frontend/purge.ts
+
 /** Front Door and classic CDN take at most 100 paths in one purge call. */
 const PATHS_PER_PURGE = 100;
 /** Past this many paths one `/*` is cheaper than many calls and purges the same. */
@@ -444,23 +356,85 @@ function purgeBatches(paths) {
     return batches;
 }
 /**
- * Purge a classic CDN endpoint or a Front Door endpoint, polled to completion. Front Door
- * purges only its *.azurefd.net host unless told the custom domains: they come from the
- * config, else from the profile's custom domains.
+ * Reads which hosts a Front Door endpoint serves: its host name, its routes' custom-domain
+ * links (by resource id) and the profile's custom domains (for their host names). Front Door
+ * purges a domain on an endpoint only when a route links it there; other domains of the
+ * profile belong to other endpoints.
  */
-async function purgeEdge(edge, paths, clients, now = Date.now) {
+async function readFrontDoorHosts(edge, clients) {
+    const cdn = clients.cdn(edge.subscription);
+    const [endpoint, routes, hostByName] = await Promise.all([
+        cdn.afdEndpoints.get(edge.resourceGroup, edge.profile, edge.endpoint),
+        collect(cdn.routes.listByEndpoint(edge.resourceGroup, edge.profile, edge.endpoint)),
+        collect(cdn.afdCustomDomains.listByProfile(edge.resourceGroup, edge.profile)).then(domains => new Map(domains.map(domain => [resourceName(domain.id ?? domain.name ?? ''), domain.hostName ?? ''])))
+    ]);
+    if (!endpoint.hostName)
+        throw new errors/* DeployError */.sH(`the Front Door endpoint ${edge.profile}/${edge.endpoint} has no host name.`, 'Check that the endpoint is deployed (az afd endpoint show).');
+    const linkedHosts = new Map();
+    for (const route of routes) {
+        for (const link of route.customDomains ?? []) {
+            const host = hostByName.get(resourceName(link.id ?? ''));
+            if (host)
+                linkedHosts.set(host.toLowerCase(), host);
+        }
+    }
+    const hosts = [...linkedHosts.values()];
+    return { endpointHost: endpoint.hostName, linked: hosts.filter(host => !host.startsWith('*.')), wildcards: hosts.filter(host => host.startsWith('*.')) };
+}
+/** Resource ids differ in case between where they are defined and where they are referenced: match by the last segment. */
+const resourceName = (id) => id.slice(id.lastIndexOf('/') + 1).toLowerCase();
+async function collect(items) {
+    const all = [];
+    for await (const item of items)
+        all.push(item);
+    return all;
+}
+/**
+ * Pure: the hosts a Front Door purge names. Without `requested`: every linked custom domain
+ * that can be purged, then the endpoint's own host (which Front Door leaves out as soon as any
+ * domain is named). With `requested` (the config's `domains`): exactly those, each checked —
+ * a domain no route links to the endpoint, or a wildcard domain, is an error naming what can be
+ * purged, so it is found before anything is uploaded.
+ */
+function purgeDomains(edge, hosts, requested) {
+    if (requested === undefined || requested.length === 0)
+        return [...hosts.linked, hosts.endpointHost];
+    const purgeable = new Set([hosts.endpointHost, ...hosts.linked].map(host => host.toLowerCase()));
+    const wildcards = new Set(hosts.wildcards.map(wildcard => wildcard.toLowerCase()));
+    // `dev.contoso.com` is purged through `*.contoso.com`; `a.dev.contoso.com` is not (single level only).
+    const isSubdomainOfWildcard = (host) => host.includes('.') && wildcards.has(`*.${host.slice(host.indexOf('.') + 1)}`);
+    const canPurge = [...purgeable, ...hosts.wildcards.map(wildcard => `single-level subdomains of ${wildcard}`)].join(', ');
+    const where = `the Front Door endpoint ${edge.profile}/${edge.endpoint}`;
+    for (const domain of requested) {
+        const host = domain.toLowerCase();
+        if (host.startsWith('*.')) {
+            throw new errors/* DeployError */.sH(`frontdoor domain ${domain} is a wildcard domain, and Front Door cannot purge a wildcard domain.`, `List the subdomains of it that visitors use (such as www.${domain.slice(2)}) in the environment's frontdoor.domains instead, or leave domains out to purge every linked domain of ${where}: ${canPurge}.`);
+        }
+        if (!purgeable.has(host) && !isSubdomainOfWildcard(host)) {
+            throw new errors/* DeployError */.sH(`frontdoor domain ${domain} is not linked to ${where}: no route of the endpoint serves it, so Front Door cannot purge it there.`, `The endpoint can purge ${canPurge}. Fix the environment's frontdoor.domains (or leave it out to purge all of them), or link ${domain} to the endpoint with a route.`);
+        }
+    }
+    return requested.filter((domain, index) => requested.findIndex(other => other.toLowerCase() === domain.toLowerCase()) === index);
+}
+/**
+ * For the prepare phase: the hosts a Front Door purge will name, read and checked before
+ * anything is uploaded. Pass the result to `purgeEdge`.
+ */
+async function frontDoorPurgeDomains(edge, clients) {
+    return purgeDomains(edge, await readFrontDoorHosts(edge, clients), edge.domains);
+}
+/**
+ * Purge a classic CDN endpoint or a Front Door endpoint, polled to completion. A Front Door
+ * purge names its hosts explicitly (see `frontDoorPurgeDomains`; read here when not given).
+ */
+async function purgeEdge(edge, paths, clients, now = Date.now, frontDoorDomains) {
     const started = now();
     const cdn = clients.cdn(edge.subscription);
     const batches = purgeBatches(paths);
     let domains = [];
     if (edge.kind === 'frontdoor') {
-        domains = edge.domains ?? [];
-        if (domains.length === 0) {
-            for await (const domain of cdn.afdCustomDomains.listByProfile(edge.resourceGroup, edge.profile))
-                if (domain.hostName)
-                    domains.push(domain.hostName);
-        }
-        await Promise.all(batches.map(contentPaths => cdn.afdEndpoints.beginPurgeContentAndWait(edge.resourceGroup, edge.profile, edge.endpoint, { contentPaths, ...(domains.length ? { domains } : {}) })));
+        domains = frontDoorDomains ? [...frontDoorDomains] : await frontDoorPurgeDomains(edge, clients);
+        await Promise.all(batches.map(contentPaths => cdn.afdEndpoints.beginPurgeContentAndWait(edge.resourceGroup, edge.profile, edge.endpoint, { contentPaths, domains })));
     }
     else {
         await Promise.all(batches.map(contentPaths => cdn.endpoints.beginPurgeContentAndWait(edge.resourceGroup, edge.profile, edge.endpoint, { contentPaths })));
@@ -614,46 +588,52 @@ async function deleteStale(plan, sync, deps) {
 }
 
 ;// CONCATENATED MODULE: ./src/frontend/deploy.ts
-
-
-
-
-
-
-
-
-
-
-
 /**
- * Build (or take an archived release), keep the release zip, then sync the site in a safe
- * order: assets, pages, the root index.html last; purge what changed; only then delete
- * stale blobs; record what is live. One deploy of a site at a time, under a blob lease.
+ * A site part in two halves. `prepareSite` builds (or fetches an archived release), hashes
+ * the files and plans the sync — nothing anyone sees changes, so it runs before the
+ * environment's lock and before any part goes live. `publishSite` runs under the lock: it
+ * records the release in flight in the manifest, uploads in a safe order (assets, pages, the
+ * root index.html last) while the release zip is written alongside, purges every path it and
+ * any unfinished earlier run replaced, deletes stale blobs, and records what is live.
  */
-async function deployFrontend(plan, context, deps) {
-    const { logger } = deps;
-    const now = deps.now ?? Date.now;
-    const seconds = {};
-    const timed = async (phase, work) => {
+
+
+
+
+
+
+
+
+
+
+
+function timer(seconds, now) {
+    return async (phase, work) => {
         const started = now();
         try {
             return await work();
         }
         finally {
-            seconds[phase] = Math.round((now() - started) / 100) / 10;
+            seconds[phase] = (seconds[phase] ?? 0) + Math.round((now() - started) / 100) / 10;
         }
     };
-    const store = (0,blob_store.siteStoreFor)(plan, context.environment, deps.azure, logger);
-    const live = plan.rollbackTo ?? context.commit;
-    const archive = `${live}.zip`;
-    const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join(deps.tempDir, 'apd-frontend-'));
-    const lock = await timed('lock', () => store.acquireLock({ waitMs: plan.lockTimeoutSeconds * 1000 }));
+}
+/** Build (or fetch the archived release), hash, and plan the sync against what the container holds now. */
+async function prepareSite(plan, buildEnv, context, deps) {
+    const { logger } = deps;
+    const now = deps.now ?? Date.now;
+    const seconds = {};
+    const timed = timer(seconds, now);
+    const store = (0,blob_store.siteStoreFor)(plan, deps.azure, logger);
+    const commit = plan.rollbackTo ?? context.commit;
+    const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join(deps.tempDir, 'apd-site-'));
+    const cleanup = () => (0,promises_.rm)(scratch, { recursive: true, force: true });
     try {
         let outputDir;
-        /** The build's files as it listed them; a release fetched for a rollback is listed here. */
-        let built;
+        let files;
         if (plan.rollbackTo) {
             outputDir = external_node_path_default().join(scratch, 'release');
+            const archive = `${plan.rollbackTo}.zip`;
             await logger.group(`Fetch the release of ${plan.rollbackTo.slice(0, 12)}`, async () => {
                 const zip = external_node_path_default().join(scratch, archive);
                 try {
@@ -664,72 +644,135 @@ async function deployFrontend(plan, context, deps) {
                 }
                 await extractReleaseArchive(zip, outputDir);
             });
+            files = await timed('hash', () => (0,site_files/* listSiteFiles */.LB)(outputDir));
         }
         else {
-            const build = await timed('build', () => buildFrontend(plan, { workspace: context.workspace }, deps));
+            const build = await timed('build', () => buildFrontend({ ...plan, buildEnv }, { workspace: context.workspace }, deps));
             outputDir = build.outputDir;
-            built = build.files;
+            files = await timed('hash', () => (0,site_files/* hashOutputFiles */.PI)(build.files));
         }
-        // Hash the local files while the container is listed: on a large site both take a while.
-        const [files, remote, website] = await Promise.all([built ? (0,site_files/* hashOutputFiles */.PI)(built) : (0,site_files/* listSiteFiles */.LB)(outputDir), store.listSite(), store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)]);
-        if (website.status === 'enabled')
-            logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`);
-        if (website.status === 'unknown')
-            logger.warning(`could not check the static website setting of ${store.account} (${website.reason}); make sure it is on (a data role cannot read it: Storage Account Contributor can)`);
         const cacheControl = compileCacheControl(plan.cacheControl);
         const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }));
-        // Checked before the release archive goes up: a refused build leaves nothing behind.
-        const syncPlan = planSync(local, remote, { maxDeleteShare: plan.maxDeleteShare, allowMassDelete: deps.allowMassDelete });
-        if (syncPlan.deleteRefused && plan.deleteStale === 'after-purge') {
-            throw new errors/* DeployError */.sH(`refusing to deploy: ${syncPlan.deleteRefused}. Nothing was uploaded or deleted.`, "Check parts.frontend.output (a wrong folder looks like a site that lost most of its files); if the site really shrank, set 'allow-mass-delete: true' for this run (or raise parts.frontend.max-delete-share).");
-        }
-        logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`);
-        if (!plan.rollbackTo) {
-            await timed('archive', async () => {
-                const zip = await createReleaseArchive(outputDir, files, external_node_path_default().join(scratch, archive));
-                await store.uploadArchive(archive, zip.path);
-                logger.info(`release archive ${store.archivePath(archive)}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`);
-            });
-        }
-        const sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now })));
-        if (!sync.ok) {
-            // The failure may carry its own hint ("\n  → …"): it goes after this message, not inside it.
-            const [reason = '', ...hints] = (sync.failure ?? 'see the log above').split('\n  → ');
-            throw new errors/* DeployError */.sH(`the upload to ${store.account}/${store.container} failed: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was deleted; the site serves the files uploaded so far next to the previous ones.`, [...hints, 'Re-run the job: the sync uploads only what still differs.'].join('\n  → '));
-        }
-        const replaced = [...syncPlan.uploads.filter(upload => upload.reason === 'changed').map(upload => upload.file.path), ...syncPlan.headerFixes.map(fix => fix.path)];
-        const paths = plan.cdn ? purgePaths(replaced, plan.purge) : [];
-        let purge;
-        if (plan.cdn && paths.length > 0) {
-            const edge = plan.cdn;
-            purge = await timed('purge', () => logger.group(`Purge ${edge.kind} ${edge.profile}/${edge.endpoint}`, () => purgeEdge(edge, paths, deps.azure.clients, now)));
-            logger.info(`purged ${purge.paths.length} path${purge.paths.length === 1 ? '' : 's'} in ${purge.calls} call${purge.calls === 1 ? '' : 's'}${purge.domains.length ? ` with ${purge.domains.join(', ')}` : ''} (${purge.seconds}s)`);
-        }
-        // Deleting is the one step that can break a page still cached somewhere: only while
-        // this deploy surely holds the lock.
-        lock.assertHeld();
-        const deletion = plan.deleteStale === 'after-purge' ? await timed('delete', () => deleteStale(syncPlan, sync, { store, logger, now })) : { status: 'nothing-stale', deleted: [], durationMs: 0 };
-        await store.writeManifest({ commit: live, deployedAt: new Date(now()).toISOString(), archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) });
-        await pruneArchives(store, plan.keepReleases, archive, logger);
-        return {
-            commit: live,
-            siteUrl: plan.siteUrl ?? (plan.cdn?.domains?.[0] ?? purge?.domains[0] ? `https://${plan.cdn?.domains?.[0] ?? purge?.domains[0]}` : undefined),
-            archive: store.archivePath(archive),
-            files: files.length,
-            uploaded: sync.uploaded.length,
-            skipped: syncPlan.unchanged.length,
-            headersFixed: sync.headersFixed.length,
-            deleted: deletion.deleted.length,
-            bytesUploaded: sync.bytesUploaded,
-            purge,
-            deletion,
-            sync,
-            seconds
-        };
+        // The listing now, to refuse a wrong output folder before anything goes live anywhere; the
+        // Front Door domains too, so a domain the endpoint does not serve fails here, not after an upload.
+        const [remote, manifest, frontDoorDomains] = await timed('list', () => Promise.all([store.listSiteIfExists(), store.readManifest(), plan.cdn?.kind === 'frontdoor' ? frontDoorPurgeDomains(plan.cdn, deps.azure.clients) : undefined]));
+        const syncPlan = checkedSyncPlan(plan, local, remote ?? [], deps.allowMassDelete);
+        return { plan, commit, store, outputDir, files, local, remote, manifest, syncPlan, frontDoorDomains, seconds, scratch, cleanup };
     }
-    finally {
-        await lock.release();
-        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    catch (error) {
+        await cleanup();
+        throw error;
+    }
+}
+function checkedSyncPlan(plan, local, remote, allowMassDelete) {
+    const syncPlan = planSync(local, remote, { maxDeleteShare: plan.maxDeleteShare, allowMassDelete });
+    if (syncPlan.deleteRefused && plan.deleteStale === 'after-purge') {
+        throw new errors/* DeployError */.sH(`refusing to deploy${plan.name === 'frontend' ? '' : ` ${plan.name}`}: ${syncPlan.deleteRefused}. Nothing was uploaded or deleted.`, `Check parts.${plan.name}.output (a wrong folder looks like a site that lost most of its files); if the site really shrank, set 'allow-mass-delete: true' for this run (or raise parts.${plan.name}.max-delete-share).`);
+    }
+    return syncPlan;
+}
+const sameManifest = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/**
+ * Publish a prepared site, under the environment's lock. `assertLockHeld` throws when the lock
+ * was lost: deleting is the one step that can break a page still cached somewhere, so it runs
+ * only while the lock surely holds.
+ */
+async function publishSite(prepared, deps) {
+    const { plan, store, files, local, commit } = prepared;
+    const { logger } = deps;
+    const now = deps.now ?? Date.now;
+    const seconds = { ...prepared.seconds };
+    const timed = timer(seconds, now);
+    // The switch first: on a new account the $web container appears only once the static website is on.
+    const website = await timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument));
+    if (website.status === 'enabled')
+        logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`);
+    else {
+        const said = (0,blob_store.describeStaticWebsite)(store.account, website);
+        if (said)
+            logger[said.level](said.message);
+    }
+    // Another deploy may have changed the site since it was prepared: plan again from what is there now.
+    const manifest = await store.readManifest();
+    let syncPlan = prepared.syncPlan;
+    let remote = prepared.remote;
+    if (!sameManifest(manifest, prepared.manifest) || remote === undefined) {
+        remote = await timed('list', () => store.listSite());
+        syncPlan = checkedSyncPlan(plan, local, remote, deps.allowMassDelete);
+    }
+    logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`);
+    // Blobs whose content or headers an edge may have cached: this run's, and an unfinished run's.
+    const replacedNow = [...syncPlan.uploads.filter(upload => upload.reason === 'changed').map(upload => upload.file.path), ...syncPlan.headerFixes.map(fix => fix.path)];
+    const unfinished = manifest?.pending;
+    if (unfinished)
+        logger.warning(`${store.account}/${store.container}: an earlier deploy of ${unfinished.commit.slice(0, 12)} (started ${unfinished.startedAt}) did not finish; its ${unfinished.replaced.length} replaced file(s) are purged with this release's`);
+    const replaced = [...new Set([...(unfinished?.replaced ?? []), ...replacedNow])].sort();
+    // A site an earlier tool uploaded has no manifest of ours: whatever the edge cached of it may be stale.
+    const adopted = !manifest && (remote?.length ?? 0) > 0;
+    const pending = { commit, startedAt: new Date(now()).toISOString(), replaced };
+    const live = manifest ? { ...manifest, pending } : { commit, deployedAt: pending.startedAt, files: [], pending };
+    await store.writeManifest(live);
+    const archive = `${commit}.zip`;
+    const archiving = plan.rollbackTo ? Promise.resolve(undefined) : keepRelease(prepared, archive, logger, timed);
+    const sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now })));
+    const archived = await archiving;
+    if (!sync.ok) {
+        // The failure may carry its own hint ("\n  → …"): it goes after this message, not inside it.
+        const [reason = '', ...hints] = (sync.failure ?? 'see the log above').split('\n  → ');
+        throw new errors/* DeployError */.sH(`the upload to ${store.account}/${store.container} failed: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was deleted; the site serves the files uploaded so far next to the previous ones.`, [...hints, 'Re-run the job: the sync uploads only what still differs.'].join('\n  → '));
+    }
+    const paths = plan.cdn ? (adopted ? ['/*'] : purgePaths(replaced, plan.purge)) : [];
+    let purge;
+    if (plan.cdn && paths.length > 0) {
+        const edge = plan.cdn;
+        purge = await timed('purge', () => logger.group(`Purge ${edge.kind} ${edge.profile}/${edge.endpoint}`, () => purgeEdge(edge, paths, deps.azure.clients, now, prepared.frontDoorDomains)));
+        logger.info(`purged ${purge.paths.length} path${purge.paths.length === 1 ? '' : 's'} in ${purge.calls} call${purge.calls === 1 ? '' : 's'}${purge.domains.length ? ` with ${purge.domains.join(', ')}` : ''} (${purge.seconds}s)`);
+    }
+    deps.assertLockHeld();
+    const deletion = plan.deleteStale === 'after-purge' ? await timed('delete', () => deleteStale(syncPlan, sync, { store, logger, now })) : { status: 'nothing-stale', deleted: [], durationMs: 0 };
+    await store.writeManifest({ commit, deployedAt: new Date(now()).toISOString(), archive: archived ? archive : manifest?.archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) });
+    if (archived)
+        await pruneArchives(store, plan.keepReleases, archive, logger);
+    return {
+        commit,
+        siteUrl: siteUrlOf(plan, prepared.frontDoorDomains ?? purge?.domains),
+        archive: store.archivePath(plan.rollbackTo ? archive : archived ? archive : ''),
+        files: files.length,
+        uploaded: sync.uploaded.length,
+        skipped: syncPlan.unchanged.length,
+        headersFixed: sync.headersFixed.length,
+        deleted: deletion.deleted.length,
+        bytesUploaded: sync.bytesUploaded,
+        purge,
+        deletion,
+        sync,
+        seconds
+    };
+}
+/** The config's site-url, else the first Front Door domain (configured, or linked to the endpoint). */
+function siteUrlOf(plan, domains) {
+    const host = plan.cdn?.domains?.[0] ?? domains?.[0];
+    return plan.siteUrl ?? (host ? `https://${host}` : undefined);
+}
+/** The release zip, written while the site uploads; a failure costs the redeploy of this release, not the deploy. */
+async function keepRelease(prepared, archive, logger, timed) {
+    const { store, files, outputDir, scratch } = prepared;
+    try {
+        await timed('archive', async () => {
+            const zip = await createReleaseArchive(outputDir, files, external_node_path_default().join(scratch, archive));
+            try {
+                await store.uploadArchive(archive, zip.path);
+            }
+            finally {
+                await (0,promises_.rm)(zip.path, { force: true });
+            }
+            logger.info(`release archive ${store.archivePath(archive)}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`);
+        });
+        return true;
+    }
+    catch (error) {
+        logger.warning(`the release archive ${store.archivePath(archive)} could not be kept (${(0,errors/* describeFailure */.Ic)(error)}): the site deploys, but rollback-to this commit will need a new build`);
+        return false;
     }
 }
 /** Keep the newest `keep` release archives; the one just deployed is never removed. */
@@ -748,4 +791,4 @@ async function pruneArchives(store, keep, current, logger) {
 
 };
 
-//# sourceMappingURL=66.index.js.map
+//# sourceMappingURL=479.index.js.map

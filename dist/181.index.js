@@ -1,0 +1,458 @@
+export const id = 181;
+export const ids = [181];
+export const modules = {
+
+/***/ 16616:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   p: () => (/* binding */ describeAzureError)
+/* harmony export */ });
+/** `{ error: { code, message } }` (ARM) or `{ Code, Message, Details }` (App Service's own answers). */
+function reasonInBody(text) {
+    if (!text)
+        return undefined;
+    let body;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (body === null || typeof body !== 'object')
+        return undefined;
+    const record = body;
+    const arm = record.error;
+    if (arm && typeof arm === 'object')
+        return { code: typeof arm.code === 'string' ? arm.code : undefined, message: typeof arm.message === 'string' ? arm.message : undefined };
+    const code = typeof record.Code === 'string' ? record.Code : undefined;
+    const message = typeof record.Message === 'string' ? record.Message : undefined;
+    return code || message ? { code, message } : undefined;
+}
+/**
+ * `ARM 409 Conflict: …` for Azure REST errors, with the service's own reason even when the SDK
+ * did not understand the body's shape (App Service answers PascalCase `Code`/`Message`, and the
+ * SDK then says only "Unexpected status code"); the message otherwise.
+ */
+function describeAzureError(error) {
+    const rest = error;
+    if (typeof rest?.statusCode === 'number') {
+        const fromBody = reasonInBody(rest.response?.bodyAsText);
+        const code = rest.code ?? fromBody?.code;
+        const sdkMessage = rest.message && !/^Unexpected status code/i.test(rest.message) ? rest.message : undefined;
+        const message = fromBody?.message ?? sdkMessage ?? rest.message ?? '';
+        return `ARM ${rest.statusCode}${code ? ` ${code}` : ''}: ${message}`.trim();
+    }
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 25181:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  restoreUnit: () => (/* binding */ restoreUnit),
+  rollout: () => (/* binding */ rollout)
+});
+
+// EXTERNAL MODULE: ./src/parallel.ts
+var parallel = __webpack_require__(73716);
+// EXTERNAL MODULE: ./src/backend/app-settings.ts
+var app_settings = __webpack_require__(93637);
+// EXTERNAL MODULE: ./src/backend/health.ts
+var health = __webpack_require__(74228);
+// EXTERNAL MODULE: ./src/backend/image-reference.ts
+var image_reference = __webpack_require__(51157);
+;// CONCATENATED MODULE: ./src/backend/platform-verify.ts
+const STARTED = /initialized successfully and is ready to serve requests|Site started\b/i;
+const FAILED = /failing site start|failed during startup|didn't respond to HTTP pings|stopping site .* because it failed|pull image failed|unauthorized: authentication required|ImagePullFailure/i;
+const PULLING = /Pulling image:?\s*(\S+)/i;
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)/;
+/** Pure: what the log lines since the switch say about `image`: started, failed (why), or nothing yet. */
+function readStartRecord(lines, image, since) {
+    let pulled = false;
+    for (const line of lines) {
+        const stamp = TIMESTAMP.exec(line)?.[1];
+        if (!stamp)
+            continue;
+        const at = Date.parse(stamp.endsWith('Z') ? stamp : `${stamp}Z`);
+        if (!Number.isFinite(at) || at < since)
+            continue;
+        const pulling = PULLING.exec(line)?.[1];
+        if (pulling !== undefined) {
+            pulled = pulling.toLowerCase() === image.toLowerCase();
+            continue;
+        }
+        if (!pulled)
+            continue;
+        if (FAILED.test(line))
+            return { state: 'failed', line: line.trim() };
+        if (STARTED.test(line))
+            return { state: 'started' };
+    }
+    return { state: 'waiting', pulled };
+}
+/** Poll Kudu's docker log until the new container's start is recorded, its failure is, or time runs out. */
+async function waitForPlatformStart(check, deps, signal) {
+    const started = deps.now();
+    const elapsed = () => (deps.now() - started) / 1000;
+    let last = 'no docker log read yet';
+    while (!signal.aborted) {
+        try {
+            const lines = await recentLogLines(check, deps, signal);
+            const record = readStartRecord(lines, check.image, check.since);
+            if (record.state === 'started')
+                return { ok: true, seconds: elapsed() };
+            if (record.state === 'failed')
+                return { ok: false, seconds: elapsed(), reason: `App Service's docker log says the container of ${check.image} did not start: ${record.line}` };
+            last = record.pulled ? `the image was pulled; its container has not reported ready` : `no pull of ${check.image} in the docker log yet`;
+        }
+        catch (error) {
+            last = `the docker log could not be read (${error.message})`;
+        }
+        if (deps.now() - started >= check.timeoutMs)
+            return { ok: false, seconds: elapsed(), reason: `timed out after ${Math.round(elapsed())}s waiting for App Service to start ${check.image}; last: ${last}` };
+        await deps.sleep(check.intervalMs, signal).catch(() => undefined);
+    }
+    return { ok: false, seconds: elapsed(), reason: 'stopped: another target failed' };
+}
+/** The lines of the docker log files written since the switch. */
+async function recentLogLines(check, deps, signal) {
+    const headers = { Authorization: `Bearer ${await deps.token()}` };
+    const request = async (url) => {
+        const response = await deps.fetch(url, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]) });
+        if (!response.ok)
+            throw new Error(`${url}: HTTP ${response.status}${response.status === 401 || response.status === 403 ? ' (the identity needs a role on the app that lets it read the SCM site, such as Website Contributor)' : ''}`);
+        return response;
+    };
+    const files = (await (await request(new URL('/api/logs/docker', check.scmUrl).toString())).json());
+    const recent = files.filter(file => file.href && (!file.lastUpdated || Date.parse(file.lastUpdated) >= check.since - 60_000));
+    const texts = await Promise.all(recent.map(async (file) => (await request(file.href)).text()));
+    return texts.flatMap(text => text.split(/\r?\n/));
+}
+
+// EXTERNAL MODULE: ./src/azure/errors.ts
+var errors = __webpack_require__(16616);
+// EXTERNAL MODULE: ./src/backend/web-app-state.ts
+var web_app_state = __webpack_require__(53816);
+;// CONCATENATED MODULE: ./src/backend/rollout.ts
+
+
+
+
+
+
+
+/** At most this many targets are read, switched or swapped at once. */
+const MAX_PARALLEL_TARGETS = 8;
+/** Records each phase's wall time and each target's outcome. */
+function tracker(units, now) {
+    const started = now();
+    // Targets run a phase in parallel: its time is from the first start to the last end.
+    const windows = {};
+    const outcomes = units.map(unit => ({ part: unit.part, app: unit.target.app, slot: unit.target.slot, url: '', newImage: unit.image, status: 'untouched', seconds: 0 }));
+    let failure;
+    return {
+        outcomes,
+        async phase(name, work) {
+            const from = now();
+            try {
+                return await work();
+            }
+            finally {
+                const window = (windows[name] ??= { from, to: from });
+                window.from = Math.min(window.from, from);
+                window.to = Math.max(window.to, now());
+            }
+        },
+        fail(index, phase, reason) {
+            const outcome = outcomes[index];
+            Object.assign(outcome, { status: 'failed', phase, reason });
+            failure ??= `${(0,web_app_state.targetName)(units[index].target)} failed to ${phase === 'verify' ? 'verify' : phase}: ${reason}`;
+        },
+        /** A failure that is no target's own: cancellation, the deadline. */
+        stop(reason) {
+            failure ??= reason;
+        },
+        get failed() {
+            return failure !== undefined;
+        },
+        report(touched) {
+            const seconds = (now() - started) / 1000;
+            for (const outcome of outcomes)
+                outcome.seconds = Math.round(seconds * 10) / 10;
+            const phases = Object.fromEntries(Object.entries(windows).map(([name, window]) => [name, Math.round((window.to - window.from) / 100) / 10]));
+            return { ok: failure === undefined, targets: outcomes, failure, untouched: touched === 0, phases };
+        }
+    };
+}
+/** Why the rollout stops when its signal fires: the reason given to `abort()`, in words. */
+function stopReason(signal) {
+    const reason = signal.reason;
+    if (reason instanceof Error)
+        return reason.message;
+    return typeof reason === 'string' ? reason : 'the run was cancelled';
+}
+/**
+ * Switch every unit to its image in parallel and verify each; on any failure (or the signal)
+ * put every changed unit back. All or nothing across every part of the group.
+ */
+async function rollout(units, deps) {
+    const { control, logger } = deps;
+    const limit = MAX_PARALLEL_TARGETS;
+    const track = tracker(units, deps.verify.now);
+    const outer = deps.signal ?? new AbortController().signal;
+    // 1. What each target runs now: what a rollback restores.
+    const read = await track.phase('read', () => readAll(units, control, limit));
+    if (!Array.isArray(read)) {
+        track.fail(read.index, 'read', read.reason);
+        return track.report(0);
+    }
+    read.forEach((entry, index) => Object.assign(track.outcomes[index], { url: (entry.production ?? entry.state).url, previousImage: (entry.production ?? entry.state).image }));
+    const desired = units.map((unit, index) => {
+        const state = read[index].state;
+        const { settings, diff } = (0,app_settings/* desiredSettings */.Qf)(state.settings, { ...unit.settings, port: unit.target.port });
+        track.outcomes[index].settings = diff;
+        return { image: unit.image, settings, command: unit.target.command ?? state.command };
+    });
+    deps.journal?.planned(units, read);
+    if (outer.aborted) {
+        track.stop(stopReason(outer));
+        return track.report(0);
+    }
+    const stop = new AbortController();
+    const onOuter = () => {
+        track.stop(stopReason(outer));
+        stop.abort();
+    };
+    outer.addEventListener('abort', onOuter, { once: true });
+    const changed = new Set();
+    let verified = 0;
+    try {
+        // 2. In place: switch and verify. Slot-swap: stage on the slot and verify there.
+        await (0,parallel/* inParallel */.H)(units, limit, async (unit, index) => {
+            if (stop.signal.aborted)
+                return;
+            const staging = unit.strategy === 'slot-swap';
+            const phase = staging ? 'stage' : 'switch';
+            try {
+                changed.add(index);
+                deps.journal?.changed(index);
+                await track.phase(phase, () => control.apply(unit.target, desired[index], read[index].state, unit.acrIdentity));
+            }
+            catch (error) {
+                track.fail(index, phase, (0,errors/* describeAzureError */.p)(error));
+                stop.abort();
+                // A refused update changed nothing: leave it out of the rollback (an update that did land is put back).
+                const now = await control.read(unit.target).catch(() => undefined);
+                if (now && now.image === read[index].state.image && now.command === read[index].state.command && JSON.stringify(now.settings) === JSON.stringify(read[index].state.settings)) {
+                    changed.delete(index);
+                    deps.journal?.restored(index);
+                }
+                return;
+            }
+            const switchedAt = Date.now();
+            logger.info(`${(0,web_app_state.targetName)(unit.target)}: ${staging ? 'staged' : 'switched to'} ${unit.image}; ${verifyingWhat(unit)}`);
+            const verdict = await track.phase(staging ? 'stage' : 'verify', () => verifyNew(unit, read[index].state, switchedAt, deps, stop.signal));
+            if (verdict.ok) {
+                if (!staging) {
+                    track.outcomes[index].status = 'deployed';
+                    logger.info(`${(0,web_app_state.targetName)(unit.target)}: new version serving after ${Math.round(verdict.seconds)}s (${++verified}/${units.length} verified)`);
+                }
+                else
+                    logger.info(`${(0,web_app_state.targetName)(unit.target)}: new version serving on the staging slot`);
+            }
+            else if (!stop.signal.aborted) {
+                track.fail(index, staging ? 'stage' : 'verify', verdict.reason);
+                stop.abort();
+            }
+        });
+        // 3. Every staged slot into production, then production must serve the new version.
+        const swaps = new Map();
+        if (!track.failed) {
+            const swapping = units.flatMap((unit, index) => (unit.strategy === 'slot-swap' ? [index] : []));
+            for (const index of swapping)
+                swaps.set(index, control.swapIntoProduction(units[index].target));
+            await track.phase('swap', () => Promise.all(swapping.map(async (index) => {
+                const unit = units[index];
+                // Each swap gets its own bound (another's failure does not cut it short); only cancellation does.
+                const outcome = await settleWithin(swaps.get(index), unit.swapTimeoutMs, deps.verify, outer);
+                if (outcome === 'done')
+                    return;
+                if (outcome === 'stopped')
+                    return;
+                track.fail(index, 'swap', outcome === 'timeout' ? `the swap did not finish within ${Math.round(unit.swapTimeoutMs / 1000)}s` : (0,errors/* describeAzureError */.p)(outcome.error));
+                stop.abort();
+            })));
+            if (!track.failed) {
+                await (0,parallel/* inParallel */.H)(swapping, limit, async (index) => {
+                    const unit = units[index];
+                    const production = { ...unit.target, slot: undefined };
+                    const swappedAt = Date.now();
+                    const verdict = await track.phase('verify', () => verifyNew({ ...unit, target: production }, read[index].production, swappedAt, deps, stop.signal));
+                    if (verdict.ok) {
+                        track.outcomes[index].status = 'deployed';
+                        logger.info(`${unit.target.app}: new version serving in production (${++verified}/${units.length} verified)`);
+                    }
+                    else if (!stop.signal.aborted) {
+                        track.fail(index, 'verify', verdict.reason);
+                        stop.abort();
+                    }
+                });
+            }
+        }
+        if (!track.failed) {
+            deps.journal?.committed();
+            return track.report(changed.size);
+        }
+        // 4. Everything that changed goes back, and must be proven back.
+        logger.warning(`Rolling back ${changed.size} changed target${changed.size === 1 ? '' : 's'}: ${[...changed].map(i => (0,web_app_state.targetName)(units[i].target)).join(', ')}`);
+        await track.phase('rollback', () => (0,parallel/* inParallel */.H)([...changed], limit, async (index) => {
+            const unit = units[index];
+            const outcome = track.outcomes[index];
+            const keep = { phase: outcome.phase, reason: outcome.reason };
+            const result = await restoreUnit(unit, { previous: read[index].state, production: read[index].production, applied: desired[index], swap: swaps.get(index) }, deps);
+            if (result.ok) {
+                Object.assign(outcome, { status: 'rolled-back', phase: keep.phase, reason: keep.reason });
+                deps.journal?.restored(index);
+            }
+            else
+                Object.assign(outcome, { status: 'rollback-failed', phase: 'rollback', reason: keep.reason ? `${keep.reason}; then ${result.reason}` : result.reason });
+            logger.info(`${(0,web_app_state.targetName)(unit.target)}: ${result.ok ? 'back on what it ran before' : `not back: ${result.reason}`}`);
+        }));
+        return track.report(changed.size);
+    }
+    finally {
+        outer.removeEventListener('abort', onOuter);
+    }
+}
+/**
+ * Put one unit back as it was, and prove it: in place, apply what it ran before; slot-swap,
+ * swap production back if it runs the new image, then restore the staging slot. Used by the
+ * rollout and by the post step (from the journal).
+ */
+async function restoreUnit(unit, request, deps) {
+    const { control } = deps;
+    if (unit.strategy !== 'slot-swap')
+        return putBack(unit.target, request.previous, request.applied, true);
+    const graceMs = 2 * unit.swapTimeoutMs;
+    if (request.swap) {
+        // A swap that timed out may still complete: production must not be judged before it
+        // settles, or it could flip to the new image after the rollback looked. Bounded wait.
+        if ((await settleWithin(request.swap, graceMs, deps.verify)) === 'timeout') {
+            return { ok: false, reason: `the swap was still running ${Math.round((unit.swapTimeoutMs + graceMs) / 1000)}s after it started: check ${unit.target.app} and its ${unit.target.slot} slot by hand` };
+        }
+    }
+    const production = { ...unit.target, slot: undefined };
+    let live;
+    try {
+        live = await control.read(production);
+    }
+    catch (error) {
+        return { ok: false, reason: (0,errors/* describeAzureError */.p)(error) };
+    }
+    if (live.image === unit.image && request.production?.image !== unit.image) {
+        const back = await settleWithin(control.swapIntoProduction(unit.target), unit.swapTimeoutMs + graceMs, deps.verify);
+        if (back !== 'done')
+            return { ok: false, reason: back === 'timeout' ? 'the swap back did not finish in time' : `the swap back failed: ${back === 'stopped' ? 'stopped' : (0,errors/* describeAzureError */.p)(back.error)}` };
+        if (request.production) {
+            const proven = await verifyOld(unit, production, request.production, deps);
+            if (!proven.ok)
+                return { ok: false, reason: `production is not proven back: ${proven.reason}` };
+        }
+    }
+    // The staging slot holds the new release again (swapped back) or never left it.
+    const current = await control.read(unit.target).catch(() => undefined);
+    return putBack(unit.target, request.previous, current ? { image: current.image ?? unit.image, settings: current.settings, command: current.command } : request.applied, false);
+    /** Apply what the target ran before; prove it back unless it is a staging slot nobody serves from. */
+    async function putBack(target, before, now, prove) {
+        if (!before.image)
+            return { ok: false, reason: 'it ran no image before, so there is none to go back to' };
+        try {
+            await control.apply(target, { image: before.image, settings: before.settings, command: before.command }, { ...before, ...(now ?? { image: unit.image }) }, unit.acrIdentity);
+        }
+        catch (error) {
+            return { ok: false, reason: (0,errors/* describeAzureError */.p)(error) };
+        }
+        if (!prove)
+            return { ok: true };
+        const proven = await verifyOld(unit, target, before, deps);
+        return proven.ok ? { ok: true } : { ok: false, reason: `not proven back: ${proven.reason}` };
+    }
+}
+function verifyOld(unit, target, before, deps) {
+    const previous = before.image ?? '';
+    return verifyState({ ...unit, target, image: previous, commit: (0,image_reference.commitOfImage)(previous, unit.registry, unit.repository) ?? '' }, before, Date.now(), deps, new AbortController().signal, true);
+}
+function verifyingWhat(unit) {
+    if (unit.verify.mode === 'platform')
+        return "waiting for App Service's record that its container started";
+    if (unit.verify.mode === 'none')
+        return 'not verified (verify: none)';
+    return `waiting for ${unit.commit.slice(0, 12)} to answer`;
+}
+function verifyNew(unit, state, since, deps, signal) {
+    return verifyState(unit, state, since, deps, signal, false);
+}
+/** Proof that `unit.image` serves on `unit.target`, by the part's verify mode. */
+async function verifyState(unit, state, since, deps, signal, rollingBack) {
+    const check = unit.verify;
+    const timeoutMs = check.timeoutSeconds * 1000;
+    if (check.mode === 'none')
+        return { ok: true, seconds: 0 };
+    if (check.mode === 'platform') {
+        if (!deps.platform)
+            return { ok: false, seconds: 0, reason: 'verify: platform needs the Azure sign-in to read the docker log' };
+        if (!state.scmUrl)
+            return { ok: false, seconds: 0, reason: `the site lists no SCM (Kudu) host name to read the docker log from; use verify: version or none for ${(0,web_app_state.targetName)(unit.target)}` };
+        return waitForPlatformStart({ scmUrl: state.scmUrl, image: unit.image, since: since - 5_000, timeoutMs, intervalMs: check.intervalSeconds * 1000 }, { ...deps.platform, sleep: deps.verify.sleep, now: deps.verify.now }, signal);
+    }
+    // Rolling back to an image that is not ours: any 2xx counts, there is no commit to expect.
+    const expected = rollingBack && !unit.commit ? undefined : unit.commit;
+    return (0,health/* waitForVersion */.P)(state.url, expected, { path: check.path, versionHeader: check.versionHeader, consecutive: check.consecutive, timeoutMs, intervalMs: check.intervalSeconds * 1000 }, deps.verify, signal);
+}
+/** Each unit's state (for slot-swap: the staging slot's and production's), or the first that could not be read. */
+async function readAll(units, control, limit) {
+    try {
+        return await (0,parallel/* inParallel */.H)(units, limit, async (unit, index) => {
+            try {
+                const state = await control.read(unit.target);
+                const production = unit.strategy === 'slot-swap' ? await control.read({ ...unit.target, slot: undefined }) : undefined;
+                return { target: unit.target, state, production };
+            }
+            catch (error) {
+                throw Object.assign(new Error((0,errors/* describeAzureError */.p)(error)), { index });
+            }
+        });
+    }
+    catch (error) {
+        return { index: error.index, reason: error.message };
+    }
+}
+/** Wait for a promise at most `ms` (or until `signal`); it keeps running after either. */
+async function settleWithin(work, ms, clock, signal) {
+    const timer = new AbortController();
+    try {
+        return await Promise.race([
+            work.then(() => 'done', (error) => ({ error })),
+            clock.sleep(ms, timer.signal).then(() => 'timeout', () => 'timeout'),
+            ...(signal ? [new Promise(resolve => (signal.aborted ? resolve('stopped') : signal.addEventListener('abort', () => resolve('stopped'), { once: true })))] : [])
+        ]);
+    }
+    finally {
+        timer.abort();
+    }
+}
+
+
+/***/ })
+
+};
+
+//# sourceMappingURL=181.index.js.map
