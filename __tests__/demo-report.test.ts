@@ -98,8 +98,8 @@ describe('formatMarkdownTable', () => {
   })
 
   test('what a push brings is shown as text: no HTML, no Markdown, no broken columns', () => {
-    const [, , row] = formatMarkdownTable(['file', 'note'], [['<img src=x>|__init__.py', '**bold** & `code` [link](x)']])
-    expect(row).toBe('| &lt;img src=x&gt;\\|\\_\\_init\\_\\_.py | \\*\\*bold\\*\\* &amp; \\`code\\` \\[link\\](x) |')
+    const [, , row] = formatMarkdownTable(['file', 'note'], [['<img src=x>|__init__.py', '**bold** & `code` [link](x) $web $x$']])
+    expect(row).toBe('| &lt;img src=x&gt;\\|\\_\\_init\\_\\_.py | \\*\\*bold\\*\\* &amp; \\`code\\` \\[link\\](x) \\$web \\$x\\$ |')
   })
 })
 

@@ -109,7 +109,8 @@ export function formatBlocks(headers, rows, width = 100) {
 
 /**
  * Text as Markdown shows it literally, in a table cell too: `&`, `<` and `>` as entities,
- * Markdown's own marks (and `|`) escaped, leading spaces kept as non-breaking ones.
+ * Markdown's own marks (and `|`, and `$`, which GitHub reads as math) escaped, leading spaces
+ * kept as non-breaking ones.
  */
 const markdownText = line => {
   const indent = /^ */.exec(line)[0].length
@@ -118,7 +119,7 @@ const markdownText = line => {
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
-    .replace(/[\\`*_[\]~|]/g, mark => `\\${mark}`)
+    .replace(/[\\`*_[\]~|$]/g, mark => `\\${mark}`)
   return '&nbsp;'.repeat(indent) + text
 }
 
