@@ -60,15 +60,20 @@ function installedVersion() {
   }
 }
 
-/** Runs npm with `args`, its output captured; resolves to { code, output }. */
+/** Runs npm with `args`; resolves to { code, stdout, output } (output: stdout and stderr). */
 function npm(args) {
   return new Promise(resolve => {
     const child = spawn('npm', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
     let output = ''
-    child.stdout.on('data', chunk => (output += chunk))
+    child.stdout.on('data', chunk => {
+      stdout += chunk
+      output += chunk
+    })
+    // An older Node gets warnings from a newer npm here; they are not its answer.
     child.stderr.on('data', chunk => (output += chunk))
-    child.on('error', error => resolve({ code: -1, output: error.code === 'ENOENT' ? 'npm is not installed' : error.message }))
-    child.on('close', code => resolve({ code, output }))
+    child.on('error', error => resolve({ code: -1, stdout, output: error.code === 'ENOENT' ? 'npm is not installed' : error.message }))
+    child.on('close', code => resolve({ code, stdout, output }))
   })
 }
 
@@ -89,7 +94,7 @@ async function installNode(wanted, reason) {
   const hint = installHint(wanted)
   const view = await npm(['view', `node@${wanted}`, 'version', '--json', '--fetch-retries=0', '--fetch-timeout=15000'])
   if (view.code !== 0) stop(`${reason}, and Node ${wanted} could not be installed: ${npmReason(view.output)}; ${hint}`)
-  const versions = [].concat(JSON.parse(view.output || '[]'))
+  const versions = [].concat(JSON.parse(view.stdout || '[]'))
   const exact = versions.sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1)
   if (!exact) stop(`${reason}, and the npm registry lists no node@${wanted}; ${hint}`)
 
