@@ -1,6 +1,6 @@
-/** The report npm run demo ends with: one aligned table, skipped parts and failures said plainly. */
+/** The report npm run demo ends with: a block per push within 100 columns, or one wide Markdown table; skipped parts and failures said plainly. */
 import { describe, expect, test } from '@jest/globals'
-import { formatReport, formatTable, phasesFromSummary, stepRow, wrap, type StepReport } from '../scripts/demo/report.mjs'
+import { formatBlocks, formatMarkdownTable, formatReport, formatReportMarkdown, phasesFromSummary, stepRow, wrap, type StepReport } from '../scripts/demo/report.mjs'
 
 const deployedBackend: StepReport = {
   name: 'push 2',
@@ -22,34 +22,84 @@ const deployedBackend: StepReport = {
   problems: []
 }
 
-/** Column start offsets of the header line: where each header word begins. */
-function columnStarts(header: string): number[] {
-  return [...header.matchAll(/(?:^|(?<=\s{2}))\S/g)].map(match => match.index)
+const frontendPush: StepReport = {
+  ...deployedBackend,
+  name: 'push 1',
+  title: 'frontend change',
+  commit: 'f0e1d2c3b4a5968778695a4b3c2d1e0f00112233',
+  files: ['frontend/src/App.jsx'],
+  detected: [
+    { part: 'backend', changed: false, reason: 'deployed', files: 0 },
+    { part: 'frontend', changed: true, reason: 'not-deployed', files: 9 }
+  ],
+  deployed: [{ part: 'frontend', where: ['$web (9 of 9 uploaded)', 'purge afd-tidepool/tidepool-web-stage'] }],
+  urls: ['https://stage.tidepool.example'],
+  phases: [{ part: 'frontend', seconds: { lock: 0, build: 0.5, archive: 0.1, upload: 0.4, purge: 1.1, delete: 0.1 } }]
 }
 
-describe('formatTable', () => {
-  test('pads every column to its widest line, two spaces apart, a rule under the header', () => {
-    const lines = formatTable(['a', 'bb', 'c'], [
-      ['long cell', ['x', 'second line'], 'z'],
-      ['s', 'yy', ['1', '2', '3']]
-    ])
+/** The lines of the block that starts with `title`, up to the empty line after it. */
+function block(lines: string[], title: string): string[] {
+  const start = lines.findIndex(line => line.startsWith(title))
+  expect(start).toBeGreaterThanOrEqual(0)
+  const end = lines.indexOf('', start)
+  return lines.slice(start, end === -1 ? undefined : end)
+}
+
+describe('formatBlocks', () => {
+  test('a block per row: the first cell titles it, the last at its right, the others under their headers', () => {
+    const lines = formatBlocks(['name', 'files', 'empty', 'where', 'result'], [
+      [['push 1', 'site'], ['a.txt', 'b.txt'], [], ['site:', '  $web'], '✓ done'],
+      ['push 2', 'c.txt', '', 'api', ['✗ failed']]
+    ], 40)
     expect(lines).toEqual([
-      'a          bb           c',
-      '─────────  ───────────  ─',
-      'long cell  x            z',
-      '           second line',
+      'push 1  site                      ✓ done',
+      '  files  a.txt',
+      '         b.txt',
+      '  where  site:',
+      '           $web',
       '',
-      's          yy           1',
-      '                        2',
-      '                        3'
+      'push 2                          ✗ failed',
+      '  files  c.txt',
+      '  where  api'
     ])
   })
 
-  test('an empty cell keeps the columns after it aligned', () => {
-    const [, , first, between, second] = formatTable(['one', 'two'], [['', 'b'], ['a', []]])
-    expect(first).toBe('     b')
-    expect(between).toBe('')
-    expect(second).toBe('a')
+  test('wraps a long line at spaces within the width, and a list only between its items', () => {
+    const lines = formatBlocks(['step', 'why', 'timings', 'result'], [
+      ['push', 'no Docker engine answers here and starting dockerd needs root', [['api:', 'build 2.4 s,', 'push 0.6 s,', 'verify 1.6 s']], 'ok']
+    ], 36)
+    expect(lines).toEqual([
+      'push                              ok',
+      '  why      no Docker engine answers',
+      '             here and starting',
+      '             dockerd needs root',
+      '  timings  api: build 2.4 s,',
+      '             push 0.6 s,',
+      '             verify 1.6 s'
+    ])
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(36)
+  })
+
+  test('a word longer than the width (a URL) stays whole', () => {
+    const url = 'https://127.0.0.1:40001/devstoreaccount1/$web/index.html'
+    const lines = formatBlocks(['step', 'URLs', 'result'], [['push', [url], 'ok']], 40)
+    expect(lines).toContain(`  URLs  ${url}`)
+  })
+})
+
+describe('formatMarkdownTable', () => {
+  test('a column per header, a row per row, lines joined with <br>, an empty cell as —', () => {
+    expect(formatMarkdownTable(['step', 'files', 'timings'], [[['push 1', 'site'], [], ['api:', '  build 2.4 s']], ['push 2', 'a.txt', [['x', 'y']]]])).toEqual([
+      '| step | files | timings |',
+      '| --- | --- | --- |',
+      '| push 1<br>site | — | api:<br>&nbsp;&nbsp;build 2.4 s |',
+      '| push 2 | a.txt | x y |'
+    ])
+  })
+
+  test('what a push brings is shown as text: no HTML, no Markdown, no broken columns', () => {
+    const [, , row] = formatMarkdownTable(['file', 'note'], [['<img src=x>|__init__.py', '**bold** & `code` [link](x) $web $x$']])
+    expect(row).toBe('| &lt;img src=x&gt;\\|\\_\\_init\\_\\_.py | \\*\\*bold\\*\\* &amp; \\`code\\` \\[link\\](x) \\$web \\$x\\$ |')
   })
 })
 
@@ -70,45 +120,36 @@ describe('wrap', () => {
 })
 
 describe('formatReport', () => {
-  test('one row per step, every cell starting at its column, times in seconds', () => {
-    const frontend: StepReport = {
-      ...deployedBackend,
-      name: 'push 1',
-      title: 'frontend change',
-      commit: 'f0e1d2c3b4a5968778695a4b3c2d1e0f00112233',
-      files: ['frontend/src/App.jsx'],
-      detected: [
-        { part: 'backend', changed: false, reason: 'deployed', files: 0 },
-        { part: 'frontend', changed: true, reason: 'not-deployed', files: 9 }
-      ],
-      deployed: [{ part: 'frontend', where: ['$web (9 of 9 uploaded)', 'purge afd-tidepool/tidepool-web-stage'] }],
-      urls: ['https://stage.tidepool.example'],
-      phases: [{ part: 'frontend', seconds: { lock: 0, build: 0.5, archive: 0.1, upload: 0.4, purge: 1.1, delete: 0.1 } }]
-    }
-    const text = formatReport({ steps: [frontend, deployedBackend], totalSeconds: 42.04 })
+  test('a block per step within 100 columns: what changed, was detected and deployed, where, how long', () => {
+    const text = formatReport({ steps: [frontendPush, deployedBackend], notes: ['timings: ' + 'seconds per phase as the action wrote them, '.repeat(4)], totalSeconds: 42.04 })
     const lines = text.split('\n')
-    const starts = columnStarts(lines[0]!)
-    expect(lines[0]!.split(/\s{2,}/)).toEqual(['step', 'changed files', 'detected (reason)', 'deployed to', 'URLs', 'timings', 'total', 'result'])
-    expect(starts).toHaveLength(8)
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100)
 
-    // The first line of each row has text at every column start, and only there.
-    for (const row of [lines.find(line => line.startsWith('push 1'))!, lines.find(line => line.startsWith('push 2'))!]) {
-      expect(columnStarts(row)).toEqual(starts)
-    }
-    const push2 = lines.findIndex(line => line.startsWith('push 2'))
-    expect(lines[push2]!.slice(starts[2]!)).toMatch(/^backend \(deployed, 1 file\)/)
-    expect(lines[push2]!.slice(starts[3]!)).toMatch(/^backend: /)
-    expect(lines[push2 + 1]!.slice(starts[3]!)).toMatch(/^ {2}app-tidepool-api-stage-1 deployed/)
-    expect(lines[push2 + 2]!.slice(starts[3]!)).toMatch(/^ {2}app-tidepool-api-stage-2 deployed/)
-    expect(lines[push2 + 1]!.slice(starts[2]!)).toMatch(/^frontend: no change/)
-    expect(lines[push2]!.slice(starts[6]!)).toMatch(/^7\.5 s {2,}✓ deployed$/)
-    expect(lines[push2 + 1]!.slice(starts[6]!)).toMatch(/^action 6\.2 s/)
-    expect(lines[push2]!.slice(starts[5]!)).toMatch(/^backend: /)
-    // A phase and its seconds are never split across lines.
-    expect(lines[push2 + 1]!.slice(starts[5]!)).toMatch(/^ {2}build 2\.4 s, push 0\.6 s,\s+action 6\.2 s$/)
-    expect(lines[push2 + 2]!.slice(starts[5]!)).toBe('  read 0.1 s, switch 0.3 s,')
-    expect(text).toContain('other 1.2 s')
+    expect(block(lines, 'push 2')).toEqual([
+      `push 2  backend change  a1b2c3d${' '.repeat(59)}✓ deployed`,
+      '  changed files      backend/README.md',
+      '                     backend/server.c',
+      '  detected (reason)  backend (deployed, 1 file)',
+      '                     frontend: no change',
+      '  deployed to        backend:',
+      '                       app-tidepool-api-stage-1 deployed',
+      '                       app-tidepool-api-stage-2 deployed',
+      '  URLs               https://127.0.0.1:40001',
+      '                     https://127.0.0.1:40002',
+      '  timings            backend: build 2.4 s, push 0.6 s, read 0.1 s, switch 0.3 s, verify 1.6 s',
+      '                     other 1.2 s',
+      '  total              7.5 s (action 6.2 s)'
+    ])
+    // A line too long for the terminal breaks between phases, never inside one.
+    expect(block(lines, 'push 1')).toContain('  timings            frontend: lock 0.0 s, build 0.5 s, archive 0.1 s, upload 0.4 s, purge 1.1 s,')
+    expect(block(lines, 'push 1')).toContain('                       delete 0.1 s')
     expect(lines.at(-1)).toBe('✓ all 2 steps as expected in 42.0 s')
+  })
+
+  test('a narrower terminal gets narrower blocks', () => {
+    for (const line of formatReport({ steps: [frontendPush, deployedBackend] }, { width: 72 }).split('\n')) {
+      expect(line.length).toBeLessThanOrEqual(72)
+    }
   })
 
   test('a part that could not be deployed is shown as skipped, with why', () => {
@@ -122,22 +163,45 @@ describe('formatReport', () => {
     }
     const drill: StepReport = { ...deployedBackend, name: 'rollback drill', title: 'broken release', files: [], detected: [], deployed: [], phases: [], outcome: '', skippedBecause: 'needs Docker' }
     const text = formatReport({ steps: [planned, drill], skipped: ['backend deploys: no Docker engine'] })
-    const row = stepRow(planned)
-    expect(row[3]!.join(' ')).toMatch(/^backend: skipped, no Docker engine .*needs root\)$/)
-    expect(Math.max(...row[3]!.map(line => line.length))).toBeLessThanOrEqual(40)
-    expect(row[7]).toEqual(['✓ planned (dry run)'])
-    expect(stepRow(drill)[7]).toEqual(['– skipped'])
-    expect(stepRow(drill)[3]!.join(' ')).toBe('skipped: needs Docker')
+    const lines = text.split('\n')
+    expect(stepRow(planned)[3]).toEqual(['backend: skipped, no Docker engine (docker.sh: no Docker engine answers and starting dockerd needs root)'])
+    expect(stepRow(planned)[7]).toEqual(['✓ planned (dry run)'])
+    expect(block(lines, 'push 2')[0]).toMatch(/^push 2 {2}backend change {2}a1b2c3d +✓ planned \(dry run\)$/)
+    expect(block(lines, 'push 2')).toContain('  deployed to        backend: skipped, no Docker engine (docker.sh: no Docker engine answers and')
+    // A step that did not run: its title, why, and nothing else.
+    expect(block(lines, 'rollback drill')).toEqual([`rollback drill  broken release  a1b2c3d${' '.repeat(52)}– skipped`, '  deployed to        skipped: needs Docker'])
     expect(text).toContain('skipped: backend deploys: no Docker engine')
-    expect(text.split('\n').at(-1)).toBe('✓ 1 of 2 steps (the rest skipped) as expected')
+    expect(lines.at(-1)).toBe('✓ 1 of 2 steps (the rest skipped) as expected')
   })
 
-  test('a failed step is marked in its row, its problems listed, and named in the last line', () => {
+  test('a failed step is marked at its title, its problems listed, and named in the last line', () => {
     const failed: StepReport = { ...deployedBackend, outcome: 'failed', problems: ['app-tidepool-api-stage-2 answers 503, expected a1b2c3d'] }
     const text = formatReport({ steps: [failed], totalSeconds: 9 })
-    expect(stepRow(failed)[7]).toEqual(['✗ failed'])
+    expect(text.split('\n')[0]).toMatch(/^push 2 .* ✗ failed$/)
     expect(text).toContain('✗ push 2 (backend change): app-tidepool-api-stage-2 answers 503, expected a1b2c3d')
     expect(text.split('\n').at(-1)).toBe('✗ 1 of 1 step failed: push 2 in 9.0 s')
+  })
+})
+
+describe('formatReportMarkdown', () => {
+  test('one wide table, a row per step with every field, then the lists and the last line', () => {
+    const failed: StepReport = { ...deployedBackend, name: 'push 3', outcome: 'failed', problems: ['app-2 answers 503'] }
+    const text = formatReportMarkdown({ steps: [frontendPush, deployedBackend, failed], skipped: ['frontend deploys: left out (--no-azurite)'], notes: ['timings: seconds'], totalSeconds: 12 })
+    const lines = text.split('\n')
+    expect(lines[0]).toBe('## azure-push-deploy demo')
+    expect(lines).toContain('| step | changed files | detected (reason) | deployed to | URLs | timings | total | result |')
+    const rows = lines.filter(line => line.startsWith('| push'))
+    expect(rows).toHaveLength(3)
+    expect(rows[1]).toBe(
+      '| push 2<br>backend change<br>a1b2c3d | backend/README.md<br>backend/server.c | backend (deployed, 1 file)<br>frontend: no change | ' +
+        'backend:<br>&nbsp;&nbsp;app-tidepool-api-stage-1 deployed<br>&nbsp;&nbsp;app-tidepool-api-stage-2 deployed | https://127.0.0.1:40001<br>https://127.0.0.1:40002 | ' +
+        'backend: build 2.4 s, push 0.6 s, read 0.1 s, switch 0.3 s, verify 1.6 s<br>other 1.2 s | 7.5 s (action 6.2 s) | ✓ deployed |'
+    )
+    for (const row of rows) expect(row.split(/(?<!\\)\|/)).toHaveLength(10)
+    expect(lines).toContain('- skipped: frontend deploys: left out (--no-azurite)')
+    expect(lines).toContain('- ✗ push 3 (backend change): app-2 answers 503')
+    expect(lines).toContain('- timings: seconds')
+    expect(lines.at(-2)).toBe('**✗ 1 of 3 steps failed: push 3 in 12.0 s**')
   })
 })
 

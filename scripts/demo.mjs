@@ -29,9 +29,11 @@
 // 4. The rollback drill (skip it with --no-rollback): a backend release whose container never
 //    becomes healthy on the second Web App; the run must roll both back, which still serve
 //    push 3's commit, and its GitHub deployment must end in failure.
-// 5. The report: one table, a row per push (files changed, parts detected and why, where each
-//    part went, the URLs, seconds per phase from the action's job summary, the rest of the
-//    action's run and the step's total, measured here), then what was skipped and what failed.
+// 5. The report: a block per push that fits a 100-column terminal (files changed, parts
+//    detected and why, where each part went, the URLs, seconds per phase from the action's
+//    job summary, the rest of the action's run and the step's total, measured here), then
+//    what was skipped and what failed. --report <file> also writes it as Markdown: one wide
+//    table, a row per push, as a job summary shows it.
 //
 // The log is one line per step; the action's own output shows only when a step fails, or
 // with --verbose. Everything the demo started is stopped and its temp folders removed at the
@@ -40,7 +42,7 @@
 // The pieces, under scripts/demo/: services.mjs (Docker, Azurite, the stand-in), estate.mjs
 // (the repository and stage's starting point), runner.mjs (what the runner gives the step:
 // inputs, event, environment, all built in one place), pushes.mjs (the pushes, one step run
-// and checked), checks.mjs (what is checked after a run), report.mjs (the table; pure).
+// and checked), checks.mjs (what is checked after a run), report.mjs (the report; pure).
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -51,21 +53,31 @@ import { repoRoot, RUNNER_TOKEN } from './lib/action-runner.mjs'
 import { short } from './demo/checks.mjs'
 import { prepareEstate, SITE_CONTAINER } from './demo/estate.mjs'
 import { pushes, rollbackDrill, runStep } from './demo/pushes.mjs'
-import { formatReport, seconds } from './demo/report.mjs'
+import { formatReport, formatReportMarkdown, seconds } from './demo/report.mjs'
 import { asRunnerShows, CLIENT_ID, SUBJECT } from './demo/runner.mjs'
 import { execFileAsync, prepareDocker, prepareStorage, REGISTRY, startStandin, why } from './demo/services.mjs'
 
 const USAGE = `usage: npm run demo [-- options]
-  --verbose      show the action's own output for every run (by default only for a failed one)
-  --no-rollback  leave out the rollback drill (a broken release rolled back on both Web Apps)
-  --no-docker    leave Docker out: no backend deploys (pushes that change the backend run as dry runs)
-  --no-azurite   leave Azurite out: no frontend deploys (pushes that change the frontend run as dry runs)`
+  --verbose        show the action's own output for every run (by default only for a failed one)
+  --no-rollback    leave out the rollback drill (a broken release rolled back on both Web Apps)
+  --no-docker      leave Docker out: no backend deploys (pushes that change the backend run as dry runs)
+  --no-azurite     leave Azurite out: no frontend deploys (pushes that change the frontend run as dry runs)
+  --report <file>  also write the report as Markdown, one wide table as a job summary shows it`
 
-const OPTIONS = ['--verbose', '--no-rollback', '--no-docker', '--no-azurite', '--help', '-h']
+const FLAGS = ['--verbose', '--no-rollback', '--no-docker', '--no-azurite', '--help', '-h']
 const args = process.argv.slice(2)
-const unknown = args.filter(arg => !OPTIONS.includes(arg))
+const unknown = []
+let reportFile
+for (let i = 0; i < args.length; i++) {
+  const [name, value] = args[i].startsWith('--report=') ? ['--report', args[i].slice('--report='.length)] : [args[i], args[i + 1]]
+  if (name === '--report' && value && !value.startsWith('-')) {
+    // npm runs the demo from the package's folder; a relative path is the caller's.
+    reportFile = path.resolve(process.env.INIT_CWD ?? process.cwd(), value)
+    if (!args[i].startsWith('--report=')) i++
+  } else if (!FLAGS.includes(name)) unknown.push(args[i])
+}
 if (args.includes('--help') || args.includes('-h') || unknown.length > 0) {
-  if (unknown.length > 0) console.error(`unknown option ${unknown.join(' ')}`)
+  if (unknown.length > 0) console.error(`unknown option ${unknown.join(' ')}${unknown.some(arg => arg.startsWith('--report')) ? ' (--report needs a file name)' : ''}`)
   console.log(USAGE)
   process.exit(unknown.length > 0 ? 2 : 0)
 }
@@ -152,8 +164,9 @@ function detectedReasons(reports) {
 
 async function main() {
   const demoStarted = performance.now()
-  console.log(`${style('bold', 'azure-push-deploy demo')}: three pushes to stage of a throwaway copy of examples/estate (two Web Apps, a site behind Front Door),`)
-  console.log(`each deployed for real by dist/index.js against local stand-ins for Azure, then a rollback drill (options: npm run demo -- --help).`)
+  console.log(`${style('bold', 'azure-push-deploy demo')}: three pushes to stage of a throwaway copy of examples/estate`)
+  console.log('(two Web Apps, a site behind Front Door), each deployed for real by dist/index.js against')
+  console.log('local stand-ins for Azure, then a rollback drill (options: npm run demo -- --help).')
   console.log('')
   if (!existsSync(path.join(repoRoot, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run `npm run bundle` first')
 
@@ -242,8 +255,14 @@ async function main() {
     `detected: ${detectedReasons(reports)}.`,
     ...(storage.reason ? [] : [`URLs: the Web Apps are the stand-in's (each on its own https://127.0.0.1:<port>, under its CA). ${estate.config.environments.stage.frontend['site-url']} is the site-url output, stage's Front Door domain, not served here; the site's files are in Azurite at ${storage.azurite.blobEndpoint}/${SITE_CONTAINER}/.`])
   ]
+  const report = { steps: reports, skipped, notes, totalSeconds: (performance.now() - demoStarted) / 1000 }
   console.log('')
-  console.log(formatReport({ steps: reports, skipped, notes, totalSeconds: (performance.now() - demoStarted) / 1000 }))
+  // Blocks that fit the terminal (100 columns at most: wider lines read worse).
+  console.log(formatReport(report, { width: Math.min(100, Math.max(60, process.stdout.columns || 100)) }))
+  if (reportFile) {
+    writeFileSync(reportFile, formatReportMarkdown(report))
+    console.log(dim(`the report as Markdown: ${reportFile}`))
+  }
   return reports.some(report => !report.skippedBecause && report.problems.length > 0) || cleanupProblems.length > 0 ? 1 : 0
 }
 

@@ -1,6 +1,9 @@
-// The demo's closing report: one plain-text table, a row per step (push), then what was
-// skipped, what failed and how to read the timings. Pure: it formats what the steps
-// recorded and prints nothing, so it is tested on its own (__tests__/demo-report.test.ts).
+// The demo's closing report: a block per step (push) that fits a 100-column terminal, then
+// what was skipped, what failed and how to read the timings; and the same as one wide
+// Markdown table, as a job summary shows it (npm run demo -- --report <file.md>). Pure: it
+// formats what the steps recorded and prints nothing, so it is tested on its own
+// (__tests__/demo-report.test.ts). The formatters take headers and rows of cells, whatever
+// the steps are.
 
 /**
  * What one step of the demo did, as the report shows it.
@@ -58,28 +61,82 @@ export function wrap(text, width, indent = '') {
 }
 
 /**
- * A plain-text table: every column as wide as its widest line, columns two spaces apart, a
- * rule under the header and an empty line between rows. A cell is a string or its lines; a row is as tall
- * as its tallest cell. Trailing spaces are trimmed.
- * @param {string[]} headers
- * @param {(string | string[])[][]} rows
- * @returns {string[]} the table's lines
+ * A cell of a row: its lines. A line is text, broken at spaces when too long, or a list of
+ * items, broken only between them (`['backend:', 'build 2.4 s,', 'push 0.6 s']`). A string
+ * cell is split at its line breaks. An empty cell (`[]`, `''`) shows as `—` in a table and
+ * is left out of a block.
+ * @typedef {string | (string | string[])[]} Cell
  */
-export function formatTable(headers, rows) {
-  const cells = rows.map(row => headers.map((_, i) => {
-    const cell = row[i] ?? ''
-    return Array.isArray(cell) ? (cell.length > 0 ? cell : ['']) : String(cell).split('\n')
-  }))
-  const widths = headers.map((header, i) => Math.max(header.length, ...cells.map(row => Math.max(...row[i].map(line => line.length)))))
-  const line = parts => parts.map((text, i) => text.padEnd(widths[i])).join('  ').trimEnd()
-  const rule = widths.map(width => '─'.repeat(width)).join('  ')
-  const out = [line(headers), rule]
-  cells.forEach((row, r) => {
-    if (r > 0) out.push('')
-    const height = Math.max(...row.map(cell => cell.length))
-    for (let l = 0; l < height; l++) out.push(line(row.map(cell => cell[l] ?? '')))
-  })
+
+/** A cell's lines; none for an empty cell. */
+const cellLines = cell => (Array.isArray(cell) ? cell : String(cell ?? '').split('\n')).filter(line => line.length > 0)
+/** A line as text: a list's items joined by spaces. */
+const lineText = line => (Array.isArray(line) ? line.join(' ') : line)
+
+/**
+ * Rows of cells as blocks of at most `width` columns, one block per row, an empty line
+ * between blocks. The first cell titles the block (its lines on one line) and the last cell,
+ * its outcome, goes at the right of that title; every other cell that is not empty follows,
+ * its header as the label of its first line. A line too long for the width is wrapped (see
+ * Cell), its continuation indented by two more spaces than the line; a word longer than the
+ * width stays whole (a URL must stay copyable).
+ * @param {string[]} headers
+ * @param {Cell[][]} rows
+ * @param {number} [width]
+ * @returns {string[]} the lines
+ */
+export function formatBlocks(headers, rows, width = 100) {
+  const fields = headers.slice(1, -1)
+  const labelWidth = 2 + Math.max(0, ...fields.map(header => header.length)) + 2
+  const valueWidth = Math.max(20, width - labelWidth)
+  const out = []
+  for (const row of rows) {
+    if (out.length > 0) out.push('')
+    const title = cellLines(row[0]).map(lineText).join('  ')
+    const outcome = headers.length > 1 ? cellLines(row[headers.length - 1]).map(lineText).join('  ') : ''
+    out.push(outcome ? `${title}${' '.repeat(Math.max(2, width - title.length - outcome.length))}${outcome}` : title)
+    fields.forEach((header, i) => {
+      const lines = cellLines(row[i + 1]).flatMap(line => {
+        const indent = /^ */.exec(lineText(line))[0]
+        const text = Array.isArray(line) ? line.map(item => item.trim()) : line.slice(indent.length)
+        return wrap(text, valueWidth - indent.length, '  ').map(part => indent + part)
+      })
+      lines.forEach((line, l) => out.push(`${(l === 0 ? `  ${header}` : '').padEnd(labelWidth)}${line}`.trimEnd()))
+    })
+  }
   return out
+}
+
+/**
+ * Text as Markdown shows it literally, in a table cell too: `&`, `<` and `>` as entities,
+ * Markdown's own marks (and `|`, and `$`, which GitHub reads as math) escaped, leading spaces
+ * kept as non-breaking ones.
+ */
+const markdownText = line => {
+  const indent = /^ */.exec(line)[0].length
+  const text = line
+    .slice(indent)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replace(/[\\`*_[\]~|$]/g, mark => `\\${mark}`)
+  return '&nbsp;'.repeat(indent) + text
+}
+
+/**
+ * Rows of cells as one Markdown table (GitHub's flavour, as a job summary shows it): a
+ * column per header, the lines of a cell joined with `<br>`, `—` for an empty cell.
+ * @param {string[]} headers
+ * @param {Cell[][]} rows
+ * @returns {string[]} the lines
+ */
+export function formatMarkdownTable(headers, rows) {
+  const line = cells => `| ${cells.join(' | ')} |`
+  return [
+    line(headers.map(markdownText)),
+    line(headers.map(() => '---')),
+    ...rows.map(row => line(headers.map((_, i) => cellLines(row[i]).map(cellLine => markdownText(lineText(cellLine))).join('<br>') || '—')))
+  ]
 }
 
 /** `backend (deployed, 1 file)`, `frontend (not-deployed)`, `backend: no change`. */
@@ -95,24 +152,26 @@ function detectedCell(step) {
 function deployedCell(step) {
   const lines = []
   for (const { part, where } of step.deployed) lines.push(`${part}:`, ...where.map(place => `  ${place}`))
-  for (const { part, reason } of step.skipped) lines.push(...wrap(`${part}: skipped, ${reason}`, 40, '  '))
-  return lines.length > 0 ? lines : ['—']
+  for (const { part, reason } of step.skipped) lines.push(`${part}: skipped, ${reason}`)
+  return lines
 }
 
-/** Seconds per phase, each part's on the lines under it; then what no phase accounts for. */
+/**
+ * Seconds per phase, a line per part whose phases break only between them; then what no
+ * phase accounts for.
+ */
 function timingsCell(step) {
-  const lines = []
-  for (const { part, seconds: phases } of step.phases) {
+  const lines = step.phases.map(({ part, seconds: phases }) => {
     const items = Object.entries(phases).map(([phase, value], i, all) => `${phase} ${seconds(value)}${i < all.length - 1 ? ',' : ''}`)
-    lines.push(`${part}:`, ...wrap(items.length > 0 ? items : ['none reported'], 30).map(line => `  ${line}`))
-  }
+    return [`${part}:`, ...(items.length > 0 ? items : ['none reported'])]
+  })
   if (step.otherSeconds !== undefined) lines.push(`other ${seconds(step.otherSeconds)}`)
-  return lines.length > 0 ? lines : ['—']
+  return lines
 }
 
 function totalCell(step) {
-  if (step.totalSeconds === undefined) return ['—']
-  return [seconds(step.totalSeconds), ...(step.actionSeconds === undefined ? [] : [`action ${seconds(step.actionSeconds)}`])]
+  if (step.totalSeconds === undefined) return []
+  return [`${seconds(step.totalSeconds)}${step.actionSeconds === undefined ? '' : ` (action ${seconds(step.actionSeconds)})`}`]
 }
 
 function resultCell(step) {
@@ -121,42 +180,68 @@ function resultCell(step) {
 }
 
 /**
- * The row of one step. A step that did not run says why in its `deployed to` cell.
+ * The row of one step, a cell per header: each cell its lines (see Cell). A step that did
+ * not run says why in its `deployed to` cell, and has nothing in the others.
  * @param {StepReport} step
- * @returns {string[][]}
+ * @returns {Cell[]}
  */
 export function stepRow(step) {
   const name = [step.name, step.title, ...(step.commit ? [step.commit.slice(0, 7)] : [])]
-  if (step.skippedBecause) return [name, ['—'], ['—'], wrap(`skipped: ${step.skippedBecause}`, 40, '  '), ['—'], ['—'], ['—'], resultCell(step)]
-  return [name, step.files.length > 0 ? step.files : ['—'], detectedCell(step), deployedCell(step), step.urls.length > 0 ? step.urls : ['—'], timingsCell(step), totalCell(step), resultCell(step)]
+  if (step.skippedBecause) return [name, [], [], [`skipped: ${step.skippedBecause}`], [], [], [], resultCell(step)]
+  return [name, step.files, detectedCell(step), deployedCell(step), step.urls, timingsCell(step), totalCell(step), resultCell(step)]
+}
+
+/** The steps that ran and did not go as expected. */
+const failedSteps = steps => steps.filter(step => !step.skippedBecause && step.problems.length > 0)
+
+/** The report's last line: whether every step went as expected, and how long the demo took. */
+function verdict(steps, totalSeconds) {
+  const failed = failedSteps(steps)
+  const ran = steps.filter(step => !step.skippedBecause)
+  const took = totalSeconds === undefined ? '' : ` in ${seconds(totalSeconds)}`
+  if (failed.length > 0) return `✗ ${failed.length} of ${count(ran.length, 'step')} failed: ${failed.map(step => step.name).join(', ')}${took}`
+  return `✓ ${ran.length === steps.length ? `all ${count(steps.length, 'step')}` : `${ran.length} of ${count(steps.length, 'step')} (the rest skipped)`} as expected${took}`
 }
 
 /**
- * The whole report: the table, then what was skipped and why, what failed, the notes (how
- * to read the timings and URLs), and a last line saying whether every step went as expected.
+ * The whole report, for a terminal: a block per step (see formatBlocks), then what was
+ * skipped and why, what failed, the notes (how to read the timings and URLs), and a last
+ * line saying whether every step went as expected. No line is wider than `width` but for a
+ * word that cannot be broken.
  * @param {{ steps: StepReport[], skipped?: string[], notes?: string[], totalSeconds?: number }} report
+ * @param {{ width?: number }} [options]
  * @returns {string}
  */
-export function formatReport({ steps, skipped = [], notes = [], totalSeconds }) {
-  const lines = formatTable(HEADERS, steps.map(stepRow))
-  if (skipped.length > 0) {
+export function formatReport({ steps, skipped = [], notes = [], totalSeconds }, { width = 100 } = {}) {
+  const lines = formatBlocks(HEADERS, steps.map(stepRow), width)
+  const paragraph = (texts, indent) => {
+    if (texts.length === 0) return
     lines.push('')
-    for (const reason of skipped) lines.push(`skipped: ${reason}`)
+    for (const text of texts) lines.push(...wrap(text, width, indent))
   }
-  const failed = steps.filter(step => !step.skippedBecause && step.problems.length > 0)
-  if (failed.length > 0) {
-    lines.push('')
-    for (const step of failed) for (const problem of step.problems) lines.push(`✗ ${step.name} (${step.title}): ${problem}`)
+  paragraph(skipped.map(reason => `skipped: ${reason}`), '  ')
+  paragraph(failedSteps(steps).flatMap(step => step.problems.map(problem => `✗ ${step.name} (${step.title}): ${problem}`)), '  ')
+  paragraph(notes, '  ')
+  lines.push('', verdict(steps, totalSeconds))
+  return lines.join('\n')
+}
+
+/**
+ * The same report as Markdown, the way a job summary shows it: one wide table, a column
+ * per field and a row per step, then the same lists and last line.
+ * @param {{ steps: StepReport[], skipped?: string[], notes?: string[], totalSeconds?: number }} report
+ * @param {{ title?: string }} [options]
+ * @returns {string}
+ */
+export function formatReportMarkdown({ steps, skipped = [], notes = [], totalSeconds }, { title = 'azure-push-deploy demo' } = {}) {
+  const lines = [`## ${markdownText(title)}`, '', ...formatMarkdownTable(HEADERS, steps.map(stepRow))]
+  const list = items => {
+    if (items.length > 0) lines.push('', ...items.map(item => `- ${markdownText(item)}`))
   }
-  if (notes.length > 0) {
-    lines.push('')
-    for (const note of notes) lines.push(...wrap(note, 110, '  '))
-  }
-  lines.push('')
-  const ran = steps.filter(step => !step.skippedBecause)
-  const took = totalSeconds === undefined ? '' : ` in ${seconds(totalSeconds)}`
-  if (failed.length > 0) lines.push(`✗ ${failed.length} of ${count(ran.length, 'step')} failed: ${failed.map(step => step.name).join(', ')}${took}`)
-  else lines.push(`✓ ${ran.length === steps.length ? `all ${count(steps.length, 'step')}` : `${ran.length} of ${count(steps.length, 'step')} (the rest skipped)`} as expected${took}`)
+  list(skipped.map(reason => `skipped: ${reason}`))
+  list(failedSteps(steps).flatMap(step => step.problems.map(problem => `✗ ${step.name} (${step.title}): ${problem}`)))
+  list(notes)
+  lines.push('', `**${markdownText(verdict(steps, totalSeconds))}**`, '')
   return lines.join('\n')
 }
 
