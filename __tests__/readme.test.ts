@@ -53,7 +53,13 @@ describe('example configs are valid', () => {
     expect(configs).toHaveLength(1)
     const config = parseConfig(configs[0]!, 'README.md')
     expect(Object.keys(config.environments)).toEqual(['dev', 'prod'])
-    expect(imageEnvironment(config.environments.prod!, 'backend').targets).toHaveLength(2)
+    expect(Object.entries(config.parts).map(([name, part]) => [name, part.kind])).toEqual([
+      ['api', 'image'],
+      ['worker', 'image'],
+      ['web', 'site']
+    ])
+    expect(imageEnvironment(config.environments.prod!, 'api').targets).toHaveLength(2)
+    expect(imageEnvironment(config.environments.prod!, 'api').release?.['run-on']).toBe('container-instance')
   })
 
   test('examples/estate/.github/azure-deploy.yml parses', () => {
