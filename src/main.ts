@@ -142,7 +142,13 @@ export async function run(overrides: Partial<Dependencies> = {}): Promise<void> 
     if ('unavailable' in azure) logger.warning(withoutAzureWarning(changes, azure.unavailable))
 
     const plan = buildPlan({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId, rollbackTo: inputs.rollbackTo, env: deps.env })
-    await logger.group('Plan', async () => logger.info(formatPlan(plan)))
+    await logger.group('Plan', async () => {
+      logger.info(formatPlan(plan))
+      if ('clients' in azure && plan.parts.some(part => part.kind === 'image' && part.deploy)) {
+        const [{ previewSettings }, { createWebAppControl }] = await Promise.all([import('./deploy/settings-preview.js'), import('./backend/web-app-control.js')])
+        for (const line of await previewSettings(plan, createWebAppControl(azure.clients), deps.env)) logger.info(line)
+      }
+    })
     for (const warning of plan.warnings) logger.warning(warning)
     writePlanOutputs(plan)
 
