@@ -340,6 +340,12 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
      */
     addWebApp: app => webApps.add(app),
     /**
+     * A resource group (with its subscription), for resources a test creates through ARM
+     * (container groups); adding a Web App or an endpoint makes its group too.
+     * @param {{ subscription: string, resourceGroup: string }} group
+     */
+    addResourceGroup: ({ subscription, resourceGroup }) => groups.add(subscription, resourceGroup),
+    /**
      * A user-assigned managed identity, for addWebApp({ identity: { userAssigned } }) and
      * container groups; ids are made up when not given.
      * @param {{ subscription: string, resourceGroup: string, name: string, clientId?: string, principalId?: string }} identity
