@@ -11,9 +11,9 @@
  * | GET    containerGroups/{name}/containers/{container}/logs | Containers_ListLogs            | 200 `{ content }` (`tail`, `timestamps`) |
  *
  * Each container runs as a real container on Docker (containers.mjs) on the host network, with
- * its `environmentVariables` (`value` and `secureValue`) as environment and its `command` as the
- * argv after the image, once: `restartPolicy` Never (OnFailure and Always are not modelled: the
- * container is not restarted). Without Docker it is a simulated run that exits 0 (or as
+ * its `environmentVariables` (`value` and `secureValue`) as environment and its `command`
+ * replacing the image's entrypoint and command (as ACI's exec-form command does), once:
+ * `restartPolicy` Never (OnFailure and Always are not modelled: the container is not restarted). Without Docker it is a simulated run that exits 0 (or as
  * `simulateRun` says). GET never returns a `secureValue` or a registry password.
  *
  * Pulls need credentials as registry-access.mjs says: an `imageRegistryCredentials` entry for
