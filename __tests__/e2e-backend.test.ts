@@ -119,7 +119,8 @@ describe('backend deploy on real containers', () => {
       const group = 'rg-inplace'
       const apps = ['api-1', 'api-2', 'api-3']
       const estate = estateWith(`  prod:\n    branches: [main]\n    backend:\n      targets:\n${targetsYaml(group, apps)}\n`)
-      for (const app of apps) await standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: app })
+      // The estate's apps already carry WEBSITES_PORT for the example image (it listens on 8000, App Service assumes 80).
+      for (const app of apps) await standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: app, appSettings: { WEBSITES_PORT: '8000' } })
       const first = estate.head()
       const before = estate.push('main')
 
@@ -173,7 +174,7 @@ describe('backend deploy on real containers', () => {
       const group = 'rg-swap'
       const apps = ['web-1', 'web-2']
       const estate = estateWith(`  prod:\n    branches: [main]\n    backend:\n      strategy: slot-swap\n      targets:\n${targetsYaml(group, apps, 'staging')}\n`)
-      for (const app of apps) await standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: app, slots: ['staging'] })
+      for (const app of apps) await standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: app, slots: ['staging'], appSettings: { WEBSITES_PORT: '8000' } })
       const head = estate.head()
       const result = await deploy(estate, head, estate.push('main'))
       expect(result.stdout).not.toContain('::error::')

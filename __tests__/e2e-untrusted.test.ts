@@ -293,7 +293,7 @@ environments:
     backend:
       targets: [{ resource-group: rg-untrusted, app: api-untrusted }]
 `
-      await s.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: 'rg-untrusted', name: 'api-untrusted' })
+      await s.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: 'rg-untrusted', name: 'api-untrusted', appSettings: { WEBSITES_PORT: '8000' } })
       const estate = startEstate({
         '.github/azure-deploy.yml': config,
         'backend/server.c': backendFile('server.c'),

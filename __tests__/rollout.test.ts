@@ -176,7 +176,8 @@ describe('in-place', () => {
 
   test('an ARM error on the switch names the target, the phase and the ARM code; the others go back', async () => {
     const targets = await apps(['api-1', 'api-2'])
-    standin.faults.fail({ method: 'PATCH', path: /sites\/api-2\/config\/web$/i, times: 5, status: 409 })
+    // ARM's shape: with App Service's own { Code, Message } (the stand-in's default here) the SDK reports no code.
+    standin.faults.fail({ method: 'PATCH', path: /sites\/api-2\/config\/web$/i, times: 5, status: 409, shape: 'arm' })
     const report = await rollout(request(targets), deps())
     expect(report.failure).toMatch(/^api-2 failed to switch: ARM 409 Conflict/)
     expect(report.targets.find(t => t.app === 'api-2')?.status).toBe('failed')

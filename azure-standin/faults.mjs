@@ -2,7 +2,14 @@
  * Fault injection: the next N requests that match a rule get the rule's answer (or a delay)
  * before any route sees them. Rules count down and disappear; they are tried in the order
  * they were added, and one request consumes at most one rule.
+ *
+ * A failure answers in the shape of whoever would send it on Azure: on Microsoft.Web routes
+ * App Service's own `{ Code, Message, ... }` (app-service-errors.mjs), except the statuses ARM
+ * itself answers there (401, 403, 404, 429, 502, 504); ARM's `{ error: { code, message } }`
+ * elsewhere under /subscriptions; the OAuth error on Entra's token endpoint. A rule's `shape`
+ * or `body` overrides that.
  */
+import { APP_SERVICE_FAULTS, ARM_LEVEL_STATUSES, appServiceErrorBody } from './app-service-errors.mjs'
 
 /**
  * @typedef {object} FailRule
@@ -13,6 +20,7 @@
  * @property {number} [retryAfterSeconds] sent as `Retry-After` (429 and 503 carry 1 s by default)
  * @property {number} [delayMs] wait this long before answering
  * @property {unknown} [body] answer with this body instead of the service-shaped default
+ * @property {'arm' | 'app-service'} [shape] the default body's shape, when not the one the path implies
  *
  * @typedef {object} DelayRule
  * @property {string} [method]
@@ -20,7 +28,7 @@
  * @property {number} [times]
  * @property {number} delayMs the request is answered normally, this much later
  *
- * @typedef {{ kind: 'fail' | 'delay', method?: string, path: RegExp, matcher: RegExp, remaining: number, status?: number, retryAfterSeconds?: number, delayMs: number, body?: unknown }} Fault
+ * @typedef {{ kind: 'fail' | 'delay', method?: string, path: RegExp, matcher: RegExp, remaining: number, status?: number, retryAfterSeconds?: number, delayMs: number, body?: unknown, shape?: 'arm' | 'app-service' }} Fault
  *   `matcher` is `path` without the `g` flag, made once when the rule is added
  */
 
@@ -29,6 +37,10 @@
  * @type {Record<number, { code: string, message: string }>}
  */
 const ARM_FAULTS = {
+  403: {
+    code: 'AuthorizationFailed',
+    message: 'The client does not have authorization to perform this action over this scope or the scope is invalid. If access was recently granted, please refresh your credentials.'
+  },
   409: { code: 'Conflict', message: 'The request could not be completed due to a conflict with another operation in progress on the resource. Please retry after the operation completes.' },
   429: {
     code: 'TooManyRequests',
@@ -36,18 +48,26 @@ const ARM_FAULTS = {
   },
   500: { code: 'InternalServerError', message: 'Encountered internal server error. Please retry the request.' },
   502: { code: 'BadGateway', message: 'The resource provider did not answer in time. Please retry the request.' },
-  503: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable. Please retry the request later.' }
+  503: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable. Please retry the request later.' },
+  504: { code: 'GatewayTimeout', message: 'The gateway did not receive a response from the resource provider within the specified time period.' }
 }
 
 /**
- * The body a fault answers with: ARM's `{ error: { code, message } }` under /subscriptions,
- * the OAuth error shape on Entra's token endpoint (AADSTS90033 is Entra's "transient error").
+ * The body a fault answers with: App Service's shape where App Service answers, ARM's
+ * `{ error: { code, message } }` elsewhere under /subscriptions, the OAuth error shape on
+ * Entra's token endpoint (AADSTS90033 is Entra's "transient error").
  * @param {string} path
  * @param {number} status
+ * @param {'arm' | 'app-service'} [shape]
  */
-function defaultBody(path, status) {
+function defaultBody(path, status, shape) {
   if (/\/oauth2\//i.test(path)) {
     return { error: status === 429 ? 'temporarily_unavailable' : 'server_error', error_description: 'AADSTS90033: A transient error has occurred. Please try again.', error_codes: [90033] }
+  }
+  const appService = shape === undefined ? /\/providers\/Microsoft\.Web\//i.test(path) && !ARM_LEVEL_STATUSES.has(status) : shape === 'app-service'
+  if (appService) {
+    const known = APP_SERVICE_FAULTS[status] ?? { code: `Http${status}`, message: `Injected failure with status ${status}.` }
+    return appServiceErrorBody(known.code, known.message)
   }
   const known = ARM_FAULTS[status] ?? { code: `Http${status}`, message: `Injected failure with status ${status}.` }
   return { error: known }
@@ -84,9 +104,9 @@ export function createFaults() {
      * Fail the next `times` matching requests with `status`.
      * @param {FailRule} rule
      */
-    fail({ method, path, times = 1, status, retryAfterSeconds, delayMs = 0, body }) {
+    fail({ method, path, times = 1, status, retryAfterSeconds, delayMs = 0, body, shape }) {
       const retryAfter = retryAfterSeconds ?? (status === 429 || status === 503 ? 1 : undefined)
-      rules.push({ kind: 'fail', method, path, matcher: matcherOf(path), remaining: times, status, retryAfterSeconds: retryAfter, delayMs, body })
+      rules.push({ kind: 'fail', method, path, matcher: matcherOf(path), remaining: times, status, retryAfterSeconds: retryAfter, delayMs, body, shape })
     },
     /**
      * Delay the next `times` matching requests, then answer them normally.
@@ -114,7 +134,7 @@ export function createFaults() {
       const status = fault.status ?? 500
       /** @type {Record<string, string>} */
       const headers = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) }
-      return { status, headers, body: fault.body ?? defaultBody(path, status) }
+      return { status, headers, body: fault.body ?? defaultBody(path, status, fault.shape) }
     }
   }
 }

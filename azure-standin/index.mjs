@@ -1,8 +1,9 @@
 /**
  * The Azure stand-in: one loopback HTTPS server that plays Entra ID, GitHub's OIDC token
- * service and Azure Resource Manager (Microsoft.Web, Microsoft.Cdn) for the real @azure/* SDKs,
- * and GitHub's deployments REST API for Octokit,
- * plus one HTTPS listener per Web App slot that serves what the slot runs. See README.md.
+ * service and Azure Resource Manager (Microsoft.Web, Microsoft.Cdn, Microsoft.ContainerInstance)
+ * for the real @azure/* SDKs, and GitHub's deployments REST API for Octokit,
+ * plus two HTTPS listeners per Web App slot: the slot's host, serving what the slot runs, and
+ * its Kudu (SCM) host. See README.md.
  *
  *   const standin = await startAzureStandin({ containers: 'none' })
  *   standin.registerApplication({ clientId, federatedCredentials: [{ subject: 'repo:octo-org/estate:environment:prod' }] })
@@ -23,7 +24,9 @@ import { createFaults } from './faults.mjs'
 import { createGithubApi } from './github-api.mjs'
 import { createGithubOidc } from './github-oidc.mjs'
 import { armError, createRouter, createTlsMaterial, HttpError, listenHttps, parseBody, parseQuery, readBody, sendReply } from './https-server.mjs'
-import { createLongRunningOperations } from './long-running.mjs'
+import { createContainerInstances } from './container-instances.mjs'
+import { createLongRunningOperations, LRO_MODES } from './long-running.mjs'
+import { createRegistryAccess } from './registry-access.mjs'
 import { createSimulatedContainerHost } from './simulated-containers.mjs'
 import { createWebApps } from './web-apps.mjs'
 
@@ -218,7 +221,15 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     now
   })
   armAuth = createArmAuth({ entra, audiences: () => [cloud.resourceManagerAudience], authorityHost: url, now })
-  const operations = createLongRunningOperations({ baseUrl: url, location: LOCATION, retryAfterSeconds: () => pollRetryAfterSeconds })
+  /** How each resource provider announces and ends its long-running operations. @type {Map<string, import('./long-running.mjs').LroMode>} */
+  const lroModes = new Map([['microsoft.web', 'location-200']])
+  const operations = createLongRunningOperations({
+    baseUrl: url,
+    location: LOCATION,
+    retryAfterSeconds: () => pollRetryAfterSeconds,
+    modeFor: namespace => lroModes.get(namespace.toLowerCase()) ?? 'async-operation'
+  })
+  const registryAccess = createRegistryAccess({ tenantId })
 
   /** @type {Set<string>} */
   const knownGroups = new Set()
@@ -239,30 +250,38 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     }
   }
 
-  /** @type {{ host: ContainerHost, mode: 'docker' | 'simulated' | 'provided', reason?: string }} */
+  /** @type {{ host: ContainerHost, mode: 'docker' | 'simulated' | 'provided', reason?: string, network?: string }} */
   const containerRuntime = await (async () => {
     const simulated = () => createSimulatedContainerHost({ startDelayMs: () => simulatedStartDelayMs })
     if (containers === 'none') return { host: simulated(), mode: 'simulated', reason: "containers: 'none'" }
     if (containers !== 'auto') return { host: containers, mode: 'provided' }
-    const { createContainerHost, detectDocker } = await import('./containers.mjs')
+    const { createContainerHost, detectDocker, NETWORK } = await import('./containers.mjs')
     const docker = await detectDocker()
-    return docker.available ? { host: createContainerHost(), mode: 'docker' } : { host: simulated(), mode: 'simulated', reason: docker.reason }
+    if (!docker.available) return { host: simulated(), mode: 'simulated', reason: docker.reason }
+    const host = createContainerHost()
+    const network = await host.network()
+    return { host, mode: 'docker', network: network.mode === 'bridge' ? `${NETWORK} (bridge)` : `host (${network.reason})` }
   })()
 
   /** What `containers` and `state().containers` report. */
-  const containerMode = { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null }
+  const containerMode = { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null, network: containerRuntime.network ?? null }
 
   const webApps = createWebApps({
     baseUrl: url,
+    tenantId,
     tls,
     host: containerRuntime.host,
     operations,
     groups,
+    registryAccess,
+    // Kudu takes the same Entra tokens for ARM's audience as ARM does.
+    authenticateScm: headers => /** @type {NonNullable<typeof armAuth>} */ (armAuth).authenticate(headers),
     locationName: LOCATION_NAME,
     swapDurationMs: () => swapDurationMs,
     startLimitMs: () => containerStartLimitMs
   })
   const cdn = createCdn({ operations, groups, purgeDurationMs: () => purgeDurationMs })
+  const containerInstances = createContainerInstances({ tenantId, host: containerRuntime.host, operations, groups, registryAccess })
   const githubApi = createGithubApi({ baseUrl: url })
   const registries = createContainerRegistries({ entra, armAudience: () => cloud.resourceManagerAudience, now, onIssued: token => issuedTokens.push(token) })
 
@@ -271,6 +290,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
   operations.addRoutes(router)
   webApps.addRoutes(router)
   cdn.addRoutes(router)
+  containerInstances.addRoutes(router)
   githubApi.addRoutes(router)
 
   return {
@@ -336,11 +356,53 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
      */
     setOidcClaims: claims => githubOidc.setClaims(claims),
     /**
-     * A Linux container Web App; resolves once its initial image serves. `slotImages` gives a
-     * slot an image other than `image`.
-     * @param {{ subscription: string, resourceGroup: string, name: string, slots?: string[], image?: string, slotImages?: Record<string, string>, healthCheckPath?: string }} app
+     * A Linux container Web App; resolves once its initial containers serve (or failed to), to
+     * each slot's system-assigned principal id and host names. `slotImages` gives a slot an
+     * image other than `image`; `sidecars` makes it a sidecar app.
+     * @param {import('./web-apps.mjs').WebAppOptions} app
      */
     addWebApp: app => webApps.add(app),
+    /**
+     * A resource group (with its subscription), for resources a test creates through ARM
+     * (container groups); adding a Web App or an endpoint makes its group too.
+     * @param {{ subscription: string, resourceGroup: string }} group
+     */
+    addResourceGroup: ({ subscription, resourceGroup }) => groups.add(subscription, resourceGroup),
+    /**
+     * A user-assigned managed identity, for addWebApp({ identity: { userAssigned } }) and
+     * container groups; ids are made up when not given.
+     * @param {{ subscription: string, resourceGroup: string, name: string, clientId?: string, principalId?: string }} identity
+     */
+    addManagedIdentity: identity => registryAccess.addManagedIdentity(identity),
+    /**
+     * Makes a registry need credentials (and says which users it knows): pulls from it then need
+     * a managed identity with AcrPull or one of these users. Registries not configured are anonymous.
+     * @param {{ server: string, credentialsRequired?: boolean, users?: { username: string, password: string }[] }} registry
+     */
+    configureRegistry: registry => registryAccess.configureRegistry(registry),
+    /**
+     * The AcrPull role for a principal (a managed identity's principal id) on a registry.
+     * @param {{ registry: string, principal: string }} grant
+     */
+    grantAcrPull: grant => registryAccess.grantAcrPull(grant),
+    /**
+     * How resource providers announce and end long-running operations from now on, e.g.
+     * `{ 'Microsoft.Web': 'location-204' }`. Microsoft.Web defaults to `location-200` (what App
+     * Service sends), others to `async-operation`.
+     * @param {Record<string, import('./long-running.mjs').LroMode>} modes
+     */
+    setLroMode: modes => {
+      for (const [namespace, mode] of Object.entries(modes)) {
+        if (!LRO_MODES.includes(mode)) throw new Error(`setLroMode: ${namespace}: '${mode}' is not one of ${LRO_MODES.join(', ')}`)
+        lroModes.set(namespace.toLowerCase(), mode)
+      }
+    },
+    /**
+     * How the next container group run ends when containers are simulated (no Docker): exit code
+     * and output, in order; runs not described exit 0 with no output.
+     * @param {{ exitCode?: number, output?: string }} run
+     */
+    simulateContainerGroupRun: run => containerInstances.simulateRun(run),
     /**
      * A classic Azure CDN endpoint.
      * @param {{ subscription: string, resourceGroup: string, profile: string, endpoint: string }} endpoint
@@ -419,6 +481,9 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
         containers: { ...containerMode },
         sites,
         swaps,
+        containerGroups: containerInstances.state(),
+        ...registryAccess.state(),
+        lroModes: Object.fromEntries(lroModes),
         purges: cdn.state().purges,
         registries: registries.state(),
         deployments: githubApi.deployments(),
@@ -431,6 +496,7 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
       operations.stop()
       await webApps.close()
       await registries.close()
+      await containerInstances.close()
       await containerRuntime.host.stopAll()
       await listener.close()
       rmSync(directory, { recursive: true, force: true })

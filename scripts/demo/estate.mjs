@@ -134,7 +134,7 @@ export async function prepareEstate({ standin, docker, storage, images }) {
     await buildImage({ estate, commit: initial, image, cli: docker.cli })
   }
   const apps = stage.backend.targets.map(target => ({ resourceGroup: target['resource-group'], name: target.app }))
-  await Promise.all(apps.map(app => standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: app.resourceGroup, name: app.name, image, healthCheckPath: backend.health.path })))
+  await Promise.all(apps.map(app => standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: app.resourceGroup, name: app.name, image, healthCheckPath: backend.health.path, appSettings: { WEBSITES_PORT: '8000' } })))
   const notServing = standin.state().sites.filter(site => site.slot === 'production' && site.serving?.image !== image)
   if (notServing.length > 0) throw new Error(`${notServing.map(site => site.name).join(', ')} did not start ${image}: ${notServing[0].lastStart?.reason ?? notServing[0].status}`)
 
