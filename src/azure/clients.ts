@@ -32,6 +32,33 @@ export function perTryTimeoutPolicy(timeoutMs: number): PipelinePolicy {
 }
 
 /**
+ * App Service answers its own errors as `{ Code, Message, Details }`, not ARM's
+ * `{ error: { code, message } }`; the SDK then reports only "Unexpected status code". This
+ * policy rewrites such a body into ARM's shape (keeping the original beside it), so the error
+ * the SDK throws carries App Service's code and message to the user.
+ */
+export function appServiceErrorPolicy(): PipelinePolicy {
+  return {
+    name: 'azurePushDeployAppServiceErrors',
+    async sendRequest(request, next) {
+      const response = await next(request)
+      if (response.status < 400 || !response.bodyAsText) return response
+      let body: unknown
+      try {
+        body = JSON.parse(response.bodyAsText)
+      } catch {
+        return response
+      }
+      if (body === null || typeof body !== 'object' || 'error' in body) return response
+      const { Code, Message } = body as { Code?: unknown; Message?: unknown }
+      if (typeof Code !== 'string' && typeof Message !== 'string') return response
+      response.bodyAsText = JSON.stringify({ error: { code: typeof Code === 'string' ? Code : undefined, message: typeof Message === 'string' ? Message : undefined }, appService: body })
+      return response
+    }
+  }
+}
+
+/**
  * Built from the cloud's endpoints, never the SDK defaults, so a sovereign cloud (or the
  * tests' stand-in) gets every call. The SDKs' own pipelines retry 429 (honouring
  * Retry-After) and 5xx with bounded backoff; each try is bounded in time.
@@ -52,7 +79,14 @@ export function createAzureClients(credential: TokenCredential, cloud: CloudEndp
     }
   }
   const webSites = perSubscription(
-    subscription => new WebSiteManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentials: { scopes: [scope] }, userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })
+    subscription =>
+      new WebSiteManagementClient(credential, subscription, {
+        endpoint: cloud.resourceManager,
+        credentials: { scopes: [scope] },
+        userAgentOptions: { userAgentPrefix: USER_AGENT },
+        additionalPolicies: [...policies, { policy: appServiceErrorPolicy(), position: 'perCall' }],
+        retryOptions
+      })
   )
   const cdns = perSubscription(
     subscription => new CdnManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })

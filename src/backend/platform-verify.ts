@@ -32,7 +32,7 @@ export interface PlatformVerifyDeps extends Pick<VerifyDeps, 'sleep' | 'now'> {
 }
 
 const STARTED = /initialized successfully and is ready to serve requests|Site started\b/i
-const FAILED = /failing site start|failed during startup|didn't respond to HTTP pings|stopping site .* because it failed|pull image failed|unauthorized: authentication required|ImagePullFailure/i
+const FAILED = /failing site start|failed during startup|didn't respond to HTTP pings|did not start within expected time limit|stopping site .* because it failed|image pull failed|pull image failed|unauthorized: authentication required|ImagePullFailure/i
 const PULLING = /Pulling image:?\s*(\S+)/i
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)/
 
@@ -86,7 +86,9 @@ async function recentLogLines(check: PlatformCheck, deps: PlatformVerifyDeps, si
     return response
   }
   const files = (await (await request(new URL('/api/logs/docker', check.scmUrl).toString())).json()) as KuduLogFile[]
-  const recent = files.filter(file => file.href && (!file.lastUpdated || Date.parse(file.lastUpdated) >= check.since - 60_000))
+  // The platform's own files only: `…_default_docker.log` holds the container's output, which the app controls.
+  const platformFiles = files.filter(file => !/_default$/i.test(file.machineName ?? '') && !/_default_docker\.log$/i.test(file.href ?? file.path ?? ''))
+  const recent = platformFiles.filter(file => file.href && (!file.lastUpdated || Date.parse(file.lastUpdated) >= check.since - 60_000))
   const texts = await Promise.all(recent.map(async file => (await request(file.href!)).text()))
   return texts.flatMap(text => text.split(/\r?\n/))
 }

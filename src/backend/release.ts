@@ -9,8 +9,8 @@
  *   their subnet when given), with the target's app settings as secure variables; its log is
  *   read into the step; the group is deleted afterwards whatever happened.
  *
- * The command runs as App Service runs a startup command: as the arguments of the image's
- * entrypoint (none: the command itself).
+ * The command is the whole process, whatever the image's ENTRYPOINT and CMD, as a Container
+ * Instances `command` is: `python manage.py migrate` runs python, on the runner and in ACI alike.
  */
 import { randomUUID } from 'node:crypto'
 import type { ContainerGroup } from '@azure/arm-containerinstance'
@@ -70,9 +70,13 @@ export async function runRelease(request: ReleaseRequest, deps: ReleaseDeps): Pr
   return request.plan.runOn === 'container-instance' ? runInContainerInstance(request, deps) : runOnRunner(request, deps)
 }
 
-/** Pure: the docker argv of a release on the runner. Values are not in it: `-e NAME` reads them from docker's environment. */
+/**
+ * Pure: the docker argv of a release on the runner. The command replaces the image's entrypoint
+ * (as in Container Instances). Values are not in it: `-e NAME` reads them from docker's environment.
+ */
 export function releaseRunArgs(name: string, image: string, argv: readonly string[], variables: readonly string[]): string[] {
-  return ['run', '--rm', '--name', name, '--network', 'host', '--pull', 'missing', ...variables.flatMap(variable => ['-e', variable]), image, ...argv]
+  const [tool = '', ...args] = argv
+  return ['run', '--rm', '--name', name, '--network', 'host', '--pull', 'missing', '--entrypoint', tool, ...variables.flatMap(variable => ['-e', variable]), image, ...args]
 }
 
 async function runOnRunner(request: ReleaseRequest, deps: ReleaseDeps): Promise<ReleaseResult> {

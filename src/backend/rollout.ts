@@ -229,8 +229,15 @@ export async function rollout(units: readonly RolloutUnit[], deps: RolloutDeps):
             const unit = units[index]!
             // Each swap gets its own bound (another's failure does not cut it short); only cancellation does.
             const outcome = await settleWithin(swaps.get(index)!, unit.swapTimeoutMs, deps.verify, outer)
-            if (outcome === 'done') return
             if (outcome === 'stopped') return
+            if (outcome === 'done') {
+              // Trust Azure's state, not its status codes: production must now be configured for the new image.
+              const live = await control.read({ ...unit.target, slot: undefined }).catch((error: unknown) => error as Error)
+              if (!(live instanceof Error) && live.image === unit.image) return
+              track.fail(index, 'swap', live instanceof Error ? `production could not be read after the swap: ${describeAzureError(live)}` : `the swap reported success, but production runs ${live.image ?? 'no image'}`)
+              stop.abort()
+              return
+            }
             track.fail(index, 'swap', outcome === 'timeout' ? `the swap did not finish within ${Math.round(unit.swapTimeoutMs / 1000)}s` : describeAzureError(outcome.error))
             stop.abort()
           })

@@ -136,7 +136,18 @@ export function createWebAppControl(clients: AzureClients): WebAppControl {
     restart,
     async swapIntoProduction(target) {
       if (!target.slot) throw new Error(`${target.app} has no slot to swap into production`)
-      await webApps(target).swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true })
+      const api = webApps(target)
+      const requested = Date.now()
+      try {
+        await api.swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true })
+      } catch (error) {
+        // App Service may end a swap in a way the SDK's poller rejects (a final 204): what the
+        // site records decides, not the status code.
+        const status = (await api.get(target.resourceGroup, target.app).catch(() => undefined))?.slotSwapStatus
+        const swappedAt = status?.timestampUtc ? new Date(status.timestampUtc).getTime() : 0
+        if (swappedAt >= requested - 5_000 && status?.sourceSlotName?.toLowerCase() === target.slot.toLowerCase()) return
+        throw error
+      }
     }
   }
 }
