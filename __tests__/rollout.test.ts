@@ -177,7 +177,7 @@ describe('in-place', () => {
   test('an ARM error on the switch names the target, the phase and the ARM code; the others go back', async () => {
     const targets = await apps(['api-1', 'api-2'])
     // ARM's shape: with App Service's own { Code, Message } (the stand-in's default here) the SDK reports no code.
-    standin.faults.fail({ method: 'PATCH', path: /sites\/api-2\/config\/web$/i, times: 5, status: 409, shape: 'arm' })
+    standin.faults.fail({ method: 'PATCH', path: /sites\/api-2\/config\/web$/i, times: 5, status: 409 })
     const report = await rollout(request(targets), deps())
     expect(report.failure).toMatch(/^api-2 failed to switch: ARM 409 Conflict/)
     expect(report.targets.find(t => t.app === 'api-2')?.status).toBe('failed')
@@ -225,5 +225,113 @@ describe('slot-swap', () => {
       ['rolled-back', 'swap', 'the swap did not finish within 1s']
     ])
     expect(await Promise.all(targets.map(t => serving({ ...t, slot: undefined })))).toEqual([OLD, OLD])
+  }, 30_000)
+})
+
+describe('App Service as it behaves', () => {
+  test.each(['location-200', 'location-204', 'async-operation'] as const)('a swap answered %s: every form counts, production is read back and serves the new version', async mode => {
+    const targets = await apps(['api-1'], ['staging'])
+    standin.setLroMode({ 'Microsoft.Web': mode })
+    try {
+      const report = await rollout(request(targets, 'slot-swap'), deps())
+      expect(report.failure).toBeUndefined()
+      expect(report.targets.map(t => t.status)).toEqual(['deployed'])
+      expect(await serving({ ...targets[0]!, slot: undefined })).toBe(NEW)
+    } finally {
+      standin.setLroMode({ 'Microsoft.Web': 'location-200' })
+    }
+  })
+
+  test('App Service’s own error body reaches the user: its code and message, not "Unexpected status code"', async () => {
+    const targets = await apps(['api-1'])
+    standin.faults.fail({ method: 'PATCH', path: /sites\/api-1\/config\/web$/i, times: 5, status: 409 })
+    const report = await rollout(request(targets), deps())
+    expect(report.failure).toMatch(/^api-1 failed to switch: ARM 409 Conflict: Cannot modify this site because another operation is in progress\./)
+    expect(report.failure).not.toContain('Unexpected status code')
+  })
+
+  test('app settings, start command and port go in with the image in one update (one start), and a rollback restores all three', async () => {
+    const [target] = await apps(['api-1'])
+    await control().apply(target!, { image: image(OLD), settings: { KEEP: 'me', DEBUG: '1' }, command: '' }, await control().read(target!))
+    const startsBefore = standin.state().sites.find(site => site.name === 'api-1' && site.resourceGroup === group())!.starts.length
+    const units = request([{ ...target!, command: 'gunicorn app.wsgi', port: 8000 }], 'in-place', { settings: { declared: { DEBUG: '0', NEW_SETTING: 'x' }, prune: false } })
+    const report = await rollout(units, deps())
+    expect(report.failure).toBeUndefined()
+    expect(report.targets[0]?.settings).toEqual({ added: ['NEW_SETTING', 'WEBSITES_PORT'], changed: ['DEBUG'], removed: [] })
+    const after = standin.state().sites.find(site => site.name === 'api-1' && site.resourceGroup === group())!
+    expect(after.appSettings).toEqual({ KEEP: 'me', DEBUG: '0', NEW_SETTING: 'x', WEBSITES_PORT: '8000' })
+    expect(after.appCommandLine).toBe('gunicorn app.wsgi')
+    expect(after.starts.length - startsBefore).toBe(1)
+    // The same release, broken: everything goes back, settings and command included.
+    standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: group(), name: 'api-1' })
+    const broken = request([{ ...target!, command: 'gunicorn broken.wsgi', port: 8000 }], 'in-place', { image: image('c'.repeat(40)), commit: 'c'.repeat(40), settings: { declared: { DEBUG: '2' }, prune: false } })
+    const rolled = await rollout(broken, deps())
+    expect(rolled.targets.map(t => t.status)).toEqual(['rolled-back'])
+    const back = standin.state().sites.find(site => site.name === 'api-1' && site.resourceGroup === group())!
+    expect([back.image, back.appSettings, back.appCommandLine]).toEqual([image(NEW), { KEEP: 'me', DEBUG: '0', NEW_SETTING: 'x', WEBSITES_PORT: '8000' }, 'gunicorn app.wsgi'])
+  })
+
+  test('pull credentials: an app may pull the new image only with its managed identity and AcrPull; without them the start fails and everything goes back', async () => {
+    const created = await standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group(), name: 'api-pull', image: image(OLD), identity: { systemAssigned: true } })
+    const target = { subscription: SUBSCRIPTION, resourceGroup: group(), app: 'api-pull' }
+    standin.configureRegistry({ server: REGISTRY })
+    try {
+      // acr-identity set, no role yet: App Service cannot pull, the old container keeps serving.
+      const refused = await rollout(request([target], 'in-place', { acrIdentity: 'system' }), deps())
+      expect(refused.targets.map(t => t.status)).toEqual(['rolled-back'])
+      expect(await serving(target)).toBe(OLD)
+      standin.grantAcrPull({ registry: REGISTRY, principal: String(created.principalId) })
+      const report = await rollout(request([target], 'in-place', { acrIdentity: 'system' }), deps())
+      expect(report.failure).toBeUndefined()
+      const site = standin.state().sites.find(entry => entry.name === 'api-pull')!
+      expect([site.acrUseManagedIdentityCreds, await serving(target)]).toEqual([true, NEW])
+    } finally {
+      standin.configureRegistry({ server: REGISTRY, credentialsRequired: false })
+    }
+  })
+
+  test('a sidecar app: only the main container’s image changes, the sidecars stay, and a rollback puts the main one back', async () => {
+    await standin.addWebApp({
+      subscription: SUBSCRIPTION,
+      resourceGroup: group(),
+      name: 'api-sc',
+      sidecars: [
+        { name: 'main', image: image(OLD), isMain: true, targetPort: '8000' },
+        { name: 'otel', image: '127.0.0.1:5000/otel/collector:0.98', isMain: false, targetPort: '4318' }
+      ]
+    })
+    const target = { subscription: SUBSCRIPTION, resourceGroup: group(), app: 'api-sc' }
+    const report = await rollout(request([target]), deps())
+    expect(report.failure).toBeUndefined()
+    const containers = () => standin.state().sites.find(site => site.name === 'api-sc')!.siteContainers.map((c: { name: string; image: string }) => [c.name, c.image])
+    expect(standin.state().sites.find(site => site.name === 'api-sc')!.linuxFxVersion).toMatch(/^SITECONTAINERS$/i)
+    expect(containers()).toEqual([
+      ['main', image(NEW)],
+      ['otel', '127.0.0.1:5000/otel/collector:0.98']
+    ])
+    standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: group(), name: 'api-sc' })
+    const rolled = await rollout(request([target], 'in-place', { image: image('c'.repeat(40)), commit: 'c'.repeat(40) }), deps())
+    expect(rolled.targets.map(t => t.status)).toEqual(['rolled-back'])
+    expect(containers()).toEqual([
+      ['main', image(NEW)],
+      ['otel', '127.0.0.1:5000/otel/collector:0.98']
+    ])
+  })
+
+  test('verify: platform — App Service’s docker log proves the start, with no health endpoint; a container that fails to start is caught there', async () => {
+    const targets = await apps(['worker-1'])
+    const platformDeps = () => {
+      const cloud = resolveCloud(standin.cloudSetting)
+      const credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: CLIENT, clientSecret: SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
+      return { ...deps(), platform: { token: async () => (await credential.getToken(`${standin.cloud.resourceManagerAudience}/.default`))!.token, fetch } }
+    }
+    const platform = { mode: 'platform' as const, path: '/', consecutive: 1, timeoutSeconds: 6, intervalSeconds: 0.2 }
+    const report = await rollout(request(targets, 'in-place', { part: 'worker', verify: platform }), platformDeps())
+    expect(report.failure).toBeUndefined()
+    expect(report.targets.map(t => t.status)).toEqual(['deployed'])
+    standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: group(), name: 'worker-1' })
+    const failed = await rollout(request(targets, 'in-place', { part: 'worker', verify: platform, image: image('c'.repeat(40)), commit: 'c'.repeat(40) }), platformDeps())
+    expect(failed.failure).toMatch(/^worker-1 failed to verify: (App Service's docker log says the container of .* did not start|timed out)/)
+    expect(failed.targets.map(t => t.status)).toEqual(['rolled-back'])
   }, 30_000)
 })
