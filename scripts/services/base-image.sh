@@ -29,6 +29,7 @@ packages=(
   python3-django             # 3.2 LTS
   python3-djangorestframework
   python3-dj-database-url    # DATABASE_URL → settings.DATABASES
+  python3-django-cors-headers # the site, on another origin, calls the API
   python3-psycopg2           # the Postgres driver
   python3-whitenoise         # static files served by the app itself
   gunicorn
@@ -133,7 +134,7 @@ step "apt-get upgrade (security fixes to the base system)" in_root apt-get -y -q
 step "apt-get install ${packages[*]}" in_root apt-get install -y -q "${packages[@]}"
 {
   echo "installed versions:"
-  in_root dpkg-query -W -f '  ${Package} ${Version}\n' python3 python3-django python3-djangorestframework gunicorn python3-psycopg2 python3-whitenoise python3-dj-database-url
+  in_root dpkg-query -W -f '  ${Package} ${Version}\n' "${packages[@]}"
 } >&2
 in_root apt-get clean
 umount "$rootfs/proc" && mounted=()
