@@ -73,14 +73,16 @@ started=$(date +%s)
 : >"$log"
 # Runs a command with its output in the log; on failure shows the log's tail and stops.
 step() {
-  local what="$1"
+  local what="$1" began
   shift
+  began=$(date +%s)
   echo "base-image: $what" >&2
   if ! "$@" >>"$log" 2>&1; then
     echo "--- last lines of $log ---" >&2
     tail -n 25 "$log" >&2
     fail "$what failed (log: $log)"
   fi
+  echo "base-image:   done in $(($(date +%s) - began)) s" >&2
 }
 
 if ! command -v debootstrap >/dev/null 2>&1; then
