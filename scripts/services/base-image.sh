@@ -10,8 +10,8 @@
 #      recommends;
 #   3. trims it: apt lists and caches, docs, man pages, locales, logs; a dpkg rule keeps
 #      docs out of what a later `apt-get install` in a derived image adds;
-#   4. `docker import`s it as $name:bookworm-<hash>, the hash of the suite and package list,
-#      so the tag changes when the list does.
+#   4. `docker import`s it as $name:bookworm-<hash>, the hash of the suite, the package list
+#      and the recipe version, so the tag changes when any of them does.
 #
 # Built once per machine: when the tag exists the script prints it and returns at once.
 # Two runs at the same time build once (a lock in the state folder).
@@ -34,6 +34,9 @@ packages=(
   python3-whitenoise         # static files served by the app itself
   gunicorn
 )
+# Raise it when a change below alters what goes into the image (trimming, sources, settings):
+# machines that hold the previous image then build the new one instead of reusing it.
+recipe=2
 mirror="${APD_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${APD_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}"
 state="${TMPDIR:-/tmp}/apd-services"
@@ -44,8 +47,7 @@ fail() {
   exit 1
 }
 
-package_list="$suite ${packages[*]}"
-hash="$(printf '%s\n' "$package_list" | sha256sum | cut -c1-12)"
+hash="$(printf '%s\n' "recipe $recipe" "$suite" "${packages[@]}" | sha256sum | cut -c1-12)"
 image="$name:$suite-$hash"
 
 image_exists() {
@@ -147,6 +149,8 @@ rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/cac
 find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
 find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
 rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/lintian
+# Translation sources: Python packages load only the compiled .mo catalogues.
+find "$rootfs/usr/lib/python3/dist-packages" -path '*/locale/*' -name '*.po' -delete
 : >"$rootfs/etc/resolv.conf"
 echo "$image" >"$rootfs/etc/apd-base-image"
 
