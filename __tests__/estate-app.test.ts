@@ -293,7 +293,7 @@ describe("the estate's deploy config agrees with the code it deploys", () => {
     expect([dev!.api!.targets, stage!.api!.targets, prod!.api!.targets].map(targets => targets!.length)).toEqual([1, 2, 2])
     expect(prod!.api!.strategy).toBe('slot-swap')
     expect(prod!.api!.targets!.every(target => target.slot === 'staging')).toBe(true)
-    expect([dev!.worker, stage!.worker?.targets?.length, prod!.worker?.targets?.length]).toEqual([undefined, 1, 1])
+    expect([dev!.worker, stage!.worker, prod!.worker].map(worker => worker!.targets!.length)).toEqual([1, 1, 1])
     expect([dev!.api!.release!['run-on'], stage!.api!.release!['run-on'], prod!.api!.release!['run-on']]).toEqual(['runner', 'runner', 'container-instance'])
     // Values from secrets come through the step's env, never ${{ }} (GitHub does not expand it here).
     expect(text).not.toContain('${{')
