@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'examples/**/build/', 'coverage/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'examples/**/build/', 'examples/**/dist/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,5 +15,7 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
       'no-restricted-imports': ['error', { patterns: [{ group: ['@actions/*/lib/*'], message: 'Import @actions packages by their public entry only.' }] }]
     }
-  }
+  },
+  // The example estate's site runs in the browser.
+  { files: ['examples/**/frontend/src/**'], languageOptions: { globals: { fetch: 'readonly', document: 'readonly' } } }
 )

@@ -20,7 +20,7 @@ import { buildkitCli, docker, dockerTestFor, REGISTRY, requireDocker, requireReg
 
 const run = promisify(execFile)
 
-const BACKEND = fileURLToPath(new URL('../examples/estate/backend/', import.meta.url))
+const BACKEND = fileURLToPath(new URL('../__fixtures__/estate-legacy/backend/', import.meta.url))
 const dockerTest = dockerTestFor('containers')
 
 /** The example backend built into a FROM scratch image, built in a temp dir, never in the repo. */

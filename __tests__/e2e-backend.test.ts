@@ -25,7 +25,7 @@ const dockerTest = dockerTestFor('e2e-backend')
 const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555'
 const CLIENT = '0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b'
 const REPOSITORY = `e2e/api-${randomBytes(4).toString('hex')}`
-const BACKEND = new URL('../examples/estate/backend/', import.meta.url)
+const BACKEND = new URL('../__fixtures__/estate-legacy/backend/', import.meta.url)
 const backendFile = (name: string) => readFileSync(new URL(name, BACKEND), 'utf8')
 
 let standin: Standin

@@ -245,7 +245,7 @@ describe('the secret scan every end-to-end run goes through', () => {
 const dockerTest = dockerTestFor('e2e-untrusted')
 const CLIENT = '0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b'
 const REPOSITORY = `e2e/untrusted-${randomBytes(4).toString('hex')}`
-const BACKEND = new URL('../examples/estate/backend/', import.meta.url)
+const BACKEND = new URL('../__fixtures__/estate-legacy/backend/', import.meta.url)
 const backendFile = (name: string) => readFileSync(new URL(name, BACKEND), 'utf8')
 
 let standin: Standin | undefined

@@ -1,6 +1,6 @@
 /**
- * The frontend build with the real command runner and npm: the example site built in a temp
- * copy (it builds offline, with no dependencies), then every way the output can be unfit to
+ * The frontend build with the real command runner and npm: the small stand-in site of
+ * __fixtures__/estate-legacy built in a temp copy (it builds offline, with no dependencies), then every way the output can be unfit to
  * publish — missing, empty, a failed build, a symlink outside — and the listing of the files
  * with their MD5s.
  */
@@ -17,7 +17,7 @@ import { listOutputFiles, listSiteFiles } from '../src/frontend/site-files.js'
 import { recordingRunner, succeeded } from '../__fixtures__/command-runner.js'
 import { recordingLogger } from '../__fixtures__/logger.js'
 
-const EXAMPLE = fileURLToPath(new URL('../examples/estate/frontend/', import.meta.url))
+const EXAMPLE = fileURLToPath(new URL('../__fixtures__/estate-legacy/frontend/', import.meta.url))
 const API_URL = 'https://api.stage.tidepool.example'
 
 const settings: FrontendBuildSettings = {

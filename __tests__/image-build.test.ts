@@ -27,7 +27,7 @@ import { docker, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from 
 
 const run = promisify(execFile)
 
-const BACKEND = fileURLToPath(new URL('../examples/estate/backend/', import.meta.url))
+const BACKEND = fileURLToPath(new URL('../__fixtures__/estate-legacy/backend/', import.meta.url))
 const SOURCE_URL = 'https://github.com/octo-org/estate'
 const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json'
 

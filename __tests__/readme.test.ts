@@ -66,6 +66,7 @@ describe('example configs are valid', () => {
     const text = readFileSync(new URL('../examples/estate/.github/azure-deploy.yml', import.meta.url), 'utf8')
     const config = parseConfig(text, 'examples/estate/.github/azure-deploy.yml')
     expect(Object.keys(config.environments)).toEqual(['dev', 'stage', 'prod'])
-    expect(imageEnvironment(config.environments.stage!, 'backend').targets).toHaveLength(2)
+    expect(Object.keys(config.parts)).toEqual(['api', 'worker', 'web'])
+    expect(imageEnvironment(config.environments.stage!, 'api').targets).toHaveLength(2)
   })
 })

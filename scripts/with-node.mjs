@@ -32,7 +32,8 @@ const installHint = wanted => `put Node ${wanted} or later first on PATH, or run
 const SERVICES = [
   { script: 'docker.sh', rootOnly: true }, // the Docker engine and the local registry
   { script: 'base-image.sh' }, // the Debian base image the example API builds on
-  { script: 'postgres.sh' } // the database the example API and its release step use
+  { script: 'postgres.sh' }, // the database the example API and its release step use
+  { script: 'estate-site.sh' } // the example site's npm packages (its own lockfile)
 ]
 
 const say = line => process.stderr.write(`with-node: ${line}\n`)

@@ -14,7 +14,8 @@ import { createEstate } from '../lib/git-fixture.mjs'
 import { BRANCH, ENVIRONMENT, SUBSCRIPTION } from './runner.mjs'
 import { execFileAsync, REGISTRY, why } from './services.mjs'
 
-const estateSource = path.join(repoRoot, 'examples', 'estate')
+// The C-server estate examples/estate used to be, until the demo runs the Django + React one.
+const estateSource = path.join(repoRoot, '__fixtures__', 'estate-legacy')
 export const SITE_CONTAINER = '$web'
 export const ARCHIVE_CONTAINER = 'deployments'
 /** The health check of the demo's config: a broken release is given up on in 10 s, not 5 min. */

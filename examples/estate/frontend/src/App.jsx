@@ -1,23 +1,30 @@
-import { useEffect, useState } from 'react'
+import { NavLink, Route, Routes } from 'react-router'
+import About from './pages/About.jsx'
+import Home from './pages/Home.jsx'
+import NotFound from './pages/NotFound.jsx'
+import Notes from './pages/Notes.jsx'
 
-/** The landing page: a headline, and which API version this site is talking to. */
-export default function App({ apiUrl }) {
-  const [api, setApi] = useState({ state: 'loading' })
-
-  useEffect(() => {
-    fetch(`${apiUrl}/healthz`)
-      .then(response => response.json())
-      .then(health => setApi({ state: 'ok', version: health.version }))
-      .catch(() => setApi({ state: 'down' }))
-  }, [apiUrl])
-
+/** The site's frame: navigation, then the page of the current route (client-side routing). */
+export default function App() {
   return (
-    <main className="app">
-      <h1>Tidepool</h1>
-      <p className="tagline">Shared notes for small teams.</p>
-      <footer>
-        API {api.state === 'ok' ? `version ${api.version}` : api.state === 'down' ? 'unreachable' : '…'}
-      </footer>
-    </main>
+    <div className="app">
+      <header>
+        <NavLink to="/" className="brand">
+          Tidepool
+        </NavLink>
+        <nav>
+          <NavLink to="/notes">Notes</NavLink>
+          <NavLink to="/about">About</NavLink>
+        </nav>
+      </header>
+      <main>
+        <Routes>
+          <Route path="/" element={<Home />} />
+          <Route path="/notes" element={<Notes />} />
+          <Route path="/about" element={<About />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </main>
+    </div>
   )
 }
