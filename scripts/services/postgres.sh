@@ -7,8 +7,10 @@
 #   url=$(bash scripts/services/postgres.sh)            # database "estate"
 #   url=$(bash scripts/services/postgres.sh notes_test) # another database, same role
 #
-#   Cluster   its own data folder (not Debian's `main` cluster), listening on
-#             127.0.0.1:${APD_POSTGRES_PORT:-55432} only, password (SCRAM) sign-in over TCP,
+#   Cluster   its own data folder (not Debian's `main` cluster), on port
+#             ${APD_POSTGRES_PORT:-55432}, password (SCRAM) sign-in over TCP from loopback and
+#             from private addresses only (the stand-in's Web App containers reach it through
+#             their Docker bridge's gateway, host.docker.internal),
 #             run as the `postgres` user (Postgres refuses to run as root). Installed first
 #             from Debian's `postgresql` when missing and we are root.
 #   Role      ${APD_POSTGRES_USER:-estate}, password ${APD_POSTGRES_PASSWORD:-estate-local}
@@ -94,12 +96,14 @@ start_cluster() {
       tail -n 20 "$home/initdb.log" >&2
       fail "initdb failed (log: $home/initdb.log)"
     fi
+    # Containers on a Docker bridge come from its private subnet, not from 127.0.0.1.
+    printf '%s\n' 'host all all 10.0.0.0/8 scram-sha-256' 'host all all 172.16.0.0/12 scram-sha-256' 'host all all 192.168.0.0/16 scram-sha-256' >>"$data/pg_hba.conf"
   fi
   local started
   started=$(date +%s%N)
   # setsid: its own session, so the server outlives this script and whatever ran it.
   if ! setsid --wait runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$log" -w -t "$wait_seconds" \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$home" start >/dev/null 2>&1; then
+    -o "-c listen_addresses=* -p $port -c unix_socket_directories=$home" start >/dev/null 2>&1; then
     [ -s "$log" ] && { echo "--- last lines of $log ---" >&2; tail -n 20 "$log" >&2; }
     fail "Postgres did not start on 127.0.0.1:$port (port taken? log: $log)"
   fi
