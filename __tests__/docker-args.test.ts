@@ -71,6 +71,17 @@ describe('buildArgs', () => {
     ])
   })
 
+  test.each<[string, Partial<ImageBuildRequest>, string[]]>([
+    ['a Dockerfile stage', { target: 'production' }, ['--target', 'production']],
+    ['a hermetic build', { network: 'none' }, ['--network', 'none']],
+    ["docker's default network adds nothing", { network: 'default' }, []],
+    ['a secret build arg: its name only, the value goes through the environment', { secretBuildArgs: { SENTRY_AUTH_TOKEN: 's3cr3t' } }, ['--build-arg', 'SENTRY_AUTH_TOKEN']]
+  ])('%s', (_name, extra, flags) => {
+    const args = buildArgs({ ...request, cache: 'none', ...extra }, BUILDKIT)
+    expect(args).toEqual(['build', '--file', '/repo/backend/Dockerfile', '--tag', IMAGE, ...LABELS, ...BUILD_ARGS, ...(extra.secretBuildArgs ? flags : []), ...(extra.secretBuildArgs ? [] : flags), '/repo/backend'])
+    expect(args.join(' ')).not.toContain('s3cr3t')
+  })
+
   test('plain docker build with BuildKit: only builds (the tags are pushed afterwards)', () => {
     expect(buildArgs({ ...request, cache: 'none' }, BUILDKIT, '/tmp/ignored.json')).toEqual(['build', '--file', '/repo/backend/Dockerfile', '--tag', IMAGE, ...LABELS, ...BUILD_ARGS, '/repo/backend'])
   })

@@ -77,7 +77,8 @@ describe('buildPlan', () => {
         target: undefined,
         buildArgs: {},
         versionBuildArg: 'APP_VERSION',
-        cache: 'registry'
+        cache: 'registry',
+        network: 'default'
       }
     ])
     const expected: ImagePartPlan = {

@@ -78,7 +78,7 @@ const health = z
   .default({ path: '/', timeout: 300, consecutive: 3, interval: 2 })
 
 /** Keys that describe how an image is built: a part with `image-from` has none of them. */
-export const IMAGE_BUILD_KEYS = ['context', 'file', 'target', 'registry', 'registry-auth', 'repository', 'build-args', 'version-build-arg', 'cache'] as const
+export const IMAGE_BUILD_KEYS = ['context', 'file', 'target', 'registry', 'registry-auth', 'repository', 'build-args', 'version-build-arg', 'cache', 'build-network'] as const
 
 const imagePart = z
   .strictObject({
@@ -97,6 +97,7 @@ const imagePart = z
     'build-args': variables.optional(),
     'version-build-arg': z.string().regex(ENV_VAR, 'must be a build-arg name').optional(),
     cache: z.enum(['registry', 'gha', 'inline', 'none'], { error: 'must be one of: registry, gha, inline, none' }).optional(),
+    'build-network': z.enum(['default', 'none', 'host'], { error: 'must be one of: default, none, host' }).optional(),
     verify: z.enum(['version', 'platform', 'none'], { error: 'must be one of: version, platform, none' }).default('version'),
     health
   })
@@ -388,7 +389,7 @@ export function knownKeysHint(parentPath: readonly PropertyKey[], parts: Readonl
   if (first === 'parts' && second !== undefined) {
     const kind = parts.get(second)
     if (third === 'health') return 'health keys are path, version-header, timeout, consecutive, interval'
-    if (kind === 'image') return 'image part keys are kind, paths, image-from, context, file, target, registry, registry-auth, repository, build-args, version-build-arg, cache, verify, health'
+    if (kind === 'image') return 'image part keys are kind, paths, image-from, context, file, target, registry, registry-auth, repository, build-args, version-build-arg, cache, build-network, verify, health'
     if (kind === 'site') return 'site part keys are kind, paths, working-directory, install, build, output, build-env, cache-control, delete-stale, max-delete-share, keep-releases, purge, index-document, error-document, lock-timeout'
   }
   if (first === 'environments') {

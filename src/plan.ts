@@ -44,6 +44,8 @@ export interface ImageBuild {
   /** The build arg that carries the commit SHA, so the app can report its version. */
   versionBuildArg: string
   cache: 'registry' | 'gha' | 'inline' | 'none'
+  /** The network the build's RUN steps get: `none` for a hermetic build, `host`, or docker's default. */
+  network: 'default' | 'none' | 'host'
 }
 
 /** The release step: one command run once in the new image before any target switches. */
@@ -253,7 +255,8 @@ export function buildPlan(request: PlanRequest): DeployPlan {
       target: part.target,
       buildArgs: { ...part['build-args'], ...settings['build-args'] },
       versionBuildArg: part['version-build-arg'] ?? 'APP_VERSION',
-      cache: part.cache ?? 'registry'
+      cache: part.cache ?? 'registry',
+      network: part['build-network'] ?? 'default'
     }
   }
 

@@ -27,6 +27,8 @@ export interface ImageBuildRequest {
   tag?: string
   /** The Dockerfile stage to build (`--target`). */
   target?: string
+  /** The network of the build's RUN steps (`--network`); docker's default when left out. */
+  network?: 'default' | 'none' | 'host'
   /** The build arg that receives the commit SHA, so the app can report its version. */
   versionBuildArg: string
   cache: CacheMode
@@ -139,6 +141,7 @@ export function buildArgs(request: ImageBuildRequest, builder: Builder, metadata
     ...labelFlags(request),
     ...buildArgFlags(request),
     ...(request.target ? ['--target', request.target] : []),
+    ...(request.network && request.network !== 'default' ? ['--network', request.network] : []),
     ...cacheFlags(request, builder),
     ...(buildx ? ['--provenance=false', '--push', ...(metadataFile ? ['--metadata-file', metadataFile] : [])] : []),
     request.context

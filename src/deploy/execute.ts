@@ -392,6 +392,7 @@ async function buildImage(build: ImageBuild, context: ExecuteContext, deps: Exec
         commit: context.commit,
         tag: build.tag,
         target: build.target,
+        network: build.network,
         context: contextDir,
         dockerfile: build.dockerfile ? path.resolve(context.workspace, build.dockerfile) : path.join(contextDir, 'Dockerfile'),
         buildArgs: Object.fromEntries(Object.entries(values).filter(([name]) => !secretNames.has(name))),
