@@ -259,7 +259,7 @@ describe('what the runner shows', () => {
 describe('mistakes fail the step before anything happens, saying what to change', () => {
   const failures: [string, Record<string, string>, Record<string, string | null>, RegExp[]][] = [
     ['an unknown environment', { environment: 'staging' }, {}, [/environment "staging" is not defined/, /Known environments: dev \(branch master_dev, branch feature\/\*\); prod/, /Set 'environment:' to one of dev, prod/]],
-    ['parts: fronted', { parts: 'fronted' }, {}, [/input 'parts' is "fronted"/, /auto, backend, frontend, all/]],
+    ['parts: fronted', { parts: 'fronted' }, {}, [/input 'parts' names "fronted", which the config does not have\. Its parts: backend, frontend\./, /Set 'parts:' to auto, all, or some of those names/]],
     ['a branch name as baseline', { baseline: 'main' }, {}, [/input 'baseline' is "main", which is not a full commit SHA/]],
     ['a missing config file', { config: '.github/deploy.yml' }, {}, [/config file \.github\/deploy\.yml was not found/, /actions\/checkout/]],
     ['a broken config', {}, { '.github/azure-deploy.yml': 'parts:\n  backend:\n    paths: [backend/**\n' }, [/is not valid YAML/, /line \d+/]],
@@ -286,12 +286,14 @@ describe('mistakes fail the step before anything happens, saying what to change'
     expect(run.stdout).toContain('actions/checkout')
   })
 
-  test('a deploy target with no subscription anywhere', async () => {
+  test('a deploy target with no subscription anywhere: a dry run still plans, saying what a real run needs', async () => {
     const estate = startEstate()
     const push = pushed(estate, { 'backend/app.py': 'print("v2")\n' })
-    const run = await runAction({ workspace: estate.checkout(push.sha), sha: push.sha, event: push.event, inputs: { 'dry-run': 'true' } })
-    expect(run.exitCode).toBe(1)
-    expect(run.stdout).toMatch(/environments\.prod\.backend\.targets\[0\] names no subscription/)
-    expect(run.stdout).toMatch(/Set 'subscription-id:'/)
+    const dry = await runAction({ workspace: estate.checkout(push.sha), sha: push.sha, event: push.event, inputs: { 'dry-run': 'true' } })
+    expect(dry.exitCode).toBe(0)
+    expect(dry.outputs.result).toBe('planned')
+    expect(dry.stdout).toMatch(/::warning::environments\.prod\.backend\.targets\[0\] names no subscription and the 'subscription-id' input is empty: a real run would stop here\. Set 'subscription-id:'/)
+    // One warning for what the dry run could not read, one for the missing subscription: no more.
+    expect(dry.stdout.split('\n').filter(line => line.startsWith('::warning::'))).toHaveLength(2)
   })
 })

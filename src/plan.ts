@@ -373,7 +373,7 @@ export function buildPlan(request: PlanRequest): DeployPlan {
     const storageAccount = configured?.['storage-account'] ?? site?.['storage-account']
     const timeoutSeconds = configured?.timeout ?? (firstSite?.[1] as SitePartConfig | undefined)?.['lock-timeout'] ?? 600
     if (!storageAccount) {
-      if (parts.some(part => part.deploy)) {
+      if (parts.some(part => part.deploy) && !request.dryRun) {
         warnings.push(
           `environments.${environment.name} has no storage for its deploy lock, so two runs for ${environment.name} could overlap: add environments.${environment.name}.lock.storage-account (any storage account the identity can write blobs to), or serialise the runs with a workflow concurrency group.`
         )

@@ -48,7 +48,8 @@ export function writePlanOutputs(plan: DeployPlan): void {
     core.setOutput(`${name}-base`, part?.change.base ?? '')
     core.setOutput(`${name}-reason`, part?.change.reason ?? 'not-configured')
   }
-  core.setOutput('plan', JSON.stringify(plan))
+  // `part` beside `name`: the first release's plan output named each part that way.
+  core.setOutput('plan', JSON.stringify({ ...plan, parts: plan.parts.map(part => ({ part: part.name, ...part })) }))
   core.setOutput('parts', JSON.stringify(partsOutput(plan)))
 }
 
