@@ -8,6 +8,7 @@ export const modules = {
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   ARM_TRY_TIMEOUT_MS: () => (/* binding */ ARM_TRY_TIMEOUT_MS),
+/* harmony export */   appServiceErrorPolicy: () => (/* binding */ appServiceErrorPolicy),
 /* harmony export */   createAzureClients: () => (/* binding */ createAzureClients),
 /* harmony export */   perTryTimeoutPolicy: () => (/* binding */ perTryTimeoutPolicy)
 /* harmony export */ });
@@ -36,6 +37,36 @@ function perTryTimeoutPolicy(timeoutMs) {
     };
 }
 /**
+ * App Service answers its own errors as `{ Code, Message, Details }`, not ARM's
+ * `{ error: { code, message } }`; the SDK then reports only "Unexpected status code". This
+ * policy rewrites such a body into ARM's shape (keeping the original beside it), so the error
+ * the SDK throws carries App Service's code and message to the user.
+ */
+function appServiceErrorPolicy() {
+    return {
+        name: 'azurePushDeployAppServiceErrors',
+        async sendRequest(request, next) {
+            const response = await next(request);
+            if (response.status < 400 || !response.bodyAsText)
+                return response;
+            let body;
+            try {
+                body = JSON.parse(response.bodyAsText);
+            }
+            catch {
+                return response;
+            }
+            if (body === null || typeof body !== 'object' || 'error' in body)
+                return response;
+            const { Code, Message } = body;
+            if (typeof Code !== 'string' && typeof Message !== 'string')
+                return response;
+            response.bodyAsText = JSON.stringify({ error: { code: typeof Code === 'string' ? Code : undefined, message: typeof Message === 'string' ? Message : undefined }, appService: body });
+            return response;
+        }
+    };
+}
+/**
  * Built from the cloud's endpoints, never the SDK defaults, so a sovereign cloud (or the
  * tests' stand-in) gets every call. The SDKs' own pipelines retry 429 (honouring
  * Retry-After) and 5xx with bounded backoff; each try is bounded in time.
@@ -55,7 +86,13 @@ function createAzureClients(credential, cloud, options = {}) {
             return client;
         };
     };
-    const webSites = perSubscription(subscription => new _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__/* .WebSiteManagementClient */ .yX(credential, subscription, { endpoint: cloud.resourceManager, credentials: { scopes: [scope] }, userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
+    const webSites = perSubscription(subscription => new _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__/* .WebSiteManagementClient */ .yX(credential, subscription, {
+        endpoint: cloud.resourceManager,
+        credentials: { scopes: [scope] },
+        userAgentOptions: { userAgentPrefix: USER_AGENT },
+        additionalPolicies: [...policies, { policy: appServiceErrorPolicy(), position: 'perCall' }],
+        retryOptions
+    }));
     const cdns = perSubscription(subscription => new _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__/* .CdnManagementClient */ .gp(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
     const containers = perSubscription(subscription => new _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_3__/* .ContainerInstanceManagementClient */ .x1(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
     return {

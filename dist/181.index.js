@@ -71,7 +71,7 @@ var health = __webpack_require__(74228);
 var image_reference = __webpack_require__(51157);
 ;// CONCATENATED MODULE: ./src/backend/platform-verify.ts
 const STARTED = /initialized successfully and is ready to serve requests|Site started\b/i;
-const FAILED = /failing site start|failed during startup|didn't respond to HTTP pings|stopping site .* because it failed|pull image failed|unauthorized: authentication required|ImagePullFailure/i;
+const FAILED = /failing site start|failed during startup|didn't respond to HTTP pings|did not start within expected time limit|stopping site .* because it failed|image pull failed|pull image failed|unauthorized: authentication required|ImagePullFailure/i;
 const PULLING = /Pulling image:?\s*(\S+)/i;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)/;
 /** Pure: what the log lines since the switch say about `image`: started, failed (why), or nothing yet. */
@@ -132,7 +132,9 @@ async function recentLogLines(check, deps, signal) {
         return response;
     };
     const files = (await (await request(new URL('/api/logs/docker', check.scmUrl).toString())).json());
-    const recent = files.filter(file => file.href && (!file.lastUpdated || Date.parse(file.lastUpdated) >= check.since - 60_000));
+    // The platform's own files only: `…_default_docker.log` holds the container's output, which the app controls.
+    const platformFiles = files.filter(file => !/_default$/i.test(file.machineName ?? '') && !/_default_docker\.log$/i.test(file.href ?? file.path ?? ''));
+    const recent = platformFiles.filter(file => file.href && (!file.lastUpdated || Date.parse(file.lastUpdated) >= check.since - 60_000));
     const texts = await Promise.all(recent.map(async (file) => (await request(file.href)).text()));
     return texts.flatMap(text => text.split(/\r?\n/));
 }
@@ -283,10 +285,17 @@ async function rollout(units, deps) {
                 const unit = units[index];
                 // Each swap gets its own bound (another's failure does not cut it short); only cancellation does.
                 const outcome = await settleWithin(swaps.get(index), unit.swapTimeoutMs, deps.verify, outer);
-                if (outcome === 'done')
-                    return;
                 if (outcome === 'stopped')
                     return;
+                if (outcome === 'done') {
+                    // Trust Azure's state, not its status codes: production must now be configured for the new image.
+                    const live = await control.read({ ...unit.target, slot: undefined }).catch((error) => error);
+                    if (!(live instanceof Error) && live.image === unit.image)
+                        return;
+                    track.fail(index, 'swap', live instanceof Error ? `production could not be read after the swap: ${(0,errors/* describeAzureError */.p)(live)}` : `the swap reported success, but production runs ${live.image ?? 'no image'}`);
+                    stop.abort();
+                    return;
+                }
                 track.fail(index, 'swap', outcome === 'timeout' ? `the swap did not finish within ${Math.round(unit.swapTimeoutMs / 1000)}s` : (0,errors/* describeAzureError */.p)(outcome.error));
                 stop.abort();
             })));

@@ -170,6 +170,7 @@ function buildArgs(request, builder, metadataFile) {
         ...labelFlags(request),
         ...buildArgFlags(request),
         ...(request.target ? ['--target', request.target] : []),
+        ...(request.network && request.network !== 'default' ? ['--network', request.network] : []),
         ...cacheFlags(request, builder),
         ...(buildx ? ['--provenance=false', '--push', ...(metadataFile ? ['--metadata-file', metadataFile] : [])] : []),
         request.context
@@ -646,8 +647,8 @@ var src_plan = __webpack_require__(22464);
  *   their subnet when given), with the target's app settings as secure variables; its log is
  *   read into the step; the group is deleted afterwards whatever happened.
  *
- * The command runs as App Service runs a startup command: as the arguments of the image's
- * entrypoint (none: the command itself).
+ * The command is the whole process, whatever the image's ENTRYPOINT and CMD, as a Container
+ * Instances `command` is: `python manage.py migrate` runs python, on the runner and in ACI alike.
  */
 
 
@@ -660,9 +661,13 @@ const tail = (text) => text
 async function runRelease(request, deps) {
     return request.plan.runOn === 'container-instance' ? runInContainerInstance(request, deps) : runOnRunner(request, deps);
 }
-/** Pure: the docker argv of a release on the runner. Values are not in it: `-e NAME` reads them from docker's environment. */
+/**
+ * Pure: the docker argv of a release on the runner. The command replaces the image's entrypoint
+ * (as in Container Instances). Values are not in it: `-e NAME` reads them from docker's environment.
+ */
 function releaseRunArgs(name, image, argv, variables) {
-    return ['run', '--rm', '--name', name, '--network', 'host', '--pull', 'missing', ...variables.flatMap(variable => ['-e', variable]), image, ...argv];
+    const [tool = '', ...args] = argv;
+    return ['run', '--rm', '--name', name, '--network', 'host', '--pull', 'missing', '--entrypoint', tool, ...variables.flatMap(variable => ['-e', variable]), image, ...args];
 }
 async function runOnRunner(request, deps) {
     const now = deps.now ?? Date.now;
@@ -1165,6 +1170,7 @@ async function buildImage(build, context, deps, sessions) {
         commit: context.commit,
         tag: build.tag,
         target: build.target,
+        network: build.network,
         context: contextDir,
         dockerfile: build.dockerfile ? external_node_path_default().resolve(context.workspace, build.dockerfile) : external_node_path_default().join(contextDir, 'Dockerfile'),
         buildArgs: Object.fromEntries(Object.entries(values).filter(([name]) => !secretNames.has(name))),

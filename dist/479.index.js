@@ -697,7 +697,7 @@ async function publishSite(prepared, deps) {
     let syncPlan = prepared.syncPlan;
     let remote = prepared.remote;
     if (!sameManifest(manifest, prepared.manifest) || remote === undefined) {
-        remote = await timed('list', () => store.listSite());
+        remote = await timed('list', () => siteListing(store, website, deps.sleep));
         syncPlan = checkedSyncPlan(plan, local, remote, deps.allowMassDelete);
     }
     logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`);
@@ -748,6 +748,32 @@ async function publishSite(prepared, deps) {
         sync,
         seconds
     };
+}
+/** How long a container that the static website switch makes may take to appear. */
+const CONTAINER_APPEARS_MS = 30_000;
+/**
+ * The site's blobs once its container exists: right after the static website is switched on,
+ * Storage may take a moment to make `$web`. Still missing, the error says which of the two it
+ * is — the static website is off, or it is on and the container is gone.
+ */
+async function siteListing(store, website, sleep = ms => new Promise(resolve => setTimeout(resolve, ms))) {
+    const deadline = Date.now() + (website.status === 'enabled' ? CONTAINER_APPEARS_MS : 0);
+    for (;;) {
+        const blobs = await store.listSiteIfExists();
+        if (blobs)
+            return blobs;
+        if (Date.now() >= deadline)
+            break;
+        await sleep(1000);
+    }
+    const where = `${store.account}/${store.container}`;
+    if (website.status === 'unknown') {
+        throw new errors/* DeployError */.sH(`the site container ${where} does not exist, and the static website setting of ${store.account} could not be read: it is probably off.`, `Switch the static website on (portal, or az storage blob service-properties update --static-website), or give the deploy's identity "Storage Account Contributor" on ${store.account} so that it can.`);
+    }
+    if (website.status === 'enabled') {
+        throw new errors/* DeployError */.sH(`the static website of ${store.account} was just switched on, but ${where} did not appear within ${CONTAINER_APPEARS_MS / 1000} s.`, 'Re-run the job in a minute: Storage makes the container shortly after the switch.');
+    }
+    throw new errors/* DeployError */.sH(`the static website of ${store.account} is on, but its container ${where} does not exist (deleted?).`, `Switch the static website off and on again to make ${store.container} anew, or check container in the config.`);
 }
 /** The config's site-url, else the first Front Door domain (configured, or linked to the endpoint). */
 function siteUrlOf(plan, domains) {

@@ -31783,7 +31783,20 @@ function createWebAppControl(clients) {
         async swapIntoProduction(target) {
             if (!target.slot)
                 throw new Error(`${target.app} has no slot to swap into production`);
-            await webApps(target).swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true });
+            const api = webApps(target);
+            const requested = Date.now();
+            try {
+                await api.swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true });
+            }
+            catch (error) {
+                // App Service may end a swap in a way the SDK's poller rejects (a final 204): what the
+                // site records decides, not the status code.
+                const status = (await api.get(target.resourceGroup, target.app).catch(() => undefined))?.slotSwapStatus;
+                const swappedAt = status?.timestampUtc ? new Date(status.timestampUtc).getTime() : 0;
+                if (swappedAt >= requested - 5_000 && status?.sourceSlotName?.toLowerCase() === target.slot.toLowerCase())
+                    return;
+                throw error;
+            }
         }
     };
 }
@@ -32084,7 +32097,7 @@ const health = schemas/* strictObject */.rej({
 })
     .default({ path: '/', timeout: 300, consecutive: 3, interval: 2 });
 /** Keys that describe how an image is built: a part with `image-from` has none of them. */
-const IMAGE_BUILD_KEYS = ['context', 'file', 'target', 'registry', 'registry-auth', 'repository', 'build-args', 'version-build-arg', 'cache'];
+const IMAGE_BUILD_KEYS = ['context', 'file', 'target', 'registry', 'registry-auth', 'repository', 'build-args', 'version-build-arg', 'cache', 'build-network'];
 const imagePart = schemas/* strictObject */.rej({
     kind: schemas/* literal */.euz('image'),
     paths: globList.optional(),
@@ -32100,6 +32113,7 @@ const imagePart = schemas/* strictObject */.rej({
     'build-args': variables.optional(),
     'version-build-arg': schemas/* string */.YjP().regex(ENV_VAR, 'must be a build-arg name').optional(),
     cache: schemas/* enum */.k5n(['registry', 'gha', 'inline', 'none'], { error: 'must be one of: registry, gha, inline, none' }).optional(),
+    'build-network': schemas/* enum */.k5n(['default', 'none', 'host'], { error: 'must be one of: default, none, host' }).optional(),
     verify: schemas/* enum */.k5n(['version', 'platform', 'none'], { error: 'must be one of: version, platform, none' }).default('version'),
     health
 })
@@ -32348,7 +32362,7 @@ function knownKeysHint(parentPath, parts) {
         if (third === 'health')
             return 'health keys are path, version-header, timeout, consecutive, interval';
         if (kind === 'image')
-            return 'image part keys are kind, paths, image-from, context, file, target, registry, registry-auth, repository, build-args, version-build-arg, cache, verify, health';
+            return 'image part keys are kind, paths, image-from, context, file, target, registry, registry-auth, repository, build-args, version-build-arg, cache, build-network, verify, health';
         if (kind === 'site')
             return 'site part keys are kind, paths, working-directory, install, build, output, build-env, cache-control, delete-stale, max-delete-share, keep-releases, purge, index-document, error-document, lock-timeout';
     }
@@ -33326,7 +33340,8 @@ function writePlanOutputs(plan) {
         core/* setOutput */.uH(`${name}-base`, part?.change.base ?? '');
         core/* setOutput */.uH(`${name}-reason`, part?.change.reason ?? 'not-configured');
     }
-    core/* setOutput */.uH('plan', JSON.stringify(plan));
+    // `part` beside `name`: the first release's plan output named each part that way.
+    core/* setOutput */.uH('plan', JSON.stringify({ ...plan, parts: plan.parts.map(part => ({ part: part.name, ...part })) }));
     core/* setOutput */.uH('parts', JSON.stringify(partsOutput(plan)));
 }
 function writeResult(result) {
@@ -33577,7 +33592,14 @@ async function run(overrides = {}) {
         if ('unavailable' in azure)
             logger.warning(withoutAzureWarning(changes, azure.unavailable));
         const plan = (0,src_plan/* buildPlan */.Gg)({ config, environment, changes, commit: context.sha, dryRun: inputs.dryRun, subscriptionId: inputs.subscriptionId, rollbackTo: inputs.rollbackTo, env: deps.env });
-        await logger.group('Plan', async () => logger.info((0,src_plan/* formatPlan */.nT)(plan)));
+        await logger.group('Plan', async () => {
+            logger.info((0,src_plan/* formatPlan */.nT)(plan));
+            if ('clients' in azure && plan.parts.some(part => part.kind === 'image' && part.deploy)) {
+                const [{ previewSettings }, { createWebAppControl }] = await Promise.all([__nccwpck_require__.e(/* import() */ 827).then(__nccwpck_require__.bind(__nccwpck_require__, 49827)), Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 87032))]);
+                for (const line of await previewSettings(plan, createWebAppControl(azure.clients), deps.env))
+                    logger.info(line);
+            }
+        });
         for (const warning of plan.warnings)
             logger.warning(warning);
         writePlanOutputs(plan);
@@ -33764,7 +33786,8 @@ function buildPlan(request) {
             target: part.target,
             buildArgs: { ...part['build-args'], ...settings['build-args'] },
             versionBuildArg: part['version-build-arg'] ?? 'APP_VERSION',
-            cache: part.cache ?? 'registry'
+            cache: part.cache ?? 'registry',
+            network: part['build-network'] ?? 'default'
         };
     }
     function imagePlan(name, part, rawChange) {
@@ -33880,7 +33903,7 @@ function buildPlan(request) {
         const storageAccount = configured?.['storage-account'] ?? site?.['storage-account'];
         const timeoutSeconds = configured?.timeout ?? firstSite?.[1]?.['lock-timeout'] ?? 600;
         if (!storageAccount) {
-            if (parts.some(part => part.deploy)) {
+            if (parts.some(part => part.deploy) && !request.dryRun) {
                 warnings.push(`environments.${environment.name} has no storage for its deploy lock, so two runs for ${environment.name} could overlap: add environments.${environment.name}.lock.storage-account (any storage account the identity can write blobs to), or serialise the runs with a workflow concurrency group.`);
             }
             return undefined;
