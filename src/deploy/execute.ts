@@ -222,7 +222,7 @@ export async function executePlan(plan: DeployPlan, context: ExecuteContext, dep
         for (const value of Object.values(appSettings)) if (value.length >= 8) deps.setSecret(value)
         const session = sessions.get(plan.images.find(image => image.part === part.imageFrom)?.registry ?? '') ?? [...sessions.values()][0]
         const ran = await runRelease(
-          { part: part.name, image: part.image, registry: part.registry, plan: release, env, appSettings, location: await siteLocation(part, deps.azure) },
+          { part: part.name, image: part.image, registry: part.registry, plan: release, env, appSettings, pullCredentials: session?.pullCredentials, location: await siteLocation(part, deps.azure) },
           { runner: deps.runner, logger, dockerEnv: session?.dockerEnv ?? {}, clients: deps.azure.clients, signal, now, sleep: deps.verify.sleep }
         )
         for (const line of ran.log) logger.info(`  ${line}`)
