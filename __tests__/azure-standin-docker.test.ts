@@ -23,7 +23,7 @@ import { buildkitCli, docker, dockerTestFor, REGISTRY, requireDocker, requireReg
 const run = promisify(execFile)
 const dockerTest = dockerTestFor('azure-standin-docker')
 
-const BACKEND = fileURLToPath(new URL('../examples/estate/backend/', import.meta.url))
+const BACKEND = fileURLToPath(new URL('../__fixtures__/estate-legacy/backend/', import.meta.url))
 const SUBSCRIPTION = '8d4b3f0e-5a6c-4b7d-8e9f-1a2b3c4d5e6f'
 const CLIENT_ID = '4e9f6a3b-7c5d-4f1e-8a9b-8c7d6e5f4a3b'
 const CLIENT_SECRET = 'docker~Secret.ForStandinTests-0123456789'
