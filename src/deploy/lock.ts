@@ -144,9 +144,11 @@ export async function acquireDeployLock(location: LockLocation, credential: Toke
       await sleep(pollMs, undefined, signal ? { signal } : undefined).catch(() => undefined)
     }
   }
-  await blob.setMetadata({ runurl: holder.runUrl ?? '', commit: holder.commit, startedat: holder.startedAt }, { conditions: { leaseId } }).catch((error: unknown) => {
-    logger?.debug(`could not record the lock's holder on ${name}: ${(error as Error).message}`)
-  })
+  // Who holds it, for a run that waits: written while the deploy goes on, not before it.
+  const recorded = blob.setMetadata({ runurl: holder.runUrl ?? '', commit: holder.commit, startedat: holder.startedAt }, { conditions: { leaseId } }).then(
+    () => undefined,
+    (error: unknown) => logger?.debug(`could not record the lock's holder on ${name}: ${(error as Error).message}`)
+  )
 
   let lost: DeployError | undefined
   let released = false
@@ -183,6 +185,7 @@ export async function acquireDeployLock(location: LockLocation, credential: Toke
       if (released) return
       released = true
       clearInterval(renewal)
+      await recorded
       await lease.releaseLease().catch((error: unknown) => {
         logger?.warning(`${failure('releasing', name, error).message} (it expires by itself within ${leaseSeconds} s)`)
       })
