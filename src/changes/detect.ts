@@ -47,7 +47,27 @@ type Deployed = { commits: string[] } | { notDeployed: string[] } | { unfinished
 /** Decide, per part, whether it differs from what is deployed now. Each base is diffed once, whatever the number of parts. */
 export async function detectChanges(request: DetectRequest): Promise<PartChange[]> {
   const { git, logger } = request
-  const shared = compilePathFilter(request.sharedPaths)
+
+  // Each glob list is compiled once and matched once against each base's diff, however many
+  // parts name it (an API and its worker share the API's list; the shared paths count for all).
+  const filters = new Map<string, PathFilter>()
+  const filterOf = (key: string, paths: readonly string[]) => {
+    let filter = filters.get(key)
+    if (!filter) filters.set(key, (filter = compilePathFilter(paths)))
+    return filter
+  }
+  const matches = new Map<string, Promise<string[]>>()
+  const matching = (base: string, paths: readonly string[]): Promise<string[]> => {
+    const key = JSON.stringify(paths)
+    const cacheKey = `${base}\u0000${key}`
+    let found = matches.get(cacheKey)
+    if (!found) {
+      const filter = filterOf(key, paths)
+      found = git.changedFiles(base, request.head).then(changes => changes.flatMap(change => (filter(change.path) ? [change.path] : [])))
+      matches.set(cacheKey, found)
+    }
+    return found
+  }
 
   const readDeployed = async (part: string, provider: DeployedShaProvider): Promise<Deployed> => {
     try {
@@ -85,13 +105,11 @@ export async function detectChanges(request: DetectRequest): Promise<PartChange[
     if (baseline.reason === 'no-baseline') {
       return { part: name, changed: true, reason: 'no-baseline', detail: 'nothing to compare with (no baseline input, nothing deployed, no previous commit in the event): deploying', files: [] }
     }
-    const filters = part.paths.map(paths => compilePathFilter(paths))
-    const own: PathFilter = path => filters.some(filter => filter(path))
-    return compare(name, own, part.releasePaths && compilePathFilter(part.releasePaths), baseline.shas, baseline.reason)
+    return compare(name, part.paths, part.releasePaths, baseline.shas, baseline.reason)
   }
 
   /** Diff every base against the head; the part changed if it differs from any of them. */
-  const compare = async (part: string, own: PathFilter, release: PathFilter | undefined, bases: string[], reason: 'input' | 'deployed' | 'before'): Promise<PartChange> => {
+  const compare = async (part: string, own: readonly (readonly string[])[], release: readonly string[] | undefined, bases: string[], reason: 'input' | 'deployed' | 'before'): Promise<PartChange> => {
     const what = describe(reason)
     for (const base of bases) {
       const availability = await git.ensureCommit(base)
@@ -103,10 +121,11 @@ export async function detectChanges(request: DetectRequest): Promise<PartChange[
     const releaseFiles = new Set<string>()
     for (const base of bases) {
       if (base === request.head) continue
-      for (const change of await git.changedFiles(base, request.head)) {
-        if (own(change.path) || shared(change.path)) files.add(change.path)
-        if (release?.(change.path)) releaseFiles.add(change.path)
-      }
+      const matched = new Set<string>()
+      for (const paths of [...own, request.sharedPaths]) for (const file of await matching(base, paths)) matched.add(file)
+      // In the diff's order, as git listed them.
+      for (const change of await git.changedFiles(base, request.head)) if (matched.has(change.path)) files.add(change.path)
+      if (release) for (const file of await matching(base, release)) releaseFiles.add(file)
     }
     const base = bases.length === 1 ? bases[0]! : await git.oldestCommit(bases)
     const since = bases.length === 1 ? `the ${what} ${base.slice(0, 7)}` : `the ${bases.length} commits its targets run (${bases.map(b => b.slice(0, 7)).join(', ')})`
