@@ -283,10 +283,10 @@ async function benchChangeDetection(src) {
     // 8 parts against 2, alternating, on the same checkout: one diff either way, more globs to match.
     const [twoParts, eightParts] = await alternate({
       warmUp: [() => detect(EIGHT_PARTS).then(run => run.totalMs)],
-      rounds: 5,
+      rounds: 9,
       first: () => detect(TWO_PARTS).then(run => run.totalMs),
       second: () => detect(EIGHT_PARTS).then(run => run.totalMs),
-      roundDone: (i, two, eight) => `parts ${i}/5: 2 parts ${round(two)} ms, 8 parts ${round(eight)} ms`
+      roundDone: (i, two, eight) => `parts ${i}/9: 2 parts ${round(two)} ms, 8 parts ${round(eight)} ms`
     })
     const partsRatio = median(eightParts) / median(twoParts)
     return {
@@ -308,7 +308,7 @@ async function benchChangeDetection(src) {
         value_ratio: Math.round(partsRatio * 100) / 100,
         target_ratio: 1.2,
         met: partsRatio <= 1.2,
-        measures: 'detectChanges with 8 parts ÷ with 2 parts on the same push, median of 5 each, alternating',
+        measures: 'detectChanges with 8 parts ÷ with 2 parts on the same push, median of 9 each, alternating',
         two_parts_ms: twoParts.map(round),
         eight_parts_ms: eightParts.map(round)
       },
