@@ -79,6 +79,32 @@ export function createGitHubDeployments(options: GitHubDeploymentsOptions): GitH
     )
   }
 
+  /** One status of a deployment, linked to the run. */
+  const status = async (id: number, state: 'in_progress' | DeploymentState, details: { url?: string; description: string }) => {
+    const api = await client()
+    await api.rest.repos.createDeploymentStatus({
+      owner,
+      repo,
+      deployment_id: id,
+      state,
+      description: shortDescription(details.description),
+      ...(options.runUrl ? { log_url: options.runUrl } : {}),
+      ...(details.url ? { environment_url: details.url } : {}),
+      // A success marks the environment's earlier successful deployments inactive.
+      auto_inactive: state === 'success'
+    })
+  }
+
+  /** How a deployment ended; a refusal costs a warning, never the deploy. */
+  const finish = async (id: number, environment: string, state: DeploymentState, details: { url?: string; description: string }) => {
+    try {
+      await status(id, state, details)
+      logger.info(`GitHub deployment ${id} (${environment}): ${state}`)
+    } catch (error) {
+      logger.warning(`GitHub deployment ${id} (${environment}) could not be marked ${state}: ${explain(error)}`)
+    }
+  }
+
   return {
     async start({ environment, part, sha, description }) {
       if (disabled) return undefined
@@ -100,57 +126,16 @@ export function createGitHubDeployments(options: GitHubDeploymentsOptions): GitH
         })
         if (created.status !== 201 || !('id' in created.data)) throw new Error(`GitHub answered ${created.status}: ${JSON.stringify(created.data)}`)
         const id = created.data.id
-        const status = (state: 'in_progress' | DeploymentState, details: { url?: string; description: string }) =>
-          api.rest.repos.createDeploymentStatus({
-            owner,
-            repo,
-            deployment_id: id,
-            state,
-            description: shortDescription(details.description),
-            ...(options.runUrl ? { log_url: options.runUrl } : {}),
-            ...(details.url ? { environment_url: details.url } : {}),
-            // A success marks the environment's earlier successful deployments inactive.
-            auto_inactive: state === 'success'
-          })
-        await status('in_progress', { description })
+        await status(id, 'in_progress', { description })
         logger.info(`GitHub deployment ${id} (${name}): in progress`)
-        return {
-          id,
-          environment: name,
-          async finish(state, details) {
-            try {
-              await status(state, details)
-              logger.info(`GitHub deployment ${id} (${name}): ${state}`)
-            } catch (error) {
-              logger.warning(`GitHub deployment ${id} (${name}) could not be marked ${state}: ${explain(error)}`)
-            }
-          }
-        }
+        return { id, environment: name, finish: (state, details) => finish(id, name, state, details) }
       } catch (error) {
         refuse(error)
         return undefined
       }
     },
 
-    async finish(id, environment, state, details) {
-      if (disabled) return
-      try {
-        const api = await client()
-        await api.rest.repos.createDeploymentStatus({
-          owner,
-          repo,
-          deployment_id: id,
-          state,
-          description: shortDescription(details.description),
-          ...(options.runUrl ? { log_url: options.runUrl } : {}),
-          ...(details.url ? { environment_url: details.url } : {}),
-          auto_inactive: state === 'success'
-        })
-        logger.info(`GitHub deployment ${id} (${environment}): ${state}`)
-      } catch (error) {
-        logger.warning(`GitHub deployment ${id} (${environment}) could not be marked ${state}: ${explain(error)}`)
-      }
-    },
+    finish,
 
     async lastSuccessful(environment, part) {
       const api = await client()
