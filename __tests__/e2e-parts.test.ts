@@ -462,10 +462,11 @@ describe('an estate of four named parts, through the bundled action', () => {
       const before = estate.push('main')
       standin.failContainerStart({ subscription: SUBSCRIPTION, resourceGroup: GROUP, name: WORKER_APP })
       const deployed = await deploy(sha, before)
+      // The error first: when a rollback fails too, its message says where and why.
+      expect(deployed.error).toMatch(new RegExp(`^azure-push-deploy: the api and worker deploy was rolled back: ${WORKER_APP} failed to verify: App Service's docker log says the container of ${imageOf(sha)} did not start`))
       expect(deployed.exitCode).toBe(1)
       expect(deployed.outputs.result).toBe('rolled-back')
       expect(deployed.outputs['rolled-back']).toBe('true')
-      expect(deployed.error).toMatch(new RegExp(`^azure-push-deploy: the api and worker deploy was rolled back: ${WORKER_APP} failed to verify: App Service's docker log says the container of ${imageOf(sha)} did not start`))
       expect(results(deployed)).toEqual({ api: 'rolled-back', worker: 'rolled-back', web: 'skipped', admin: 'skipped' })
       // Which part failed: its own target is the one that failed; the API's were switched and put back.
       expect(deployed.parts.worker!.why).toMatch(new RegExp(`^${WORKER_APP} failed to verify: `))
