@@ -142,6 +142,12 @@ describe('buildPlan', () => {
     ])
   })
 
+  test('a dry run with several places that name no subscription warns once, where a real run would stop', () => {
+    const deployPlan = plan('production', [changed('backend'), changed('frontend')], { subscriptionId: undefined, dryRun: true })
+    expect(deployPlan.parts.map(part => part.deploy)).toEqual([true, true])
+    expect(deployPlan.warnings).toEqual([expect.stringMatching(/^environments\.production\.backend\.targets\[1\] names no subscription/)])
+  })
+
   test('an unchanged part is not deployed and needs no subscription', () => {
     const deployPlan = plan('production', [unchanged('backend'), unchanged('frontend')], { subscriptionId: undefined })
 

@@ -254,10 +254,12 @@ export function createAppRuntime({ host }) {
         if (exited !== undefined) log.write('ERROR', `Container ${containerName} for site ${spec.site} has exited, failing site start`)
         else log.write('ERROR', `Container ${containerName} for site ${spec.site} did not start within expected time limit. Elapsed time = ${((now - began) / 1000).toFixed(7)} sec`)
         log.write('ERROR', `Container ${containerName} didn't respond to HTTP pings on port: ${spec.port}, failing site start. See container logs for debugging.`)
-        await stopContainer(container)
+        // The stop line follows the failure at once, as in App Service's log (tens of ms), not once the container is gone:
+        // a start requested right after the failure must not find this start's last line among its own.
         fail(
           `Container ${containerName} didn't respond to HTTP pings on port: ${spec.port}${exited !== undefined ? ` (it exited with code ${exited.exitCode})` : ` within ${Math.round(spec.startLimitMs / 1000)} s`}, failing site start${spec.failStart ? ' (made to fail by the test)' : ''}.${serving !== undefined ? ' The previous container keeps serving.' : ''}`
         )
+        await stopContainer(container)
         return
       }
       await sleep(PROBE_INTERVAL_MS)

@@ -193,14 +193,16 @@ export function siteStatePrefix(environment: string, part: string): string {
 export function buildPlan(request: PlanRequest): DeployPlan {
   const { config, environment } = request
   const warnings: string[] = []
+  let subscriptionWarned = false
   const subscriptionFor = (explicit: string | undefined, where: string, deploy: boolean): string => {
     const subscription = explicit ?? request.subscriptionId
     if (!subscription && deploy) {
       const problem = `${where} names no subscription and the 'subscription-id' input is empty`
       const hint = `Set 'subscription-id:' in the workflow step, or add subscription: to ${where} in the config.`
-      // A dry run still plans: it only says what a real run would need.
-      if (request.dryRun) warnings.push(`${problem}: a real run would stop here. ${hint}`)
-      else throw new DeployError(`${problem}.`, hint)
+      if (!request.dryRun) throw new DeployError(`${problem}.`, hint)
+      // A dry run still plans: it says where a real run would stop, once (the first place, as the real run would).
+      if (!subscriptionWarned) warnings.push(`${problem}: a real run would stop here. ${hint}`)
+      subscriptionWarned = true
     }
     return subscription ?? ''
   }

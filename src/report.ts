@@ -34,8 +34,9 @@ function partsOutput(plan: DeployPlan, outcomes?: readonly PartOutcome[]): Recor
   return Object.fromEntries(entries)
 }
 
+/** One target in the `parts` output; the one that failed keeps where and why, so the output says which part broke a group. */
 function targetSummary(target: TargetOutcome): Record<string, unknown> {
-  return { app: target.app, ...(target.slot ? { slot: target.slot } : {}), url: target.url, status: target.status }
+  return { app: target.app, ...(target.slot ? { slot: target.slot } : {}), url: target.url, status: target.status, ...(target.phase ? { phase: target.phase, reason: target.reason } : {}) }
 }
 
 /** Set every output the plan determines; parts that are not configured read as unchanged. */
