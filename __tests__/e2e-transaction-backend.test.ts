@@ -137,9 +137,10 @@ const started = (group: string, app: string) => site(group, app).starts.map(star
 const writesTo = (from: number, app: string) =>
   services.standin.calls.slice(from).filter(call => call.method !== 'GET' && !/\/list$/i.test(call.path) && call.path.toLowerCase().includes(`/sites/${app.toLowerCase()}`))
 
+/** The lease state of the environment's lock blob; `no lock` when there is none. */
 async function leaseOf(environment: string): Promise<string | undefined> {
-  const properties = await services.admin.getContainerClient('deployments').getBlobClient(LOCK_BLOB(environment)).getProperties()
-  return properties.leaseState
+  const blob = services.admin.getContainerClient('deployments').getBlobClient(LOCK_BLOB(environment))
+  return (await blob.exists()) ? (await blob.getProperties()).leaseState : 'no lock'
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -221,15 +222,16 @@ describe('a deploy is one transaction per environment: image parts', () => {
       await requireRegistry()
       const group = 'rg-killed'
       const { apps, estate, first, second, job, stopped: killed, afterMain, post } = await stoppedMidRollout(group, main => main.kill())
-      // What the kill left: the mixed estate, the lock held, the credentials on disk.
+      // What the kill left: the mixed estate.
       expect(killed.signal).toBe('SIGKILL')
       expect(afterMain.serving).toEqual([second, second, first])
-      expect(afterMain.lease).toBe('leased')
-      expect(afterMain.dockerConfigs).toHaveLength(1)
 
       // The post step: every switched target back on the first release and proven serving it.
       expect(await Promise.all(apps.map(app => serving(group, app)))).toEqual([first, first, first])
       expect(apps.map(app => configured(group, app))).toEqual([first, first, first])
+      // The kill had left the lock held and the credentials on disk; the post step took both away.
+      expect(afterMain.lease).toBe('leased')
+      expect(afterMain.dockerConfigs).toHaveLength(1)
       expect(deploymentStates(services.standin, 'prod/backend', second).map(states => states.at(-1))).toEqual(['failure'])
       expect(await leaseOf('prod')).not.toBe('leased')
       expect(dockerConfigsIn(job.runnerTemp)).toEqual([])
@@ -347,6 +349,36 @@ describe('a deploy is one transaction per environment: image parts', () => {
       // GitHub: the re-run's deployment is inactive (not a success that would name the older release live).
       expect(deploymentStates(services.standin, 'prod/backend', first).at(-1)).toEqual(['in_progress', 'inactive'])
       expect(deploymentStates(services.standin, 'prod/backend', second)).toEqual([['in_progress', 'success']])
+    },
+    600_000
+  )
+})
+
+describe('a deploy is one transaction per environment: bounded calls', () => {
+  dockerTest(
+    'an ARM call that hangs is given up after its per-try timeout and retried: the rollout goes on instead of stalling for as long as it hangs',
+    async () => {
+      await requireRegistry()
+      const group = 'rg-hang'
+      const estate = estateWith({ ...BACKEND_FILES(), '.github/azure-deploy.yml': backendConfig(`  prod:\n    branches: [main]\n${lockYaml()}    backend:\n      targets:\n${targetsYaml(group, ['hang-1'])}\n`) })
+      await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: 'hang-1' })
+      const sha = estate.head()
+      const job = await jobFor(estate, sha, estate.push('main'))
+      // The switch's PATCH of the site config is answered only after HANG_MS (ARM accepted it and never said so in time).
+      const HANG_MS = 240_000
+      services.standin.faults.delay({ method: 'PATCH', path: /\/sites\/hang-1\/config\/web$/i, times: 1, delayMs: HANG_MS })
+      const main = job.start()
+      await main.waitForLine('::group::Roll out to 1 target', 240_000)
+      const switching = Date.now()
+      const run = await main.done
+      const seconds = (Date.now() - switching) / 1000
+      await job.post()
+      expect(linesOf(run).error).toBe('')
+      expect(run.outputs.result).toBe('deployed')
+      expect(await serving(group, 'hang-1')).toBe(sha)
+      // Done in far less time than the call hung.
+      expect(seconds).toBeLessThan(HANG_MS / 1000 / 2)
+      console.log(`a hung PATCH: deployed ${Math.round(seconds)} s after the switch began (the call hung ${HANG_MS / 1000} s)`)
     },
     600_000
   )

@@ -166,6 +166,14 @@ interface Manifest {
 }
 const manifestOf = async (site: Site) => JSON.parse((await site.archive.getBlobClient('prod/manifest.json').downloadToBuffer()).toString('utf8')) as Manifest
 
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
 /** Uploads (successful blob PUTs) to the site's container, in arrival order. */
 const sitePuts = (site: Site, storage: StorageRequest[]) => storage.filter(request => request.container === `${site.name}-web` && request.method === 'PUT' && request.query.comp === undefined && request.status === 201)
 /** Deletes of blobs of the site: batch deletes, or single ones. */
@@ -174,7 +182,7 @@ const siteDeletes = (site: Site, storage: StorageRequest[]) => storage.filter(re
 // ---------------------------------------------------------------------------------------------
 
 describe('a deploy is one transaction per environment: site parts', () => {
-  test('an older re-run after a newer push went live: superseded, the newer release still served; two deploys 0.7 s apart end with the newer live', async () => {
+  test('an older re-run after a newer push went live: superseded, the newer release still served, its GitHub deployment inactive', async () => {
     const site = await siteFor('older')
     const first = site.estate.head()
     const firstBefore = site.estate.push('main')
@@ -195,27 +203,45 @@ describe('a deploy is one transaction per environment: site parts', () => {
     expect(partsOf(rerun).frontend).toMatchObject({ result: 'superseded', live: second })
     expect(rerun.lines).toContainEqual(expect.stringMatching(new RegExp(`^::warning::frontend: not deployed: ${second.slice(0, 12)} is live and descends from ${first.slice(0, 12)}`)))
     expect(deploymentStates(services.standin, 'prod/frontend', first).at(-1)).toEqual(['in_progress', 'inactive'])
+  }, 300_000)
 
-    // Two pushes, their jobs started 0.7 s apart: whichever order the lock gives them, the newer ends live.
-    const third = site.estate.commit({ 'frontend/public/robots.txt': 'User-agent: *\nDisallow: /drafts/\n' }, 'robots: drafts')
-    const thirdBefore = site.estate.push('main')
-    const fourth = site.estate.commit({ 'frontend/public/index.html': page('Home, fourth edition') }, 'home: fourth')
-    const fourthBefore = site.estate.push('main')
+  test('two site deploys started 0.7 s apart, the newer taking the lock first: the older is superseded, the newer ends live', async () => {
+    const site = await siteFor('apart')
+    expect((await deploy(site, site.estate.head(), site.estate.push('main'))).outputs.result).toBe('deployed')
+    const older = site.estate.commit({ 'frontend/public/robots.txt': 'User-agent: *\nDisallow: /drafts/\n' }, 'robots: drafts')
+    const olderBefore = site.estate.push('main')
+    const newer = site.estate.commit({ 'frontend/public/index.html': page('Home, newer edition') }, 'home: newer')
+    const newerBefore = site.estate.push('main')
+
+    // The first request for the lock (the older run's, which started first) reaches the storage only once another run holds it.
+    const isAcquire = (request: StorageRequest) => request.container === `${site.name}-deployments` && request.blob === 'prod/deploy.lock' && request.leaseAction === 'acquire'
+    let first = true
+    const held = services.proxy.hold(request => isAcquire(request) && first && !(first = false))
     const since = { requests: services.proxy.requests.length, purges: purgesOf(site).length }
-    const older = jobFor(site, third, thirdBefore)
-    const olderRun = older.job.run()
+    const olderJob = jobFor(site, older, olderBefore)
+    const olderRun = olderJob.job.run()
     await sleep(700)
-    const latest = jobFor(site, fourth, fourthBefore)
-    const [olderDone, latestDone] = await Promise.all([finish(site, older.job, older.workspace, olderRun, since), finish(site, latest.job, latest.workspace, latest.job.run(), since)])
-    expect((await manifestOf(site)).commit).toBe(fourth)
-    expect(await storedMd5s(site)).toEqual(builtMd5s(latest.workspace))
-    expect([olderDone.error, latestDone.error]).toEqual(['', ''])
-    expect(latestDone.outputs.result).toBe('deployed')
-    // The older one either went first (deployed, then replaced) or found the newer live (superseded).
-    expect(['deployed', 'superseded']).toContain(olderDone.outputs.result)
-    expect(partsOf(olderDone).frontend?.result).toBe(olderDone.outputs.result)
-    if (olderDone.outputs.result === 'superseded') expect(partsOf(olderDone).frontend).toMatchObject({ live: fourth })
-    console.log(`two site deploys 0.7 s apart: the older one ${olderDone.outputs.result}`)
+    const newerJob = jobFor(site, newer, newerBefore)
+    const newerRun = newerJob.job.run()
+    try {
+      await waitUntil(() => held.count === 1 && services.proxy.requests.slice(since.requests).some(request => isAcquire(request) && request.status === 201), 120_000, 'the newer run to take the lock')
+    } finally {
+      held.release()
+    }
+    const [olderDone, newerDone] = await Promise.all([finish(site, olderJob.job, olderJob.workspace, olderRun, since), finish(site, newerJob.job, newerJob.workspace, newerRun, since)])
+
+    // The newer commit is live, byte for byte.
+    expect((await manifestOf(site)).commit).toBe(newer)
+    expect(await storedMd5s(site)).toEqual(builtMd5s(newerJob.workspace))
+    expect([olderDone.error, newerDone.error]).toEqual(['', ''])
+    expect(newerDone.outputs.result).toBe('deployed')
+    // The older one waited for the lock (naming its holder), then found the newer live.
+    expect(olderDone.lines).toContainEqual(expect.stringMatching(new RegExp(`^  it is held by run https://github\\.com/octo-org/estate/actions/runs/\\d+, commit ${newer.slice(0, 12)}, started `)))
+    // Both runs together uploaded the newer release's two changed files, once: nothing of the older went up after it.
+    expect(sitePuts(site, storageOf(site, since.requests)).map(request => request.blob).sort()).toEqual(['index.html', 'robots.txt'])
+    expect(olderDone.outputs.result).toBe('superseded')
+    expect(partsOf(olderDone).frontend).toMatchObject({ result: 'superseded', live: newer })
+    expect(deploymentStates(services.standin, 'prod/frontend', older)).toEqual([['in_progress', 'inactive']])
   }, 300_000)
 
   test('a purge failure: the re-run purges every path the failed run replaced (reported in purged), and only then deletes stale blobs', async () => {
@@ -284,7 +310,8 @@ describe('a deploy is one transaction per environment: site parts', () => {
     site.estate.git(['revert', '--no-edit', 'HEAD'])
     const revert = site.estate.head()
     const reverted = await deploy(site, revert, site.estate.push('main'))
-    expect(await storedMd5s(site)).toEqual(builtMd5s(reverted.workspace))
+    // Byte for byte the revert's build, which is the first release's.
+    expect(await storedMd5s(site)).toEqual(builtMd5s(deployed.workspace))
     expect(builtMd5s(reverted.workspace)).toEqual(builtMd5s(deployed.workspace))
     const manifest = await manifestOf(site)
     expect(manifest.commit).toBe(revert)
