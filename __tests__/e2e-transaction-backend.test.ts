@@ -289,7 +289,6 @@ describe('a deploy is one transaction per environment: image parts', () => {
       expect(apps.map(app => configured(group, app))).toEqual([newer, newer])
       expect([linesA.error, linesB.error]).toEqual(['', ''])
       expect([a.exitCode, b.exitCode]).toEqual([0, 0])
-      expect(held.count).toBeGreaterThanOrEqual(1)
 
       const aWaited = a.stdout.includes(WAITING)
       const bWaited = b.stdout.includes(WAITING)
