@@ -3,8 +3,9 @@
  * when it arrived, when its answer went back) and, while a fault is set, answers PUTs of the
  * matching blobs (or the service properties) with the 403 Azure sends to an identity without
  * the role for them — in Azure's XML error shape, after reading the request body, as the
- * service does. Everything else is forwarded unchanged, so a client pointed at the proxy sees
- * Azurite.
+ * service does. A test can also hold matching requests back until it lets them through (a
+ * slow storage at the moment the test chooses). Everything else is forwarded unchanged, so a
+ * client pointed at the proxy sees Azurite.
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -40,7 +41,18 @@ export interface StorageFaultProxy {
    * may read the account too) Blob Service Properties with the same 403; `undefined` switches it off.
    */
   failServiceProperties(which: 'all' | 'write' | undefined): void
+  /**
+   * From now on, requests `matches` accepts wait here, unanswered, until `release()` sends
+   * them (and every later one) on to the storage; a client that gives up meanwhile ends its own.
+   */
+  hold(matches: (request: StorageRequest) => boolean): HeldRequests
   close(): Promise<void>
+}
+
+export interface HeldRequests {
+  /** Requests held so far (those still waiting and those already let through). */
+  readonly count: number
+  release(): void
 }
 
 export interface StorageFaultProxyOptions {
@@ -62,6 +74,7 @@ export async function startStorageFaultProxy(options: StorageFaultProxyOptions):
   const requests: StorageRequest[] = []
   let fault: ((container: string, blob: string) => boolean) | undefined
   let serviceFault: 'all' | 'write' | undefined
+  const holds = new Set<{ matches: (request: StorageRequest) => boolean; waiting: (() => void)[]; count: number }>()
 
   const handle = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     const url = new URL(incoming.url ?? '/', 'https://proxy.invalid')
@@ -107,12 +120,22 @@ export async function startStorageFaultProxy(options: StorageFaultProxyOptions):
       return
     }
 
-    const upstream = https.request({ host: '127.0.0.1', port: options.upstreamPort, method: record.method, path: incoming.url, headers: incoming.headers, agent }, response => {
-      outgoing.writeHead(response.statusCode ?? 502, response.statusMessage, response.headers)
-      response.pipe(outgoing)
-    })
-    upstream.once('error', error => outgoing.destroy(error))
-    incoming.pipe(upstream)
+    const forward = () => {
+      if (incoming.destroyed || outgoing.destroyed) return
+      const upstream = https.request({ host: '127.0.0.1', port: options.upstreamPort, method: record.method, path: incoming.url, headers: incoming.headers, agent }, response => {
+        outgoing.writeHead(response.statusCode ?? 502, response.statusMessage, response.headers)
+        response.pipe(outgoing)
+      })
+      upstream.once('error', error => outgoing.destroy(error))
+      incoming.pipe(upstream)
+    }
+    const hold = [...holds].find(candidate => candidate.matches(record))
+    if (hold) {
+      hold.count += 1
+      hold.waiting.push(forward)
+      return
+    }
+    forward()
   }
 
   const server = https.createServer({ cert: options.cert, key: options.key }, handle)
@@ -131,6 +154,19 @@ export async function startStorageFaultProxy(options: StorageFaultProxyOptions):
     },
     failServiceProperties(which) {
       serviceFault = which
+    },
+    hold(matches) {
+      const hold = { matches, waiting: [] as (() => void)[], count: 0 }
+      holds.add(hold)
+      return {
+        get count() {
+          return hold.count
+        },
+        release() {
+          holds.delete(hold)
+          for (const forward of hold.waiting.splice(0)) forward()
+        }
+      }
     },
     async close() {
       const closed = new Promise<void>(resolve => server.close(() => resolve()))

@@ -70,7 +70,13 @@ describe('purgePaths: what a deploy purges', () => {
     ['a folder index.html is also served as its folder', ['docs/index.html'], 'changed', ['/docs/', '/docs/index.html']],
     ['a name that only ends in index.html is not a folder index', ['myindex.html', 'docs/oldindex.html'], 'changed', ['/docs/oldindex.html', '/myindex.html']],
     ['sorted, each path once', ['static/js/b.js', 'index.html', 'robots.txt', 'static/js/b.js'], 'changed', ['/', '/index.html', '/robots.txt', '/static/js/b.js']],
-    ['non-ASCII and spaces stay as the blob names them', ['docs/café menu.html'], 'changed', ['/docs/café menu.html']],
+    ['a space and non-ASCII: percent-encoded UTF-8, as a browser requests them', ['docs/café menu.html'], 'changed', ['/docs/caf%C3%A9%20menu.html']],
+    ['? and # are encoded: unencoded they would start a query string or a fragment', ['q?x.html', 'h#1.html'], 'changed', ['/h%231.html', '/q%3Fx.html']],
+    ['a % is encoded, so the path names the blob and not an escape', ['100%.html', 'a%20b.txt'], 'changed', ['/100%25.html', '/a%2520b.txt']],
+    ['characters no URL path holds are encoded', ['a"b<c>d`e{f}g|h\\i^j[k]l.txt'], 'changed', ['/a%22b%3Cc%3Ed%60e%7Bf%7Dg%7Ch%5Ci%5Ej%5Bk%5Dl.txt']],
+    ['what a path segment holds stays as it is (RFC 3986 pchar)', ["a+b,c;d=e@f:g$h&i'(j)!~*_-.txt"], 'changed', ["/a+b,c;d=e@f:g$h&i'(j)!~*_-.txt"]],
+    ['characters beyond the BMP: their four UTF-8 bytes', ['img/🙂.png'], 'changed', ['/img/%F0%9F%99%82.png']],
+    ['a folder index.html with an encoded folder name is also served as that folder', ['über uns/index.html'], 'changed', ['/%C3%BCber%20uns/', '/%C3%BCber%20uns/index.html']],
     ["'all': everything, whatever changed", ['about.html'], 'all', ['/*']],
     ["'all' with nothing replaced still purges everything", [], 'all', ['/*']]
   ])('%s', (_name, replaced, mode, expected) => {

@@ -139,7 +139,8 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
       const fault = faults.take(method, requestPath)
       if (fault !== undefined) {
         call.fault = fault.kind
-        if (fault.delayMs > 0) await sleep(fault.delayMs)
+        // Unreferenced: a request held back longer than its client waits must not keep the process alive.
+        if (fault.delayMs > 0) await sleep(fault.delayMs, undefined, { ref: false })
       }
       if (fault?.kind === 'fail') {
         reply = faults.replyFor(fault, requestPath)

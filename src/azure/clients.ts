@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth'
-import type { PipelinePolicy } from '@azure/core-rest-pipeline'
+import { RestError, type PipelinePolicy } from '@azure/core-rest-pipeline'
 import { WebSiteManagementClient } from '@azure/arm-appservice'
 import { CdnManagementClient } from '@azure/arm-cdn'
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance'
@@ -20,13 +20,38 @@ export const ARM_TRY_TIMEOUT_MS = 60_000
 /** Tries after the first, for 429 (honouring Retry-After), 5xx and network errors. */
 const ARM_MAX_RETRIES = 3
 
-/** Bounds every try of every request: an ARM call that hangs fails (and is retried) instead of stalling the deploy. */
+/**
+ * Bounds every try of every request: an ARM call that hangs fails (and is retried) instead of
+ * stalling the deploy. A try past its time fails as a network timeout (ETIMEDOUT), which the
+ * SDK's retry policy retries as it retries a dropped connection; the SDK's own `timeout` ends
+ * in an AbortError, which it never retries. The caller's cancellation stays an AbortError.
+ */
 export function perTryTimeoutPolicy(timeoutMs: number): PipelinePolicy {
   return {
     name: 'azurePushDeployPerTryTimeout',
-    sendRequest(request, next) {
-      if (!request.timeout || request.timeout > timeoutMs) request.timeout = timeoutMs
-      return next(request)
+    async sendRequest(request, next) {
+      const limitMs = request.timeout > 0 ? Math.min(request.timeout, timeoutMs) : timeoutMs
+      const caller = request.abortSignal
+      const attempt = new AbortController()
+      let expired = false
+      const timer = setTimeout(() => {
+        expired = true
+        attempt.abort()
+      }, limitMs)
+      const onCallerAbort = () => attempt.abort()
+      caller?.addEventListener('abort', onCallerAbort, { once: true })
+      if (caller?.aborted) attempt.abort()
+      request.abortSignal = attempt.signal
+      try {
+        return await next(request)
+      } catch (error) {
+        if (!expired || caller?.aborted) throw error
+        throw new RestError(`${request.method} ${request.url.split('?')[0]} did not answer within ${limitMs / 1000} s`, { code: 'ETIMEDOUT', request })
+      } finally {
+        clearTimeout(timer)
+        caller?.removeEventListener('abort', onCallerAbort)
+        request.abortSignal = caller
+      }
     }
   }
 }
