@@ -46,7 +46,10 @@ export function perTryTimeoutPolicy(timeoutMs: number): PipelinePolicy {
         return await next(request)
       } catch (error) {
         if (!expired || caller?.aborted) throw error
-        throw new RestError(`${request.method} ${request.url.split('?')[0]} did not answer within ${limitMs / 1000} s`, { code: 'ETIMEDOUT', request })
+        // A swap is not sent twice: ARM may have taken the first, and a second would swap back
+        // (or conflict). Its caller reads the site to tell whether it happened.
+        const once = request.method === 'POST' && /\/slotsswap$/i.test(request.url.split('?')[0]!)
+        throw new RestError(`${request.method} ${request.url.split('?')[0]} did not answer within ${limitMs / 1000} s`, { code: once ? 'RequestTimedOut' : 'ETIMEDOUT', request })
       } finally {
         clearTimeout(timer)
         caller?.removeEventListener('abort', onCallerAbort)

@@ -196,8 +196,10 @@ export async function rollout(units: readonly RolloutUnit[], deps: RolloutDeps):
       } catch (error) {
         track.fail(index, phase, describeAzureError(error))
         stop.abort()
-        // A refused update changed nothing: leave it out of the rollback (an update that did land is put back).
-        const now = await control.read(unit.target).catch(() => undefined)
+        // A refused update changed nothing: leave it out of the rollback (an update that did land is
+        // put back). One that timed out may still land: it stays in, and is put back whatever it did.
+        const timedOut = /ETIMEDOUT|RequestTimedOut|did not answer within/i.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message ?? ''}`)
+        const now = timedOut ? undefined : await control.read(unit.target).catch(() => undefined)
         if (now && now.image === read[index]!.state.image && now.command === read[index]!.state.command && JSON.stringify(now.settings) === JSON.stringify(read[index]!.state.settings)) {
           changed.delete(index)
           deps.journal?.restored(index)

@@ -149,6 +149,17 @@ export async function executePlan(plan: DeployPlan, context: ExecuteContext, dep
         }
       }
       checkSignal()
+      // Sites first: a broken site build stops the run before any image reaches the registry.
+      for (const part of siteParts()) {
+        checkSignal()
+        try {
+          const { prepareSite } = await import('../frontend/deploy.js')
+          const buildEnv = part.rollbackTo ? {} : resolveValues(part.buildEnv, deps.env, deps.setSecret, `parts.${part.name}.build-env.${plan.environment}`)
+          prepared.set(part.name, await prepareSite(part, buildEnv, { workspace: context.workspace, commit: context.commit }, { ...deps, now }))
+        } catch (error) {
+          failPart(part.name, error)
+        }
+      }
       for (const build of plan.images) {
         checkSignal()
         try {
@@ -160,16 +171,6 @@ export async function executePlan(plan: DeployPlan, context: ExecuteContext, dep
         }
       }
       for (const part of imageParts()) outcome(part.name).image = images.get(part.imageFrom)
-      for (const part of siteParts()) {
-        checkSignal()
-        try {
-          const { prepareSite } = await import('../frontend/deploy.js')
-          const buildEnv = part.rollbackTo ? {} : resolveValues(part.buildEnv, deps.env, deps.setSecret, `parts.${part.name}.build-env.${plan.environment}`)
-          prepared.set(part.name, await prepareSite(part, buildEnv, { workspace: context.workspace, commit: context.commit }, { ...deps, now }))
-        } catch (error) {
-          failPart(part.name, error)
-        }
-      }
     })
     checkSignal()
 
