@@ -12,10 +12,12 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   createAzureClients: () => (/* binding */ createAzureClients),
 /* harmony export */   perTryTimeoutPolicy: () => (/* binding */ perTryTimeoutPolicy)
 /* harmony export */ });
-/* harmony import */ var _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(68485);
-/* harmony import */ var _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(49513);
-/* harmony import */ var _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(80312);
-/* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(56370);
+/* harmony import */ var _azure_core_rest_pipeline__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(20690);
+/* harmony import */ var _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(68485);
+/* harmony import */ var _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(49513);
+/* harmony import */ var _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(80312);
+/* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(56370);
+
 
 
 
@@ -25,14 +27,45 @@ const USER_AGENT = 'azure-push-deploy';
 const ARM_TRY_TIMEOUT_MS = 60_000;
 /** Tries after the first, for 429 (honouring Retry-After), 5xx and network errors. */
 const ARM_MAX_RETRIES = 3;
-/** Bounds every try of every request: an ARM call that hangs fails (and is retried) instead of stalling the deploy. */
+/**
+ * Bounds every try of every request: an ARM call that hangs fails (and is retried) instead of
+ * stalling the deploy. A try past its time fails as a network timeout (ETIMEDOUT), which the
+ * SDK's retry policy retries as it retries a dropped connection; the SDK's own `timeout` ends
+ * in an AbortError, which it never retries. The caller's cancellation stays an AbortError.
+ */
 function perTryTimeoutPolicy(timeoutMs) {
     return {
         name: 'azurePushDeployPerTryTimeout',
-        sendRequest(request, next) {
-            if (!request.timeout || request.timeout > timeoutMs)
-                request.timeout = timeoutMs;
-            return next(request);
+        async sendRequest(request, next) {
+            const limitMs = request.timeout > 0 ? Math.min(request.timeout, timeoutMs) : timeoutMs;
+            const caller = request.abortSignal;
+            const attempt = new AbortController();
+            let expired = false;
+            const timer = setTimeout(() => {
+                expired = true;
+                attempt.abort();
+            }, limitMs);
+            const onCallerAbort = () => attempt.abort();
+            caller?.addEventListener('abort', onCallerAbort, { once: true });
+            if (caller?.aborted)
+                attempt.abort();
+            request.abortSignal = attempt.signal;
+            try {
+                return await next(request);
+            }
+            catch (error) {
+                if (!expired || caller?.aborted)
+                    throw error;
+                // A swap is not sent twice: ARM may have taken the first, and a second would swap back
+                // (or conflict). Its caller reads the site to tell whether it happened.
+                const once = request.method === 'POST' && /\/slotsswap$/i.test(request.url.split('?')[0]);
+                throw new _azure_core_rest_pipeline__WEBPACK_IMPORTED_MODULE_0__/* .RestError */ .pj(`${request.method} ${request.url.split('?')[0]} did not answer within ${limitMs / 1000} s`, { code: once ? 'RequestTimedOut' : 'ETIMEDOUT', request });
+            }
+            finally {
+                clearTimeout(timer);
+                caller?.removeEventListener('abort', onCallerAbort);
+                request.abortSignal = caller;
+            }
         }
     };
 }
@@ -72,7 +105,7 @@ function appServiceErrorPolicy() {
  * Retry-After) and 5xx with bounded backoff; each try is bounded in time.
  */
 function createAzureClients(credential, cloud, options = {}) {
-    const scope = (0,_cloud_js__WEBPACK_IMPORTED_MODULE_1__/* .resourceManagerScope */ .M7)(cloud);
+    const scope = (0,_cloud_js__WEBPACK_IMPORTED_MODULE_2__/* .resourceManagerScope */ .M7)(cloud);
     const policies = [{ policy: perTryTimeoutPolicy(options.tryTimeoutMs ?? ARM_TRY_TIMEOUT_MS), position: 'perRetry' }];
     const retryOptions = { maxRetries: ARM_MAX_RETRIES };
     const perSubscription = (make) => {
@@ -86,15 +119,15 @@ function createAzureClients(credential, cloud, options = {}) {
             return client;
         };
     };
-    const webSites = perSubscription(subscription => new _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_0__/* .WebSiteManagementClient */ .yX(credential, subscription, {
+    const webSites = perSubscription(subscription => new _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_1__/* .WebSiteManagementClient */ .yX(credential, subscription, {
         endpoint: cloud.resourceManager,
         credentials: { scopes: [scope] },
         userAgentOptions: { userAgentPrefix: USER_AGENT },
         additionalPolicies: [...policies, { policy: appServiceErrorPolicy(), position: 'perCall' }],
         retryOptions
     }));
-    const cdns = perSubscription(subscription => new _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_2__/* .CdnManagementClient */ .gp(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
-    const containers = perSubscription(subscription => new _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_3__/* .ContainerInstanceManagementClient */ .x1(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
+    const cdns = perSubscription(subscription => new _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_3__/* .CdnManagementClient */ .gp(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
+    const containers = perSubscription(subscription => new _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_4__/* .ContainerInstanceManagementClient */ .x1(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
     return {
         cloud,
         webApps: subscription => webSites(subscription).webApps,

@@ -1,5 +1,5 @@
 export const id = 181;
-export const ids = [181];
+export const ids = [181,716];
 export const modules = {
 
 /***/ 16616:
@@ -251,8 +251,10 @@ async function rollout(units, deps) {
             catch (error) {
                 track.fail(index, phase, (0,errors/* describeAzureError */.p)(error));
                 stop.abort();
-                // A refused update changed nothing: leave it out of the rollback (an update that did land is put back).
-                const now = await control.read(unit.target).catch(() => undefined);
+                // A refused update changed nothing: leave it out of the rollback (an update that did land is
+                // put back). One that timed out may still land: it stays in, and is put back whatever it did.
+                const timedOut = /ETIMEDOUT|RequestTimedOut|did not answer within/i.test(`${error.code ?? ''} ${error.message ?? ''}`);
+                const now = timedOut ? undefined : await control.read(unit.target).catch(() => undefined);
                 if (now && now.image === read[index].state.image && now.command === read[index].state.command && JSON.stringify(now.settings) === JSON.stringify(read[index].state.settings)) {
                     changed.delete(index);
                     deps.journal?.restored(index);
@@ -457,6 +459,32 @@ async function settleWithin(work, ms, clock, signal) {
     finally {
         timer.abort();
     }
+}
+
+
+/***/ }),
+
+/***/ 73716:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ inParallel)
+/* harmony export */ });
+/**
+ * `work` over `items`, at most `limit` at a time, started in list order; the results in the
+ * items' order. The first rejection rejects the whole (the items in flight still finish).
+ */
+async function inParallel(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await work(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+    return results;
 }
 
 

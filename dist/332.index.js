@@ -109,9 +109,8 @@ async function acquireDeployLock(location, credential, holder, options) {
             await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(pollMs, undefined, signal ? { signal } : undefined).catch(() => undefined);
         }
     }
-    await blob.setMetadata({ runurl: holder.runUrl ?? '', commit: holder.commit, startedat: holder.startedAt }, { conditions: { leaseId } }).catch((error) => {
-        logger?.debug(`could not record the lock's holder on ${name}: ${error.message}`);
-    });
+    // Who holds it, for a run that waits: written while the deploy goes on, not before it.
+    const recorded = blob.setMetadata({ runurl: holder.runUrl ?? '', commit: holder.commit, startedat: holder.startedAt }, { conditions: { leaseId } }).then(() => undefined, (error) => logger?.debug(`could not record the lock's holder on ${name}: ${error.message}`));
     let lost;
     let released = false;
     let renewedAt = Date.now();
@@ -147,6 +146,7 @@ async function acquireDeployLock(location, credential, holder, options) {
                 return;
             released = true;
             clearInterval(renewal);
+            await recorded;
             await lease.releaseLease().catch((error) => {
                 logger?.warning(`${failure('releasing', name, error).message} (it expires by itself within ${leaseSeconds} s)`);
             });

@@ -465,15 +465,18 @@ async function loginToRegistry(registry, credentials, deps) {
     }
     const docker = createDockerCli(deps.runner, dockerEnv);
     let audience;
+    let pullCredentials;
     try {
         if (login.method === 'password') {
             deps.setSecret(credentials.password);
             await dockerLogin(docker, registry, credentials.username, credentials.password, 'Check the registry-username and registry-password inputs.');
+            pullCredentials = { username: credentials.username, password: credentials.password };
         }
         else {
             const exchanged = await acrRefreshToken(registry, { ...credentials.azure, registryAudience: credentials.registryAudience }, deps);
             audience = exchanged.audience;
             await dockerLogin(docker, registry, ACR_TOKEN_USERNAME, exchanged.refreshToken, `${registry} refused the token it had just issued: ${ACR_PUSH_HINT}.`);
+            pullCredentials = { username: ACR_TOKEN_USERNAME, password: exchanged.refreshToken };
         }
     }
     catch (error) {
@@ -482,7 +485,7 @@ async function loginToRegistry(registry, credentials, deps) {
     }
     const how = login.method === 'password' ? `as ${credentials.username}` : `with the Azure identity (${audience === 'arm' ? 'an ARM-audience' : 'a registry-audience'} token)`;
     deps.logger.info(`Signed in to ${registry} ${how}, in a Docker config of this run's own`);
-    return { method: login.method, ...(audience ? { audience } : {}), dockerEnv, cleanup };
+    return { method: login.method, ...(audience ? { audience } : {}), dockerEnv, pullCredentials, cleanup };
 }
 async function privateDockerConfig(deps) {
     await (0,promises_.mkdir)(deps.tempDir, { recursive: true });
@@ -910,6 +913,18 @@ async function executePlan(plan, context, deps) {
                 }
             }
             checkSignal();
+            // Sites first: a broken site build stops the run before any image reaches the registry.
+            for (const part of siteParts()) {
+                checkSignal();
+                try {
+                    const { prepareSite } = await Promise.all(/* import() */[__webpack_require__.e(18), __webpack_require__.e(479)]).then(__webpack_require__.bind(__webpack_require__, 45479));
+                    const buildEnv = part.rollbackTo ? {} : resolveValues(part.buildEnv, deps.env, deps.setSecret, `parts.${part.name}.build-env.${plan.environment}`);
+                    prepared.set(part.name, await prepareSite(part, buildEnv, { workspace: context.workspace, commit: context.commit }, { ...deps, now }));
+                }
+                catch (error) {
+                    failPart(part.name, error);
+                }
+            }
             for (const build of plan.images) {
                 checkSignal();
                 try {
@@ -925,17 +940,6 @@ async function executePlan(plan, context, deps) {
             }
             for (const part of imageParts())
                 outcome(part.name).image = images.get(part.imageFrom);
-            for (const part of siteParts()) {
-                checkSignal();
-                try {
-                    const { prepareSite } = await Promise.all(/* import() */[__webpack_require__.e(18), __webpack_require__.e(479)]).then(__webpack_require__.bind(__webpack_require__, 45479));
-                    const buildEnv = part.rollbackTo ? {} : resolveValues(part.buildEnv, deps.env, deps.setSecret, `parts.${part.name}.build-env.${plan.environment}`);
-                    prepared.set(part.name, await prepareSite(part, buildEnv, { workspace: context.workspace, commit: context.commit }, { ...deps, now }));
-                }
-                catch (error) {
-                    failPart(part.name, error);
-                }
-            }
         });
         checkSignal();
         // 2. The environment's lock, from the first live change to the last.
@@ -988,7 +992,7 @@ async function executePlan(plan, context, deps) {
                     if (value.length >= 8)
                         deps.setSecret(value);
                 const session = sessions.get(plan.images.find(image => image.part === part.imageFrom)?.registry ?? '') ?? [...sessions.values()][0];
-                const ran = await runRelease({ part: part.name, image: part.image, registry: part.registry, plan: release, env, appSettings, location: await siteLocation(part, deps.azure) }, { runner: deps.runner, logger, dockerEnv: session?.dockerEnv ?? {}, clients: deps.azure.clients, signal, now, sleep: deps.verify.sleep });
+                const ran = await runRelease({ part: part.name, image: part.image, registry: part.registry, plan: release, env, appSettings, pullCredentials: session?.pullCredentials, location: await siteLocation(part, deps.azure) }, { runner: deps.runner, logger, dockerEnv: session?.dockerEnv ?? {}, clients: deps.azure.clients, signal, now, sleep: deps.verify.sleep });
                 for (const line of ran.log)
                     logger.info(`  ${line}`);
                 return ran;
@@ -1302,9 +1306,8 @@ async function acquireDeployLock(location, credential, holder, options) {
             await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(pollMs, undefined, signal ? { signal } : undefined).catch(() => undefined);
         }
     }
-    await blob.setMetadata({ runurl: holder.runUrl ?? '', commit: holder.commit, startedat: holder.startedAt }, { conditions: { leaseId } }).catch((error) => {
-        logger?.debug(`could not record the lock's holder on ${name}: ${error.message}`);
-    });
+    // Who holds it, for a run that waits: written while the deploy goes on, not before it.
+    const recorded = blob.setMetadata({ runurl: holder.runUrl ?? '', commit: holder.commit, startedat: holder.startedAt }, { conditions: { leaseId } }).then(() => undefined, (error) => logger?.debug(`could not record the lock's holder on ${name}: ${error.message}`));
     let lost;
     let released = false;
     let renewedAt = Date.now();
@@ -1340,6 +1343,7 @@ async function acquireDeployLock(location, credential, holder, options) {
                 return;
             released = true;
             clearInterval(renewal);
+            await recorded;
             await lease.releaseLease().catch((error) => {
                 logger?.warning(`${failure('releasing', name, error).message} (it expires by itself within ${leaseSeconds} s)`);
             });

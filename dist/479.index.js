@@ -330,6 +330,21 @@ function headersFor(filePath, cacheControl) {
 const PATHS_PER_PURGE = 100;
 /** Past this many paths one `/*` is cheaper than many calls and purges the same. */
 const MAX_LISTED_PATHS = 500;
+/** What a URL path segment holds as it is (RFC 3986 `pchar`: unreserved, sub-delims, `:` and `@`). */
+const PATH_CHARACTER = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
+/**
+ * A blob name as the path a browser requests it by, and so the path the edge caches it under:
+ * each segment percent-encoded (UTF-8) except the characters a path segment holds as they
+ * are. Unencoded, `?` would start a query string (Front Door purges are query-string
+ * agnostic, so `/a?b.html` purges `/a`), `#` a fragment that never reaches the edge, and a
+ * space or a non-ASCII character is not a valid path (the CDN refuses the purge).
+ */
+function edgePath(blob) {
+    return `/${blob
+        .split('/')
+        .map(segment => [...segment].map(character => (PATH_CHARACTER.test(character) ? character : encodeURIComponent(character))).join(''))
+        .join('/')}`;
+}
 /**
  * Pure: the edge paths to purge for the blobs a deploy replaced (content or headers). New
  * blobs were never cached, so they need none. An `index.html` is also served as its folder
@@ -340,9 +355,10 @@ function purgePaths(replacedBlobs, mode) {
         return ['/*'];
     const paths = new Set();
     for (const blob of replacedBlobs) {
-        paths.add(`/${blob}`);
+        const edge = edgePath(blob);
+        paths.add(edge);
         if (blob === 'index.html' || blob.endsWith('/index.html'))
-            paths.add(`/${blob.slice(0, -'index.html'.length)}`);
+            paths.add(edge.slice(0, -'index.html'.length));
     }
     if (paths.size > MAX_LISTED_PATHS)
         return ['/*'];

@@ -32855,7 +32855,27 @@ function compilePathFilter(patterns) {
 /** Decide, per part, whether it differs from what is deployed now. Each base is diffed once, whatever the number of parts. */
 async function detectChanges(request) {
     const { git, logger } = request;
-    const shared = compilePathFilter(request.sharedPaths);
+    // Each glob list is compiled once and matched once against each base's diff, however many
+    // parts name it (an API and its worker share the API's list; the shared paths count for all).
+    const filters = new Map();
+    const filterOf = (key, paths) => {
+        let filter = filters.get(key);
+        if (!filter)
+            filters.set(key, (filter = compilePathFilter(paths)));
+        return filter;
+    };
+    const matches = new Map();
+    const matching = (base, paths) => {
+        const key = JSON.stringify(paths);
+        const cacheKey = `${base}\u0000${key}`;
+        let found = matches.get(cacheKey);
+        if (!found) {
+            const filter = filterOf(key, paths);
+            found = git.changedFiles(base, request.head).then(changes => changes.flatMap(change => (filter(change.path) ? [change.path] : [])));
+            matches.set(cacheKey, found);
+        }
+        return found;
+    };
     const readDeployed = async (part, provider) => {
         try {
             const state = await provider.deployedCommits();
@@ -32893,9 +32913,7 @@ async function detectChanges(request) {
         if (baseline.reason === 'no-baseline') {
             return { part: name, changed: true, reason: 'no-baseline', detail: 'nothing to compare with (no baseline input, nothing deployed, no previous commit in the event): deploying', files: [] };
         }
-        const filters = part.paths.map(paths => compilePathFilter(paths));
-        const own = path => filters.some(filter => filter(path));
-        return compare(name, own, part.releasePaths && compilePathFilter(part.releasePaths), baseline.shas, baseline.reason);
+        return compare(name, part.paths, part.releasePaths, baseline.shas, baseline.reason);
     };
     /** Diff every base against the head; the part changed if it differs from any of them. */
     const compare = async (part, own, release, bases, reason) => {
@@ -32911,12 +32929,17 @@ async function detectChanges(request) {
         for (const base of bases) {
             if (base === request.head)
                 continue;
-            for (const change of await git.changedFiles(base, request.head)) {
-                if (own(change.path) || shared(change.path))
+            const matched = new Set();
+            for (const paths of [...own, request.sharedPaths])
+                for (const file of await matching(base, paths))
+                    matched.add(file);
+            // In the diff's order, as git listed them.
+            for (const change of await git.changedFiles(base, request.head))
+                if (matched.has(change.path))
                     files.add(change.path);
-                if (release?.(change.path))
-                    releaseFiles.add(change.path);
-            }
+            if (release)
+                for (const file of await matching(base, release))
+                    releaseFiles.add(file);
         }
         const base = bases.length === 1 ? bases[0] : await git.oldestCommit(bases);
         const since = bases.length === 1 ? `the ${what} ${base.slice(0, 7)}` : `the ${bases.length} commits its targets run (${bases.map(b => b.slice(0, 7)).join(', ')})`;
@@ -33118,6 +33141,31 @@ function createGitHubDeployments(options) {
         logger.warning(`GitHub deployments are not recorded for this run: ${explain(error)}. The deploy goes on. ` +
             "To record them, give the job `permissions: { deployments: write }`; to stop trying, set `github-deployments: 'false'`.");
     };
+    /** One status of a deployment, linked to the run. */
+    const status = async (id, state, details) => {
+        const api = await client();
+        await api.rest.repos.createDeploymentStatus({
+            owner,
+            repo,
+            deployment_id: id,
+            state,
+            description: shortDescription(details.description),
+            ...(options.runUrl ? { log_url: options.runUrl } : {}),
+            ...(details.url ? { environment_url: details.url } : {}),
+            // A success marks the environment's earlier successful deployments inactive.
+            auto_inactive: state === 'success'
+        });
+    };
+    /** How a deployment ended; a refusal costs a warning, never the deploy. */
+    const finish = async (id, environment, state, details) => {
+        try {
+            await status(id, state, details);
+            logger.info(`GitHub deployment ${id} (${environment}): ${state}`);
+        }
+        catch (error) {
+            logger.warning(`GitHub deployment ${id} (${environment}) could not be marked ${state}: ${explain(error)}`);
+        }
+    };
     return {
         async start({ environment, part, sha, description }) {
             if (disabled)
@@ -33141,59 +33189,16 @@ function createGitHubDeployments(options) {
                 if (created.status !== 201 || !('id' in created.data))
                     throw new Error(`GitHub answered ${created.status}: ${JSON.stringify(created.data)}`);
                 const id = created.data.id;
-                const status = (state, details) => api.rest.repos.createDeploymentStatus({
-                    owner,
-                    repo,
-                    deployment_id: id,
-                    state,
-                    description: shortDescription(details.description),
-                    ...(options.runUrl ? { log_url: options.runUrl } : {}),
-                    ...(details.url ? { environment_url: details.url } : {}),
-                    // A success marks the environment's earlier successful deployments inactive.
-                    auto_inactive: state === 'success'
-                });
-                await status('in_progress', { description });
+                await status(id, 'in_progress', { description });
                 logger.info(`GitHub deployment ${id} (${name}): in progress`);
-                return {
-                    id,
-                    environment: name,
-                    async finish(state, details) {
-                        try {
-                            await status(state, details);
-                            logger.info(`GitHub deployment ${id} (${name}): ${state}`);
-                        }
-                        catch (error) {
-                            logger.warning(`GitHub deployment ${id} (${name}) could not be marked ${state}: ${explain(error)}`);
-                        }
-                    }
-                };
+                return { id, environment: name, finish: (state, details) => finish(id, name, state, details) };
             }
             catch (error) {
                 refuse(error);
                 return undefined;
             }
         },
-        async finish(id, environment, state, details) {
-            if (disabled)
-                return;
-            try {
-                const api = await client();
-                await api.rest.repos.createDeploymentStatus({
-                    owner,
-                    repo,
-                    deployment_id: id,
-                    state,
-                    description: shortDescription(details.description),
-                    ...(options.runUrl ? { log_url: options.runUrl } : {}),
-                    ...(details.url ? { environment_url: details.url } : {}),
-                    auto_inactive: state === 'success'
-                });
-                logger.info(`GitHub deployment ${id} (${environment}): ${state}`);
-            }
-            catch (error) {
-                logger.warning(`GitHub deployment ${id} (${environment}) could not be marked ${state}: ${explain(error)}`);
-            }
-        },
+        finish,
         async lastSuccessful(environment, part) {
             const api = await client();
             const { data: deployments } = await api.rest.repos.listDeployments({ owner, repo, environment: deploymentEnvironment(environment, part), per_page: LOOKBACK });
@@ -33276,7 +33281,7 @@ async function targetProviders(loaded, environment, azure, subscriptionId) {
         return providers;
     const { config } = loaded;
     const control = (0,web_app_control.createWebAppControl)(azure.clients);
-    const siteModules = Object.values(config.parts).some(part => part.kind === 'site') ? await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]) : undefined;
+    const siteModules = Object.values(config.parts).some(part => part.kind === 'site') ? await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465), __nccwpck_require__.e(716)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]) : undefined;
     for (const [name, part] of Object.entries(config.parts)) {
         if (part.kind === 'image') {
             const source = (part['image-from'] ? config.parts[part['image-from']] : part);
@@ -33327,8 +33332,9 @@ function partsOutput(plan, outcomes) {
     });
     return Object.fromEntries(entries);
 }
+/** One target in the `parts` output; the one that failed keeps where and why, so the output says which part broke a group. */
 function targetSummary(target) {
-    return { app: target.app, ...(target.slot ? { slot: target.slot } : {}), url: target.url, status: target.status };
+    return { app: target.app, ...(target.slot ? { slot: target.slot } : {}), url: target.url, status: target.status, ...(target.phase ? { phase: target.phase, reason: target.reason } : {}) };
 }
 /** Set every output the plan determines; parts that are not configured read as unchanged. */
 function writePlanOutputs(plan) {
@@ -33545,7 +33551,7 @@ async function liveCommitsReader(azure) {
                 return commit ? [commit] : [];
             });
         }
-        const { siteStoreFor } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465));
+        const { siteStoreFor } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465), __nccwpck_require__.e(716)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465));
         const manifest = await siteStoreFor(part, azure).readManifest();
         return manifest && manifest.files.length > 0 ? [manifest.commit] : [];
     };
@@ -33628,7 +33634,7 @@ async function deploy(plan, run) {
     const { inputs, context, azure, deps, secrets } = run;
     const { logger } = deps;
     const tempDir = deps.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-    const [{ createJournal }, { trapCancellation }, { executePlan }] = await Promise.all([__nccwpck_require__.e(/* import() */ 951).then(__nccwpck_require__.bind(__nccwpck_require__, 25332)), __nccwpck_require__.e(/* import() */ 257).then(__nccwpck_require__.bind(__nccwpck_require__, 55257)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465), __nccwpck_require__.e(181), __nccwpck_require__.e(411)]).then(__nccwpck_require__.bind(__nccwpck_require__, 50411))]);
+    const [{ createJournal }, { trapCancellation }, { executePlan }] = await Promise.all([__nccwpck_require__.e(/* import() */ 951).then(__nccwpck_require__.bind(__nccwpck_require__, 25332)), __nccwpck_require__.e(/* import() */ 257).then(__nccwpck_require__.bind(__nccwpck_require__, 55257)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(181), __nccwpck_require__.e(465), __nccwpck_require__.e(411)]).then(__nccwpck_require__.bind(__nccwpck_require__, 50411))]);
     const journal = createJournal(tempDir, { environment: plan.environment, commit: plan.commit, cloud: azure.cloud });
     core/* saveState */.LZ('journal', journal.path);
     const signals = trapCancellation(inputs.deadlineMinutes * 60_000, name => logger.warning(`${name}: stopping; whatever switched goes back (the post step finishes what this step cannot)`));
@@ -33720,16 +33726,18 @@ function siteStatePrefix(environment, part) {
 function buildPlan(request) {
     const { config, environment } = request;
     const warnings = [];
+    let subscriptionWarned = false;
     const subscriptionFor = (explicit, where, deploy) => {
         const subscription = explicit ?? request.subscriptionId;
         if (!subscription && deploy) {
             const problem = `${where} names no subscription and the 'subscription-id' input is empty`;
             const hint = `Set 'subscription-id:' in the workflow step, or add subscription: to ${where} in the config.`;
-            // A dry run still plans: it only says what a real run would need.
-            if (request.dryRun)
-                warnings.push(`${problem}: a real run would stop here. ${hint}`);
-            else
+            if (!request.dryRun)
                 throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DeployError */ .sH(`${problem}.`, hint);
+            // A dry run still plans: it says where a real run would stop, once (the first place, as the real run would).
+            if (!subscriptionWarned)
+                warnings.push(`${problem}: a real run would stop here. ${hint}`);
+            subscriptionWarned = true;
         }
         return subscription ?? '';
     };
