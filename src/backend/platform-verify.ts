@@ -36,9 +36,18 @@ const FAILED = /failing site start|failed during startup|didn't respond to HTTP 
 const PULLING = /Pulling image:?\s*(\S+)/i
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)/
 
-/** Pure: what the log lines since the switch say about `image`: started, failed (why), or nothing yet. */
+/** `docker run … --name <container> … <image>`: the container App Service started for an image. */
+const DOCKER_RUN = /docker run .*--name (\S+)/i
+const PULL_FAILED = /image pull failed|pull image failed|unauthorized: authentication required|ImagePullFailure/i
+
+/**
+ * Pure: what the log lines since the switch say about `image`: started, failed (why), or
+ * nothing yet. After the image's pull, the container App Service ran for it is followed by
+ * name, so lines about another start (an earlier container stopping, a rollback's) never count.
+ */
 export function readStartRecord(lines: readonly string[], image: string, since: number): { state: 'started' } | { state: 'failed'; line: string } | { state: 'waiting'; pulled: boolean } {
   let pulled = false
+  let container: string | undefined
   for (const line of lines) {
     const stamp = TIMESTAMP.exec(line)?.[1]
     if (!stamp) continue
@@ -47,9 +56,21 @@ export function readStartRecord(lines: readonly string[], image: string, since: 
     const pulling = PULLING.exec(line)?.[1]
     if (pulling !== undefined) {
       pulled = pulling.toLowerCase() === image.toLowerCase()
+      container = undefined
       continue
     }
     if (!pulled) continue
+    const run = DOCKER_RUN.exec(line)
+    if (run && line.toLowerCase().includes(image.toLowerCase())) {
+      container = run[1]
+      continue
+    }
+    // Before its container runs, only a failed pull can be about this image.
+    if (container === undefined) {
+      if (PULL_FAILED.test(line)) return { state: 'failed', line: line.trim() }
+      continue
+    }
+    if (!line.includes(container)) continue
     if (FAILED.test(line)) return { state: 'failed', line: line.trim() }
     if (STARTED.test(line)) return { state: 'started' }
   }
