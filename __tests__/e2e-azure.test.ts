@@ -213,6 +213,6 @@ describe('the last successful GitHub deployment stands in when the targets canno
     // One warning, and it says what really happened to each part — and that a real run compares with the targets.
     const warnings = result.stdout.split('\n').filter(line => line.startsWith('::warning::'))
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toMatch(/a real run compares each part with them, so it may deploy other parts than planned here\. Compared instead — backend: its last successful GitHub deployment; frontend: the event's previous commit\./)
+    expect(warnings[0]).toMatch(/a real run compares each part with them, so it may deploy other parts than planned here\)\. Compared instead — backend: its last successful GitHub deployment; frontend: the event's previous commit\./)
   })
 })

@@ -26,7 +26,7 @@ type Estate = ReturnType<typeof createEstate>
 
 const dockerTest = dockerTestFor('e2e-transaction-backend')
 const REPOSITORY = `e2e/txn-${randomBytes(4).toString('hex')}`
-const BACKEND = new URL('../examples/estate/backend/', import.meta.url)
+const BACKEND = new URL('../__fixtures__/estate-legacy/backend/', import.meta.url)
 const backendFile = (name: string) => readFileSync(new URL(name, BACKEND), 'utf8')
 const LOCK_BLOB = (environment: string) => `${environment}/deploy.lock`
 
