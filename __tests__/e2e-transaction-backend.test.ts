@@ -161,7 +161,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
 async function stoppedMidRollout(group: string, stop: (main: RunningStep) => Promise<ActionRun>) {
   const apps = ['api-1', 'api-2', 'api-3']
   const estate = estateWith({ ...BACKEND_FILES(), '.github/azure-deploy.yml': backendConfig(`  prod:\n    branches: [main]\n${lockYaml()}    backend:\n      targets:\n${targetsYaml(group, apps)}\n`) })
-  for (const app of apps) await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: app })
+  for (const app of apps) await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: app, appSettings: { WEBSITES_PORT: '8000' } })
   const first = estate.head()
   const deployed = await deploy(estate, first, estate.push('main'))
   expect(deployed.error).toBe('')
@@ -257,7 +257,7 @@ describe('a deploy is one transaction per environment: image parts', () => {
       const apps = ['race-1', 'race-2']
       const environments = `  prod:\n    branches: [main]\n${lockYaml()}    backend:\n      targets:\n${targetsYaml(group, apps)}\n  staging:\n${lockYaml()}    backend:\n      targets:\n${targetsYaml(group, ['race-staging'])}\n`
       const estate = estateWith({ ...BACKEND_FILES(), '.github/azure-deploy.yml': backendConfig(environments) })
-      for (const app of [...apps, 'race-staging']) await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: app })
+      for (const app of [...apps, 'race-staging']) await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: app, appSettings: { WEBSITES_PORT: '8000' } })
       const base = estate.head()
       estate.push('main')
       const older = estate.commit(release('A'), 'release A')
@@ -327,7 +327,7 @@ describe('a deploy is one transaction per environment: image parts', () => {
       const group = 'rg-older'
       const apps = ['older-1']
       const estate = estateWith({ ...BACKEND_FILES(), '.github/azure-deploy.yml': backendConfig(`  prod:\n    branches: [main]\n${lockYaml()}    backend:\n      targets:\n${targetsYaml(group, apps)}\n`) })
-      await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: 'older-1' })
+      await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: 'older-1', appSettings: { WEBSITES_PORT: '8000' } })
       const first = estate.head()
       const firstBefore = estate.push('main')
       expect((await deploy(estate, first, firstBefore)).outputs.result).toBe('deployed')
@@ -360,7 +360,7 @@ describe('a deploy is one transaction per environment: bounded calls', () => {
       await requireRegistry()
       const group = 'rg-hang'
       const estate = estateWith({ ...BACKEND_FILES(), '.github/azure-deploy.yml': backendConfig(`  prod:\n    branches: [main]\n${lockYaml()}    backend:\n      targets:\n${targetsYaml(group, ['hang-1'])}\n`) })
-      await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: 'hang-1' })
+      await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: 'hang-1', appSettings: { WEBSITES_PORT: '8000' } })
       const sha = estate.head()
       const job = await jobFor(estate, sha, estate.push('main'))
       // The switch's PATCH of the site config is answered only after HANG_MS (ARM accepted it and never said so in time).
@@ -407,7 +407,7 @@ describe('a deploy is one transaction per environment: checks and builds before 
       const group = 'rg-mixed'
       const configFor = (apps: string[]) => backendConfig(`  prod:\n    branches: [main]\n    backend:\n      targets:\n${targetsYaml(group, apps)}\n${siteEnvironment()}`, SITE_PART)
       const estate = estateWith({ ...BACKEND_FILES(), ...SITE_FILES, '.github/azure-deploy.yml': configFor(['mixed-1']) })
-      await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: 'mixed-1' })
+      await services.standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: group, name: 'mixed-1', appSettings: { WEBSITES_PORT: '8000' } })
       await services.admin.getContainerClient('mixed-web').createIfNotExists()
       const web = services.admin.getContainerClient('mixed-web')
       const first = estate.head()
