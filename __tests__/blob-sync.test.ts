@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import tls from 'node:tls'
@@ -15,17 +15,17 @@ import type { TokenCredential } from '@azure/core-auth'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { startAzureStandin } from '../azure-standin/index.mjs'
 import { useAzureContract } from '../__fixtures__/azure-contract.js'
-import { createTlsMaterial } from '../azure-standin/https-server.mjs'
 import { generateSite } from '../scripts/lib/generated-site.mjs'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
 import { DeployError } from '../src/errors.js'
 import { blobEndpointFor, createSiteStore, type DeployManifest, type SiteStore } from '../src/frontend/blob-store.js'
 import { compileCacheControl, headersFor, IMMUTABLE, type CacheControlRule } from '../src/frontend/headers.js'
-import { listSiteFiles } from '../src/frontend/site-files.js'
+import { listSiteFiles, SiteContents } from '../src/frontend/site-files.js'
+import { createReleaseArchive, releaseArchiveSegments } from '../src/frontend/archive.js'
 import { deleteStale, syncSite } from '../src/frontend/sync.js'
 import { planSync, type LocalEntry, type SyncPlanOptions } from '../src/frontend/sync-plan.js'
-import { startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
+import { selfSignedTls, startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
 import { recordingLogger } from '../__fixtures__/logger.js'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>
@@ -45,7 +45,8 @@ const folders: string[] = []
 beforeAll(async () => {
   standin = await startAzureStandin({ containers: 'none', onExchange: contract.onExchange })
   standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
-  const storageTls = await createTlsMaterial()
+  // Self-signed: Azurite's Put Block From URL reads from itself trusting only its own certificate.
+  const storageTls = await selfSignedTls()
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem, storageTls.caCertPem])
   azurite = await startAzurite({ https: { cert: storageTls.cert, key: storageTls.key }, oauth: true })
   const cloud = resolveCloud(standin.cloudSetting)
@@ -291,6 +292,21 @@ describe('sync', () => {
     await expect(store.upload(entry!.file, entry!.headers)).rejects.toThrow(/changed while the deploy ran/)
   })
 
+  test('the bytes kept when hashing are what is uploaded: a file rewritten since cannot make its Content-MD5 lie', async () => {
+    const { store, site } = await freshStore()
+    const dir = siteFolder({ files: 10, totalBytes: 20_000 })
+    const contents = new SiteContents()
+    const file = (await listSiteFiles(dir, contents)).find(candidate => candidate.path === 'robots.txt')!
+    const hashed = readFileSync(file.absolute)
+    writeFileSync(file.absolute, 'rewritten after hashing')
+    await store.upload(file, { contentType: 'text/plain; charset=utf-8', cacheControl: 'no-cache' }, contents)
+    const stored = site.getBlobClient('robots.txt')
+    expect((await stored.downloadToBuffer()).equals(hashed)).toBe(true)
+    expect(Buffer.from((await stored.getProperties()).contentMD5!).toString('base64')).toBe(file.md5)
+    // Nothing kept (over the budget): read now, and refused since its size changed.
+    await expect(store.upload(file, { contentType: 'text/plain; charset=utf-8', cacheControl: 'no-cache' }, new SiteContents(0))).rejects.toThrow(/changed while the deploy ran/)
+  })
+
   test('large files go up in blocks, with Content-MD5 set', async () => {
     const { store, site } = await freshStore({ singleShotBytes: 64 * 1024 })
     const dir = siteFolder({ files: 12, totalBytes: 2e6 })
@@ -425,5 +441,54 @@ describe('manifest and archives', () => {
     const missing = await store.downloadArchive('a.zip', path.join(dir, 'gone.zip')).catch((error: unknown) => error)
     expect(missing).toBeInstanceOf(DeployError)
     expect((missing as DeployError).message).toBe(`the release archive devstoreaccount1/deployments-${testNumber}/a.zip does not exist.`)
+  })
+
+  test('release zips go up as blocks; the next release has the storage copy its unchanged entries, and is byte for byte the zip written whole', async () => {
+    const secrets: string[] = []
+    const { store, archive } = await freshStore()
+    const copying = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: store.container, archiveContainer: store.archiveContainer, setSecret: value => secrets.push(value) })
+    const first = siteFolder({ files: 120, totalBytes: 1.2e6 })
+    const firstContents = new SiteContents()
+    const firstFiles = await listSiteFiles(first, firstContents)
+    const written = await copying.writeArchive('a.zip', releaseArchiveSegments(firstFiles, firstContents))
+    const local = await createReleaseArchive(first, firstFiles, path.join(first, '..', `${path.basename(first)}-a.zip`))
+    folders.push(local.path)
+    const stored = await archive.getBlobClient('a.zip').downloadToBuffer()
+    expect(stored.equals(readFileSync(local.path))).toBe(true)
+    expect([written.entries, written.reused, written.bytes, written.sentBytes]).toEqual([120, 0, local.bytes, local.bytes])
+    const properties = await archive.getBlobClient('a.zip').getProperties()
+    expect([properties.contentType, Buffer.from(properties.contentMD5!).toString('base64'), written.md5]).toEqual(['application/zip', createHash('md5').update(stored).digest('base64'), createHash('md5').update(stored).digest('base64')])
+    expect(properties.metadata?.apdformat).toMatch(/^apd-zip\/1 /)
+    expect(secrets).toEqual([])
+
+    // The next release: one page changed.
+    const second = mkdtempSync(path.join(tmpdir(), 'apd-site-'))
+    folders.push(second)
+    cpSync(first, second, { recursive: true })
+    appendFileSync(path.join(second, 'docs', 'page-0.html'), '<!-- second release -->\n')
+    const secondContents = new SiteContents()
+    const secondFiles = await listSiteFiles(second, secondContents)
+    const previous = await copying.readArchive('a.zip')
+    expect(previous?.entries.map(entry => entry.name)).toEqual(firstFiles.map(file => file.path))
+    const reusing = await copying.writeArchive(
+      'b.zip',
+      releaseArchiveSegments(secondFiles, secondContents, { entries: new Map(previous!.entries.map(entry => [entry.name, entry])), md5s: new Map(firstFiles.map(file => [file.path, file.md5])) }),
+      { previous }
+    )
+    const whole = await createReleaseArchive(second, secondFiles, path.join(second, '..', `${path.basename(second)}-b.zip`))
+    folders.push(whole.path)
+    expect((await archive.getBlobClient('b.zip').downloadToBuffer()).equals(readFileSync(whole.path))).toBe(true)
+    expect([reusing.entries, reusing.reused, reusing.bytes]).toEqual([120, 119, whole.bytes])
+    // Only the changed page and the directory were sent; the storage copied the rest.
+    expect(reusing.sentBytes).toBeLessThan(whole.bytes / 10)
+    expect(reusing.md5).toBeUndefined()
+    // The read link of the copies was masked as it was made.
+    expect(secrets).toHaveLength(1)
+    expect(secrets[0]!.length).toBeGreaterThan(20)
+
+    // A zip without the format's metadata (another writer's, or an older one) is not reused.
+    await store.uploadArchive('c.zip', whole.path)
+    expect(await store.readArchive('c.zip')).toBeUndefined()
+    expect(await store.readArchive('missing.zip')).toBeUndefined()
   })
 })

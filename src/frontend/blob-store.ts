@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import type { TokenCredential } from '@azure/core-auth'
-import { BlobServiceClient, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
 import * as z from 'zod'
 import { DeployError } from '../errors.js'
 import type { AzureSession } from '../azure/connect.js'
@@ -16,6 +16,7 @@ import type { SitePartPlan } from '../plan.js'
 import type { BlobHeaders } from './headers.js'
 import { digest, type SiteFile } from './site-files.js'
 import { inParallel } from '../parallel.js'
+import { ARCHIVE_FORMAT, readArchiveDirectory, type ArchiveEntry, type ArchiveSegment, type ArchiveSummary, type ContentReader } from './archive.js'
 
 /** A blob of the site as listed: what the planner compares local files with. */
 export interface RemoteBlob {
@@ -85,6 +86,31 @@ export interface SiteStoreOptions {
   retry?: { maxTries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number; tryTimeoutInMs?: number }
   /** Files up to this size go in one request whose MD5 the service checks; larger ones in blocks. */
   singleShotBytes?: number
+  /** Masks a credential the store makes (the read-only link a server-side copy reads from). */
+  setSecret?(value: string): void
+}
+
+/** A release zip of this format, as far as a new one can reuse it. */
+export interface StoredArchive {
+  name: string
+  entries: ArchiveEntry[]
+}
+
+export interface ArchiveWriteOptions {
+  /**
+   * The zip the segments' copies come from. Archives are written and pruned under the
+   * environment's lock, so it stays as read while the lock holds.
+   */
+  previous?: StoredArchive
+  /** Blocks in flight at once, asked before each: fewer while the site uploads. */
+  concurrency?: () => number
+}
+
+export interface ArchiveWriteReport extends ArchiveSummary {
+  /** Bytes sent from the runner (the rest were copied by the storage). */
+  sentBytes: number
+  /** Base64 MD5 of the whole zip, when all of it was sent (a copied range is never read here). */
+  md5?: string
 }
 
 export interface SiteStore {
@@ -96,7 +122,8 @@ export interface SiteStore {
   listSite(): Promise<RemoteBlob[]>
   /** The site's blobs, or undefined when its container does not exist (yet). */
   listSiteIfExists(): Promise<RemoteBlob[] | undefined>
-  upload(file: SiteFile, headers: BlobHeaders): Promise<void>
+  /** `contents`: the bytes as hashed, for files sent in one request (else the file is read). */
+  upload(file: SiteFile, headers: BlobHeaders, contents?: ContentReader): Promise<void>
   setHeaders(path: string, headers: BlobHeaders, md5: string): Promise<void>
   deleteBlobs(paths: readonly string[]): Promise<void>
   /**
@@ -105,6 +132,13 @@ export interface SiteStore {
    */
   enableStaticWebsite(indexDocument: string, errorDocument404Path?: string, options?: StaticWebsiteOptions): Promise<StaticWebsiteState>
   uploadArchive(name: string, file: string): Promise<void>
+  /** The entries of an archive this deploy can reuse: undefined when it is missing or of another format. */
+  readArchive(name: string): Promise<StoredArchive | undefined>
+  /**
+   * Writes a release zip from its segments, as blocks: bytes staged as they come, copies of the
+   * previous zip made by the storage (Put Block From URL), committed in order.
+   */
+  writeArchive(name: string, segments: AsyncGenerator<ArchiveSegment, ArchiveSummary>, options?: ArchiveWriteOptions): Promise<ArchiveWriteReport>
   downloadArchive(name: string, destination: string): Promise<void>
   listArchives(): Promise<ArchiveBlob[]>
   deleteArchive(name: string): Promise<void>
@@ -118,6 +152,15 @@ const PARALLEL_BATCHES = 4
 const BLOCK_SIZE = 8 * 1024 * 1024
 const BLOCK_CONCURRENCY = 4
 const SINGLE_SHOT_BYTES = 32 * 1024 * 1024
+/** Blocks of a release zip: bytes staged in this size, copies in at most this size. */
+const ARCHIVE_BLOCK_BYTES = 4 * 1024 * 1024
+const ARCHIVE_COPY_BYTES = 100 * 1024 * 1024
+/** Blob metadata that says which format a release zip is in. */
+const FORMAT_METADATA = 'apdformat'
+/** The read link of a server-side copy: long enough for a slow deploy, no longer. */
+const COPY_LINK_MS = 60 * 60 * 1000
+/** The end of a zip read in one go: its central directory for about 10,000 files. */
+const ARCHIVE_TAIL_BYTES = 1024 * 1024
 const MANIFEST = 'manifest.json'
 const LOCK = 'deploy.lock'
 const DATA_ROLE = 'Storage Blob Data Contributor'
@@ -304,11 +347,16 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
 
     listSite,
 
-    async upload(file, headers) {
+    async upload(file, headers, contents) {
       const blob = site.getBlockBlobClient(file.path)
-      await attempt('uploading', where(site, file.path), () =>
-        putFile(blob, file.absolute, file.size, file.md5, { blobContentType: headers.contentType, blobCacheControl: headers.cacheControl })
-      )
+      const blobHTTPHeaders = { blobContentType: headers.contentType, blobCacheControl: headers.cacheControl }
+      await attempt('uploading', where(site, file.path), async () => {
+        if (!contents || file.size > singleShotBytes) return putFile(blob, file.absolute, file.size, file.md5, blobHTTPHeaders)
+        // The bytes as hashed, in one request the service checks against their MD5.
+        const body = await contents.read(file)
+        const blobContentMD5 = Buffer.from(file.md5, 'base64')
+        await blob.upload(body, body.length, { blobHTTPHeaders: { ...blobHTTPHeaders, blobContentMD5 }, transactionalContentMD5: blobContentMD5 })
+      })
     },
 
     async setHeaders(path, headers, md5) {
@@ -381,6 +429,113 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       })
     },
 
+    async readArchive(name) {
+      const blob = archive.getBlobClient(`${prefix}${name}`)
+      let properties
+      try {
+        properties = await blob.getProperties()
+      } catch (error) {
+        const code = errorCodeOf(error)
+        if (code === 'BlobNotFound' || code === 'ContainerNotFound') return undefined
+        throw failure('reading', where(archive, blob.name), error)
+      }
+      const size = properties.contentLength ?? 0
+      if (properties.metadata?.[FORMAT_METADATA] !== ARCHIVE_FORMAT || !properties.etag || size === 0) return undefined
+      const conditions = { ifMatch: properties.etag }
+      const read = async (bytes: number) => attempt('reading', where(archive, blob.name), () => blob.downloadToBuffer(size - bytes, bytes, { conditions }))
+      let directory = readArchiveDirectory(await read(Math.min(size, ARCHIVE_TAIL_BYTES)), size)
+      if (directory && 'needBytes' in directory) directory = readArchiveDirectory(await read(directory.needBytes), size)
+      if (!directory || 'needBytes' in directory) return undefined
+      return { name, entries: directory.entries }
+    },
+
+    async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY } = {}) {
+      await ensureArchiveContainer()
+      const blobName = `${prefix}${name}`
+      const blob = archive.getBlockBlobClient(blobName)
+      const ids: string[] = []
+      const staging = new Set<Promise<void>>()
+      let failed: unknown
+      const md5 = createHash('md5')
+      let sentBytes = 0
+      let copied = false
+      let source: string | undefined
+
+      /** Starts one block once fewer than `concurrency()` are in flight; the first failure stops the rest. */
+      const stage = async (request: (id: string) => Promise<unknown>) => {
+        while (staging.size >= Math.max(1, concurrency())) await Promise.race(staging)
+        if (failed) throw failed
+        const id = Buffer.from(`release-block-${String(ids.length).padStart(6, '0')}`).toString('base64')
+        ids.push(id)
+        const done: Promise<void> = attempt('writing', where(archive, blobName), () => request(id)).then(
+          () => void staging.delete(done),
+          error => {
+            staging.delete(done)
+            failed ??= error
+          }
+        )
+        staging.add(done)
+      }
+      const copyFrom = async () => {
+        if (source) return source
+        const previousBlob = archive.getBlobClient(`${prefix}${previous!.name}`)
+        const startsOn = new Date(Date.now() - 5 * 60 * 1000)
+        const expiresOn = new Date(Date.now() + COPY_LINK_MS)
+        const key = await attempt('asking a user delegation key of', account, () => service.getUserDelegationKey(startsOn, expiresOn))
+        const sas = generateBlobSASQueryParameters({ containerName: archive.containerName, blobName: previousBlob.name, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn }, key, account)
+        if (sas.signature) options.setSecret?.(sas.signature)
+        source = `${previousBlob.url}?${sas.toString()}`
+        return source
+      }
+
+      let pending: Buffer[] = []
+      let pendingBytes = 0
+      const flush = async () => {
+        if (pendingBytes === 0) return
+        const body = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)
+        pending = []
+        pendingBytes = 0
+        const transactionalContentMD5 = createHash('md5').update(body).digest()
+        sentBytes += body.length
+        await stage(id => blob.stageBlock(id, body, body.length, { transactionalContentMD5 }))
+      }
+
+      let step = await segments.next()
+      try {
+        for (; !step.done; step = await segments.next()) {
+          const segment = step.value
+          if ('bytes' in segment) {
+            md5.update(segment.bytes)
+            pending.push(segment.bytes)
+            pendingBytes += segment.bytes.length
+            if (pendingBytes >= ARCHIVE_BLOCK_BYTES) await flush()
+            continue
+          }
+          if (!previous) throw new Error('a copy from the previous release, but none was named')
+          await flush()
+          copied = true
+          const url = await copyFrom()
+          for (let start = segment.copy.start; start < segment.copy.end; start += ARCHIVE_COPY_BYTES) {
+            const count = Math.min(ARCHIVE_COPY_BYTES, segment.copy.end - start)
+            await stage(id => blob.stageBlockFromURL(id, url, start, count))
+          }
+        }
+        await flush()
+        await Promise.all(staging)
+        if (failed) throw failed
+      } catch (error) {
+        // Let the generator finish what it started, then report the first cause.
+        await segments.return({ entries: 0, reused: 0, bytes: 0 }).catch(() => undefined)
+        await Promise.allSettled(staging)
+        throw failed ?? error
+      }
+      const wholeMd5 = copied ? undefined : md5.digest()
+      await attempt('writing', where(archive, blobName), () =>
+        blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: 'application/zip', ...(wholeMd5 ? { blobContentMD5: wholeMd5 } : {}) }, metadata: { [FORMAT_METADATA]: ARCHIVE_FORMAT } })
+      )
+      return { ...step.value, sentBytes, md5: wholeMd5?.toString('base64') }
+    },
+
     async downloadArchive(name, destination) {
       const blobName = `${prefix}${name}`
       try {
@@ -446,8 +601,9 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
 export type SiteLocation = Pick<SitePartPlan, 'storageAccount' | 'blobEndpoint' | 'container' | 'archiveContainer' | 'statePrefix'>
 
 /** The store of a site: the account's blob endpoint on the deploy's cloud (or the explicit one), signed in as the deploy. */
-export function siteStoreFor(site: SiteLocation, azure: Pick<AzureSession, 'credential' | 'cloud'>, logger?: Logger): SiteStore {
+export function siteStoreFor(site: SiteLocation, azure: Pick<AzureSession, 'credential' | 'cloud'>, logger?: Logger, setSecret?: (value: string) => void): SiteStore {
   return createSiteStore({
+    setSecret,
     blobEndpoint: blobEndpointFor(site.storageAccount, azure.cloud.storageSuffix, site.blobEndpoint),
     credential: azure.credential,
     container: site.container,

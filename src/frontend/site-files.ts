@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readdir, realpath, stat } from 'node:fs/promises'
+import { open, readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { DeployError } from '../errors.js'
 import { inParallel } from '../parallel.js'
@@ -83,14 +83,96 @@ async function insideTarget(root: string, link: string, relative: string): Promi
   return target
 }
 
-/** The site's files with their sizes and MD5s, hashed as streams, up to 32 at a time. */
-export async function listSiteFiles(outputDir: string): Promise<SiteFile[]> {
-  return hashOutputFiles(await listOutputFiles(outputDir))
+/**
+ * The bytes of the site's files as they were hashed, kept in memory up to a budget so that the
+ * upload and the release zip do not read them again; anything over it is read from the file
+ * when asked for.
+ */
+export class SiteContents {
+  readonly #kept = new Map<string, Buffer>()
+  #bytesLeft: number
+
+  constructor(budgetBytes = DEFAULT_KEEP_BYTES) {
+    this.#bytesLeft = budgetBytes
+  }
+
+  /** Keeps `content` when it fits the budget. */
+  keep(absolute: string, content: Buffer): void {
+    if (content.length > this.#bytesLeft || content.length > MAX_KEPT_FILE_BYTES) return
+    this.#kept.set(absolute, content)
+    this.#bytesLeft -= content.length
+  }
+
+  /** The file's bytes as hashed, or read now (and checked against the size it was hashed at). */
+  async read(file: Pick<SiteFile, 'absolute' | 'size'>): Promise<Buffer> {
+    const kept = this.#kept.get(file.absolute)
+    if (kept) return kept
+    const content = await readWhole(file.absolute)
+    if (content.length !== file.size) throw new DeployError(`${file.absolute} changed while the deploy ran (${file.size} bytes when hashed, ${content.length} now).`, 'Make sure nothing writes to the build output during the deploy.')
+    return content
+  }
+
+  /** Lets go of what is kept (the upload and the zip are done with it). */
+  clear(): void {
+    this.#kept.clear()
+  }
 }
 
-/** Sizes and MD5s of output files already listed, hashed as streams, up to 32 at a time. */
-export async function hashOutputFiles(entries: readonly OutputEntry[]): Promise<SiteFile[]> {
-  return inParallel(entries, HASH_CONCURRENCY, async entry => ({ ...entry, ...(await digest(entry.absolute)) }))
+/** Up to this much of a site stays in memory between hashing and upload. */
+const DEFAULT_KEEP_BYTES = 256 * 1024 * 1024
+/** Files larger than this are hashed as streams and never kept. */
+const MAX_KEPT_FILE_BYTES = 16 * 1024 * 1024
+
+/** The site's files with their sizes and MD5s, hashed up to 32 at a time. */
+export async function listSiteFiles(outputDir: string, contents?: SiteContents): Promise<SiteFile[]> {
+  return hashOutputFiles(await listOutputFiles(outputDir), contents)
+}
+
+/**
+ * Sizes and MD5s of output files already listed, up to 32 at a time: each read once, whole (a
+ * large one as a stream), its bytes kept in `contents` for the upload and the zip.
+ */
+export async function hashOutputFiles(entries: readonly OutputEntry[], contents?: SiteContents): Promise<SiteFile[]> {
+  return inParallel(entries, HASH_CONCURRENCY, async entry => {
+    const handle = await open(entry.absolute, 'r')
+    let size: number
+    try {
+      size = (await handle.stat()).size
+      if (size <= MAX_KEPT_FILE_BYTES) {
+        const content = await readAll(handle, size)
+        contents?.keep(entry.absolute, content)
+        return { ...entry, size: content.length, md5: createHash('md5').update(content).digest('base64') }
+      }
+    } finally {
+      await handle.close()
+    }
+    return { ...entry, ...(await digest(entry.absolute)) }
+  })
+}
+
+/** A file's bytes: one read for the size it has (more when it grew meanwhile). */
+async function readWhole(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r')
+  try {
+    return await readAll(handle, (await handle.stat()).size)
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * The file's bytes, up to the size its stat gave (fewer if it shrank meanwhile): what is hashed
+ * is what is uploaded and zipped, so the stored Content-MD5 always matches the stored bytes.
+ */
+async function readAll(handle: Awaited<ReturnType<typeof open>>, size: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size)
+  let filled = 0
+  while (filled < size) {
+    const { bytesRead } = await handle.read(buffer, filled, size - filled, filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled === size ? buffer : buffer.subarray(0, filled)
 }
 
 /** Size and base64 MD5 (Content-MD5's form) of a file, streamed. */
