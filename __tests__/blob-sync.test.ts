@@ -19,7 +19,7 @@ import { generateSite } from '../scripts/lib/generated-site.mjs'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
 import { DeployError } from '../src/errors.js'
-import { blobEndpointFor, createSiteStore, type DeployManifest, type SiteStore } from '../src/frontend/blob-store.js'
+import { blobEndpointFor, createSiteStore, parseBlobListing, type DeployManifest, type SiteStore } from '../src/frontend/blob-store.js'
 import { compileCacheControl, headersFor, IMMUTABLE, type CacheControlRule } from '../src/frontend/headers.js'
 import { listSiteFiles, SiteContents } from '../src/frontend/site-files.js'
 import { createReleaseArchive, releaseArchiveSegments } from '../src/frontend/archive.js'
@@ -336,10 +336,46 @@ describe('sync', () => {
       })
     )
     expect(await blobNames(site)).toHaveLength(600)
+    // Listed in pages of 256, following the next-page marker.
+    const paged = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: store.container, archiveContainer: store.archiveContainer, listPageSize: 256 })
+    expect((await paged.listSite()).map(blob => blob.path)).toEqual(await blobNames(site))
     // A blob that is already gone counts as deleted. (The SDK throws on a batch of 257, so
     // passing 601 names proves they were split.)
     await store.deleteBlobs([...names, 'never/existed.txt'])
     expect(await blobNames(site)).toEqual([])
+  })
+})
+
+describe('listing', () => {
+  test('lists what the SDK lists: names with spaces, quotes, ampersands and non-ASCII, each with its MD5, type, cache rule and size', async () => {
+    const { store, site } = await freshStore()
+    const names = ['index.html', 'a b/c d.txt', 'q"uote\'s.txt', 'x&y<z>.html', 'ünï/çødé 日本.txt', 'empty', 'deep/er/still.js']
+    for (const [i, name] of names.entries()) {
+      const body = Buffer.from(name.repeat(i))
+      await site.getBlockBlobClient(name).upload(body, body.length, { blobHTTPHeaders: i === 5 ? {} : { blobContentType: `text/x-${i}; charset=utf-8`, blobCacheControl: `max-age=${i}` } })
+    }
+    const bySdk = []
+    for await (const item of site.listBlobsFlat()) {
+      const md5 = item.properties.contentMD5
+      bySdk.push({ path: item.name, md5: md5 && md5.length > 0 ? Buffer.from(md5).toString('base64') : undefined, contentType: item.properties.contentType || undefined, cacheControl: item.properties.cacheControl || undefined, size: item.properties.contentLength })
+    }
+    expect(bySdk).toHaveLength(names.length)
+    expect(await store.listSite()).toEqual(bySdk)
+  })
+
+  test('parseBlobListing: entities, percent-encoded names, empty properties and the next page', () => {
+    const xml = `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="https://a.blob.core.windows.net/" ContainerName="$web"><Blobs>
+      <Blob><Name>a &amp; b&#x27;s &lt;page&gt;.html</Name><Properties><Creation-Time>Mon, 07 Dec 2026 12:00:00 GMT</Creation-Time><Content-Length>12</Content-Length><Content-Type>text/html; charset=utf-8</Content-Type><Content-Encoding /><Content-MD5>rL0Y20zC+Fzt72VPzMSk2A==</Content-MD5><Cache-Control>no-cache</Cache-Control><BlobType>BlockBlob</BlobType></Properties><OrMetadata /></Blob>
+      <Blob><Name Encoded="true">bad%01name.txt</Name><Properties><Content-Length>0</Content-Length><Content-Type /><Content-MD5 /><Cache-Control /></Properties></Blob>
+    </Blobs><NextMarker>2!72!MDAwMDA0IWIudHh0ITAwMDAyOCE5OTk5LTEyLTMxVDIzOjU5OjU5Ljk5OTk5OTlaIQ--</NextMarker></EnumerationResults>`
+    expect(parseBlobListing(xml)).toEqual({
+      blobs: [
+        { path: "a & b's <page>.html", md5: 'rL0Y20zC+Fzt72VPzMSk2A==', contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache', size: 12 },
+        { path: 'bad\u0001name.txt', md5: undefined, contentType: undefined, cacheControl: undefined, size: 0 }
+      ],
+      nextMarker: '2!72!MDAwMDA0IWIudHh0ITAwMDAyOCE5OTk5LTEyLTMxVDIzOjU5OjU5Ljk5OTk5OTlaIQ--'
+    })
+    expect(parseBlobListing('<EnumerationResults><Blobs /><NextMarker /></EnumerationResults>')).toEqual({ blobs: [], nextMarker: undefined })
   })
 })
 

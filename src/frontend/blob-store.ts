@@ -4,9 +4,10 @@
  * deploy lock) and the static-website switch. A thin executor over @azure/storage-blob: it
  * decides nothing, and every failure becomes a DeployError naming the blob and what to change.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import type { TokenCredential } from '@azure/core-auth'
+import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createHttpHeaders, createPipelineFromOptions, createPipelineRequest } from '@azure/core-rest-pipeline'
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
 import * as z from 'zod'
 import { DeployError } from '../errors.js'
@@ -88,6 +89,8 @@ export interface SiteStoreOptions {
   singleShotBytes?: number
   /** Masks a credential the store makes (the read-only link a server-side copy reads from). */
   setSecret?(value: string): void
+  /** Blobs per page of the listing (5000, the most the service gives); tests page smaller. */
+  listPageSize?: number
 }
 
 /** A release zip of this format, as far as a new one can reuse it. */
@@ -104,6 +107,8 @@ export interface ArchiveWriteOptions {
   previous?: StoredArchive
   /** Blocks in flight at once, asked before each: fewer while the site uploads. */
   concurrency?: () => number
+  /** Stops the write before its next block (nothing is committed). */
+  signal?: AbortSignal
 }
 
 export interface ArchiveWriteReport extends ArchiveSummary {
@@ -161,6 +166,9 @@ const FORMAT_METADATA = 'apdformat'
 const COPY_LINK_MS = 60 * 60 * 1000
 /** The end of a zip read in one go: its central directory for about 10,000 files. */
 const ARCHIVE_TAIL_BYTES = 1024 * 1024
+/** The service version of the listing request (any since 2019 lists the same way). */
+const LIST_API_VERSION = '2024-11-04'
+const STORAGE_SCOPE = 'https://storage.azure.com/.default'
 const MANIFEST = 'manifest.json'
 const LOCK = 'deploy.lock'
 const DATA_ROLE = 'Storage Blob Data Contributor'
@@ -221,7 +229,41 @@ interface StorageFailure {
 /** The service's error code: on the error for most calls, only in its details for a failed download. */
 const errorCodeOf = (error: unknown) => (error as StorageFailure).code ?? (error as StorageFailure).details?.errorCode
 
-const base64 = (bytes: Uint8Array | undefined) => (bytes && bytes.length > 0 ? Buffer.from(bytes).toString('base64') : undefined)
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+const decodeXml = (text: string) =>
+  text.includes('&') ? text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => (name[0] === '#' ? String.fromCodePoint(name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1))) : (XML_ENTITIES[name] ?? entity))) : text
+
+const BLOB_ELEMENT = /<Blob>([\s\S]*?)<\/Blob>/g
+const NAME_ELEMENT = /^\s*<Name( Encoded="true")?>([^<]*)<\/Name>/
+const propertyElement = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`)
+const CONTENT_LENGTH = propertyElement('Content-Length')
+const CONTENT_TYPE = propertyElement('Content-Type')
+const CONTENT_MD5 = propertyElement('Content-MD5')
+const CACHE_CONTROL = propertyElement('Cache-Control')
+const NEXT_MARKER = /<NextMarker>([^<]+)<\/NextMarker>/
+
+/**
+ * Pure: one page of a flat List Blobs answer, read for the four properties the planner
+ * compares. A site's listing is thousands of blobs with twenty properties each: reading only
+ * these is many times faster than a general XML parser, and it is on every deploy's path.
+ */
+export function parseBlobListing(xml: string): { blobs: RemoteBlob[]; nextMarker?: string } {
+  const blobs: RemoteBlob[] = []
+  for (const [, body = ''] of xml.matchAll(BLOB_ELEMENT)) {
+    const name = NAME_ELEMENT.exec(body)
+    if (!name) throw new Error(`a blob of the listing has no name: ${body.slice(0, 200)}`)
+    // Names with characters XML cannot carry come percent-encoded, marked Encoded="true".
+    const path = name[1] ? decodeURIComponent(name[2]!) : decodeXml(name[2]!)
+    const text = (element: RegExp) => {
+      const found = element.exec(body)?.[1]
+      return found ? decodeXml(found) : undefined
+    }
+    blobs.push({ path, md5: text(CONTENT_MD5), contentType: text(CONTENT_TYPE), cacheControl: text(CACHE_CONTROL), size: Number(text(CONTENT_LENGTH) ?? 0) })
+  }
+  const marker = NEXT_MARKER.exec(xml)?.[1]
+  return { blobs, nextMarker: marker ? decodeXml(marker) : undefined }
+}
+
 
 export function createSiteStore(options: SiteStoreOptions): SiteStore {
   // Every call bounded: a try that hangs is given up after tryTimeoutInMs and retried.
@@ -315,18 +357,30 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
 
   const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`)
 
+  // The listing goes through Azure's standard pipeline (retries, proxy, bearer token), its
+  // answer read by parseBlobListing rather than the SDK's general deserializer.
+  const retry = { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, tryTimeoutInMs: 120_000, ...options.retry }
+  const listing = createPipelineFromOptions({ retryOptions: { maxRetries: retry.maxTries - 1, retryDelayInMs: retry.retryDelayInMs, maxRetryDelayInMs: retry.maxRetryDelayInMs } })
+  listing.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: STORAGE_SCOPE }))
+  const listingClient = createDefaultHttpClient()
+
   const listSite = async (): Promise<RemoteBlob[]> =>
     attempt('listing', where(site), async () => {
       const blobs: RemoteBlob[] = []
-      for await (const item of site.listBlobsFlat()) {
-        blobs.push({
-          path: item.name,
-          md5: base64(item.properties.contentMD5),
-          contentType: item.properties.contentType,
-          cacheControl: item.properties.cacheControl,
-          size: item.properties.contentLength ?? 0
-        })
-      }
+      let marker: string | undefined
+      do {
+        const url = `${site.url}?restype=container&comp=list&maxresults=${options.listPageSize ?? 5000}${marker ? `&marker=${encodeURIComponent(marker)}` : ''}`
+        const request = createPipelineRequest({ url, method: 'GET', timeout: retry.tryTimeoutInMs, headers: createHttpHeaders({ 'x-ms-version': LIST_API_VERSION, accept: 'application/xml' }) })
+        const response = await listing.sendRequest(listingClient, request)
+        const body = response.bodyAsText ?? ''
+        if (response.status !== 200) {
+          const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1]
+          throw Object.assign(new Error(message ? decodeXml(message) : `${response.status} from the List Blobs request`), { statusCode: response.status, code: response.headers.get('x-ms-error-code') })
+        }
+        const page = parseBlobListing(body)
+        blobs.push(...page.blobs)
+        marker = page.nextMarker
+      } while (marker)
       return blobs
     })
 
@@ -449,11 +503,13 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       return { name, entries: directory.entries }
     },
 
-    async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY } = {}) {
+    async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY, signal } = {}) {
       await ensureArchiveContainer()
       const blobName = `${prefix}${name}`
       const blob = archive.getBlockBlobClient(blobName)
       const ids: string[] = []
+      // Block ids of this write alone (a run of the same commit may write the same blob at once), all of one length.
+      const writer = randomUUID().replaceAll('-', '').slice(0, 13)
       const staging = new Set<Promise<void>>()
       let failed: unknown
       const md5 = createHash('md5')
@@ -465,7 +521,8 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       const stage = async (request: (id: string) => Promise<unknown>) => {
         while (staging.size >= Math.max(1, concurrency())) await Promise.race(staging)
         if (failed) throw failed
-        const id = Buffer.from(`release-block-${String(ids.length).padStart(6, '0')}`).toString('base64')
+        signal?.throwIfAborted()
+        const id = Buffer.from(`${writer}-${String(ids.length).padStart(6, '0')}`).toString('base64')
         ids.push(id)
         const done: Promise<void> = attempt('writing', where(archive, blobName), () => request(id)).then(
           () => void staging.delete(done),
@@ -529,6 +586,7 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
         await Promise.allSettled(staging)
         throw failed ?? error
       }
+      signal?.throwIfAborted()
       const wholeMd5 = copied ? undefined : md5.digest()
       await attempt('writing', where(archive, blobName), () =>
         blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: 'application/zip', ...(wholeMd5 ? { blobContentMD5: wholeMd5 } : {}) }, metadata: { [FORMAT_METADATA]: ARCHIVE_FORMAT } })

@@ -1,10 +1,12 @@
 /**
  * A site part in two halves. `prepareSite` builds (or fetches an archived release), hashes
  * the files and plans the sync — nothing anyone sees changes, so it runs before the
- * environment's lock and before any part goes live. `publishSite` runs under the lock: it
- * records the release in flight in the manifest, uploads in a safe order (assets, pages, the
- * root index.html last) while the release zip is written alongside, purges every path it and
- * any unfinished earlier run replaced, deletes stale blobs, and records what is live.
+ * environment's lock and before any part goes live — and starts writing the release zip
+ * (private), which goes on while the run waits for the lock and publishes. `publishSite` runs
+ * under the lock: it records the release in flight in the manifest, uploads in a safe order
+ * (assets, pages, the root index.html last; meanwhile the zip sends one block at a time, so it
+ * never holds up a page), purges every path it and any unfinished earlier run replaced,
+ * deletes stale blobs, and records what is live once the zip is kept.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
@@ -59,10 +61,22 @@ export interface PreparedSite {
   /** The static website as found when preparing (only read): publishing switches it on or sets it only when it differed. */
   website: StaticWebsiteState
   seconds: Record<string, number>
-  /** A private folder for the release zip (and a fetched release). */
+  /** The release zip, written from the moment the site is planned. */
+  archiving: ReleaseWriting
+  /** A private folder for a fetched release. */
   scratch: string
-  /** Removes the scratch folder. */
+  /** Stops the release zip if it is still being written, and removes the scratch folder. */
   cleanup(): Promise<void>
+}
+
+/** The release zip being written in the background. */
+export interface ReleaseWriting {
+  /** Whether it was kept (false: it failed, with a warning, or was stopped; a rollback keeps none). */
+  done: Promise<boolean>
+  /** While the site uploads, the zip sends one block at a time. */
+  uploading(on: boolean): void
+  /** Seconds it took, once done. */
+  seconds(): number | undefined
 }
 
 export interface SitePublishResult {
@@ -104,7 +118,11 @@ export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<
   const commit = plan.rollbackTo ?? context.commit
   const scratch = await mkdtemp(path.join(deps.tempDir, 'apd-site-'))
   const contents = new SiteContents()
+  const stop = new AbortController()
+  let archiving: ReleaseWriting | undefined
   const cleanup = async () => {
+    stop.abort()
+    await archiving?.done
     contents.clear()
     await rm(scratch, { recursive: true, force: true })
   }
@@ -143,7 +161,8 @@ export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<
       ])
     )
     const syncPlan = checkedSyncPlan(plan, local, remote ?? [], deps.allowMassDelete)
-    return { plan, commit, store, outputDir, files, contents, local, remote, manifest, syncPlan, frontDoorDomains, website, seconds, scratch, cleanup }
+    archiving = plan.rollbackTo ? { done: Promise.resolve(false), uploading() {}, seconds: () => undefined } : keepRelease(store, files, contents, `${commit}.zip`, manifest, stop.signal, logger, now)
+    return { plan, commit, store, outputDir, files, contents, local, remote, manifest, syncPlan, frontDoorDomains, website, archiving, seconds, scratch, cleanup }
   } catch (error) {
     await cleanup()
     throw error
@@ -207,19 +226,17 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
   const live: DeployManifest = manifest ? { ...manifest, pending } : { commit, deployedAt: pending.startedAt, files: [], pending }
   await store.writeManifest(live)
 
-  // The release zip is written alongside, one block at a time until the site is live, so it
-  // never holds up a page; then at full speed.
+  // The release zip goes on alongside, one block at a time while the site uploads.
   const archive = `${commit}.zip`
-  let siteLive = false
-  const archiving = plan.rollbackTo ? Promise.resolve(false) : keepRelease(prepared, archive, manifest, () => (siteLive ? ARCHIVE_CONCURRENCY : 1), logger, timed)
+  prepared.archiving.uploading(true)
   let sync: SyncReport
   try {
     sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now, contents: prepared.contents })))
   } finally {
-    siteLive = true
+    prepared.archiving.uploading(false)
   }
   if (!sync.ok) {
-    await archiving
+    await prepared.archiving.done
     // The failure may carry its own hint ("\n  → …"): it goes after this message, not inside it.
     const [reason = '', ...hints] = (sync.failure ?? 'see the log above').split('\n  → ')
     throw new DeployError(
@@ -238,7 +255,9 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
 
   deps.assertLockHeld()
   const deletion: DeleteReport = plan.deleteStale === 'after-purge' ? await timed('delete', () => deleteStale(syncPlan, sync, { store, logger, now })) : { status: 'nothing-stale', deleted: [], durationMs: 0 }
-  const archived = await archiving
+  const archived = await prepared.archiving.done
+  const archiveSeconds = prepared.archiving.seconds()
+  if (archiveSeconds !== undefined) seconds.archive = archiveSeconds
   prepared.contents.clear()
   // What is live, and the old archives pruned (never the one just written): independent, at once.
   await Promise.all([
@@ -291,30 +310,43 @@ async function reusableRelease(store: SiteStore, manifest: DeployManifest | unde
 }
 
 /**
- * The release zip, written while the site uploads: unchanged entries copied from the previous
- * release by the storage, the rest compressed and sent. A failure costs the redeploy of this
- * release, not the deploy.
+ * The release zip, written in the background from the moment the site is planned: unchanged
+ * entries copied from the previous release by the storage, the rest compressed and sent. A
+ * failure costs the redeploy of this release, not the deploy.
  */
-async function keepRelease(prepared: PreparedSite, archive: string, manifest: DeployManifest | undefined, concurrency: () => number, logger: Logger, timed: ReturnType<typeof timer>): Promise<boolean> {
-  const { store, files, contents } = prepared
-  try {
-    await timed('archive', async () => {
+function keepRelease(store: SiteStore, files: readonly SiteFile[], contents: SiteContents, archive: string, manifest: DeployManifest | undefined, stop: AbortSignal, logger: Logger, now: () => number): ReleaseWriting {
+  let uploading = false
+  let seconds: number | undefined
+  const started = now()
+  const concurrency = () => (uploading ? 1 : ARCHIVE_CONCURRENCY)
+  const write = async (): Promise<boolean> => {
+    try {
       const previous = await reusableRelease(store, manifest, archive, logger)
       let written
       try {
-        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents, previous), { previous: previous?.stored, concurrency })
+        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents, previous), { previous: previous?.stored, concurrency, signal: stop })
       } catch (error) {
-        if (!previous) throw error
+        if (!previous || stop.aborted) throw error
         logger.info(`the unchanged entries of ${store.archivePath(previous.stored.name)} could not be copied (${describeFailure(error)}): the release archive is written whole`)
-        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents), { concurrency })
+        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents), { concurrency, signal: stop })
       }
       const reused = written.reused > 0 ? `, ${written.reused} unchanged entries copied from ${previous!.stored.name} by the storage` : ''
       logger.info(`release archive ${store.archivePath(archive)}: ${written.entries} files, ${written.bytes} bytes (${written.sentBytes} sent${reused})${written.md5 ? `, MD5 ${written.md5}` : ''}`)
-    })
-    return true
-  } catch (error) {
-    logger.warning(`the release archive ${store.archivePath(archive)} could not be kept (${describeFailure(error)}): the site deploys, but rollback-to this commit will need a new build`)
-    return false
+      return true
+    } catch (error) {
+      // Stopped: the run ends before this release goes live, and says why elsewhere.
+      if (!stop.aborted) logger.warning(`the release archive ${store.archivePath(archive)} could not be kept (${describeFailure(error)}): the site deploys, but rollback-to this commit will need a new build`)
+      return false
+    } finally {
+      seconds = Math.round((now() - started) / 100) / 10
+    }
+  }
+  return {
+    done: write(),
+    uploading(on) {
+      uploading = on
+    },
+    seconds: () => seconds
   }
 }
 
