@@ -126,6 +126,19 @@ export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<
     contents.clear()
     await rm(scratch, { recursive: true, force: true })
   }
+  // What the container holds, read while the site builds and hashes: to refuse a wrong output
+  // folder before anything goes live anywhere; the Front Door domains too, so a domain the
+  // endpoint does not serve fails here, not after an upload; and the static website, read
+  // only, so that publishing sets it only when it differs. A build failure is reported first.
+  const reading = timed('list', () =>
+    Promise.all([
+      store.listSiteIfExists(),
+      store.readManifest(),
+      plan.cdn?.kind === 'frontdoor' ? frontDoorPurgeDomains(plan.cdn, deps.azure.clients) : undefined,
+      store.enableStaticWebsite(plan.indexDocument, plan.errorDocument, { update: false })
+    ])
+  )
+  reading.catch(() => undefined)
   try {
     let outputDir: string
     let files: SiteFile[]
@@ -149,17 +162,7 @@ export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<
     }
     const cacheControl = compileCacheControl(plan.cacheControl)
     const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
-    // The listing now, to refuse a wrong output folder before anything goes live anywhere; the
-    // Front Door domains too, so a domain the endpoint does not serve fails here, not after an
-    // upload; and the static website, read only, so that publishing sets it only when it differs.
-    const [remote, manifest, frontDoorDomains, website] = await timed('list', () =>
-      Promise.all([
-        store.listSiteIfExists(),
-        store.readManifest(),
-        plan.cdn?.kind === 'frontdoor' ? frontDoorPurgeDomains(plan.cdn, deps.azure.clients) : undefined,
-        store.enableStaticWebsite(plan.indexDocument, plan.errorDocument, { update: false })
-      ])
-    )
+    const [remote, manifest, frontDoorDomains, website] = await reading
     const syncPlan = checkedSyncPlan(plan, local, remote ?? [], deps.allowMassDelete)
     archiving = plan.rollbackTo ? { done: Promise.resolve(false), uploading() {}, seconds: () => undefined } : keepRelease(store, files, contents, `${commit}.zip`, manifest, stop.signal, logger, now)
     return { plan, commit, store, outputDir, files, contents, local, remote, manifest, syncPlan, frontDoorDomains, website, archiving, seconds, scratch, cleanup }
