@@ -88,16 +88,17 @@ function siteFolder(options: { files: number; totalBytes: number }): string {
   return dir
 }
 
-async function localEntries(dir: string, rules: CacheControlRule[] = []): Promise<LocalEntry[]> {
+async function localEntries(dir: string, rules: CacheControlRule[] = [], contents?: SiteContents): Promise<LocalEntry[]> {
   const cacheControl = compileCacheControl(rules)
-  return (await listSiteFiles(dir)).map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
+  return (await listSiteFiles(dir, contents)).map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
 }
 
-/** Plan against what the container holds now, and run it. */
+/** Plan against what the container holds now, and run it, as a deploy does: uploading the bytes as hashed. */
 async function sync(store: SiteStore, dir: string, rules: CacheControlRule[] = [], guard = GUARD) {
   const logger = recordingLogger()
-  const plan = planSync(await localEntries(dir, rules), await store.listSite(), guard)
-  const report = await syncSite(plan, { store, logger }, { concurrency: 16 })
+  const contents = new SiteContents()
+  const plan = planSync(await localEntries(dir, rules, contents), await store.listSite(), guard)
+  const report = await syncSite(plan, { store, logger, contents }, { concurrency: 16 })
   return { plan, report, logger }
 }
 
