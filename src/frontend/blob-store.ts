@@ -105,8 +105,13 @@ export interface ArchiveWriteOptions {
    * environment's lock, so it stays as read while the lock holds.
    */
   previous?: StoredArchive
-  /** Blocks in flight at once, asked before each: fewer while the site uploads. */
+  /** Blocks sent at once, asked before each: fewer while the site uploads. */
   concurrency?: () => number
+  /**
+   * Copies start once this settles (and all bytes are staged): a copy loads the storage the
+   * site's own requests are waiting on.
+   */
+  copiesAfter?: Promise<unknown>
   /** Stops the write before its next block (nothing is committed). */
   signal?: AbortSignal
 }
@@ -160,6 +165,7 @@ const SINGLE_SHOT_BYTES = 32 * 1024 * 1024
 /** Blocks of a release zip: bytes staged in this size, copies in at most this size. */
 const ARCHIVE_BLOCK_BYTES = 4 * 1024 * 1024
 const ARCHIVE_COPY_BYTES = 100 * 1024 * 1024
+const ARCHIVE_COPY_CONCURRENCY = 4
 /** Blob metadata that says which format a release zip is in. */
 const FORMAT_METADATA = 'apdformat'
 /** The read link of a server-side copy: long enough for a slow deploy, no longer. */
@@ -514,7 +520,7 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       return { name, entries: directory.entries }
     },
 
-    async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY, signal } = {}) {
+    async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY, copiesAfter, signal } = {}) {
       await ensureArchiveContainer()
       const blobName = `${prefix}${name}`
       const blob = archive.getBlockBlobClient(blobName)
@@ -528,13 +534,19 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       let copied = false
       let source: string | undefined
 
+      const nextId = () => {
+        const id = Buffer.from(`${writer}-${String(ids.length).padStart(6, '0')}`).toString('base64')
+        ids.push(id)
+        return id
+      }
+      /** Copies, in zip order, each with its block id: made once the bytes are staged. */
+      const copies: { id: string; start: number; count: number }[] = []
       /** Starts one block once fewer than `concurrency()` are in flight; the first failure stops the rest. */
       const stage = async (request: (id: string) => Promise<unknown>) => {
         while (staging.size >= Math.max(1, concurrency())) await Promise.race(staging)
         if (failed) throw failed
         signal?.throwIfAborted()
-        const id = Buffer.from(`${writer}-${String(ids.length).padStart(6, '0')}`).toString('base64')
-        ids.push(id)
+        const id = nextId()
         const done: Promise<void> = attempt('writing', where(archive, blobName), () => request(id)).then(
           () => void staging.delete(done),
           error => {
@@ -581,16 +593,22 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
           }
           if (!previous) throw new Error('a copy from the previous release, but none was named')
           await flush()
-          copied = true
-          const url = await copyFrom()
           for (let start = segment.copy.start; start < segment.copy.end; start += ARCHIVE_COPY_BYTES) {
-            const count = Math.min(ARCHIVE_COPY_BYTES, segment.copy.end - start)
-            await stage(id => blob.stageBlockFromURL(id, url, start, count))
+            copies.push({ id: nextId(), start, count: Math.min(ARCHIVE_COPY_BYTES, segment.copy.end - start) })
           }
         }
         await flush()
         await Promise.all(staging)
         if (failed) throw failed
+        if (copies.length > 0) {
+          copied = true
+          await copiesAfter
+          const url = await copyFrom()
+          await inParallel(copies, ARCHIVE_COPY_CONCURRENCY, async ({ id, start, count }) => {
+            signal?.throwIfAborted()
+            await attempt('writing', where(archive, blobName), () => blob.stageBlockFromURL(id, url, start, count))
+          })
+        }
       } catch (error) {
         // Let the generator finish what it started, then report the first cause.
         await segments.return({ entries: 0, reused: 0, bytes: 0 }).catch(() => undefined)

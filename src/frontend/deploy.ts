@@ -2,11 +2,11 @@
  * A site part in two halves. `prepareSite` builds (or fetches an archived release), hashes
  * the files and plans the sync — nothing anyone sees changes, so it runs before the
  * environment's lock and before any part goes live — and starts writing the release zip
- * (private), which goes on while the run waits for the lock and publishes. `publishSite` runs
- * under the lock: it records the release in flight in the manifest, uploads in a safe order
- * (assets, pages, the root index.html last; meanwhile the zip sends one block at a time, so it
- * never holds up a page), purges every path it and any unfinished earlier run replaced,
- * deletes stale blobs, and records what is live once the zip is kept.
+ * (private), which goes on while the run waits for the lock and publishes, at a pace that never
+ * holds up the site (see ReleaseWriting). `publishSite` runs under the lock: it records the
+ * release in flight in the manifest, uploads in a safe order (assets, pages, the root
+ * index.html last), purges every path it and any unfinished earlier run replaced, deletes
+ * stale blobs, and records what is live once the zip is kept.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
@@ -69,12 +69,16 @@ export interface PreparedSite {
   cleanup(): Promise<void>
 }
 
-/** The release zip being written in the background. */
+/**
+ * The release zip being written in the background. Until the site is live it sends one block
+ * at a time and has the storage copy nothing: everything before that moment is on the way to
+ * the site going live.
+ */
 export interface ReleaseWriting {
   /** Whether it was kept (false: it failed, with a warning, or was stopped; a rollback keeps none). */
   done: Promise<boolean>
-  /** While the site uploads, the zip sends one block at a time. */
-  uploading(on: boolean): void
+  /** The site is live (or its upload failed): the zip goes at full speed. */
+  live(): void
   /** Seconds it took, once done. */
   seconds(): number | undefined
 }
@@ -164,7 +168,7 @@ export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<
     const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
     const [remote, manifest, frontDoorDomains, website] = await reading
     const syncPlan = checkedSyncPlan(plan, local, remote ?? [], deps.allowMassDelete)
-    archiving = plan.rollbackTo ? { done: Promise.resolve(false), uploading() {}, seconds: () => undefined } : keepRelease(store, files, contents, `${commit}.zip`, manifest, stop.signal, logger, now)
+    archiving = plan.rollbackTo ? { done: Promise.resolve(false), live() {}, seconds: () => undefined } : keepRelease(store, files, contents, `${commit}.zip`, manifest, stop.signal, logger, now)
     return { plan, commit, store, outputDir, files, contents, local, remote, manifest, syncPlan, frontDoorDomains, website, archiving, seconds, scratch, cleanup }
   } catch (error) {
     await cleanup()
@@ -229,14 +233,12 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
   const live: DeployManifest = manifest ? { ...manifest, pending } : { commit, deployedAt: pending.startedAt, files: [], pending }
   await store.writeManifest(live)
 
-  // The release zip goes on alongside, one block at a time while the site uploads.
   const archive = `${commit}.zip`
-  prepared.archiving.uploading(true)
   let sync: SyncReport
   try {
     sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now, contents: prepared.contents })))
   } finally {
-    prepared.archiving.uploading(false)
+    prepared.archiving.live()
   }
   if (!sync.ok) {
     await prepared.archiving.done
@@ -318,16 +320,20 @@ async function reusableRelease(store: SiteStore, manifest: DeployManifest | unde
  * failure costs the redeploy of this release, not the deploy.
  */
 function keepRelease(store: SiteStore, files: readonly SiteFile[], contents: SiteContents, archive: string, manifest: DeployManifest | undefined, stop: AbortSignal, logger: Logger, now: () => number): ReleaseWriting {
-  let uploading = false
   let seconds: number | undefined
   const started = now()
-  const concurrency = () => (uploading ? 1 : ARCHIVE_CONCURRENCY)
+  let live = false
+  let markLive = () => {}
+  const siteLive = new Promise<void>(resolve => (markLive = resolve))
+  // Stopped before the site went live: the copies must not wait for it.
+  stop.addEventListener('abort', () => markLive(), { once: true })
+  const concurrency = () => (live ? ARCHIVE_CONCURRENCY : 1)
   const write = async (): Promise<boolean> => {
     try {
       const previous = await reusableRelease(store, manifest, archive, logger)
       let written
       try {
-        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents, previous), { previous: previous?.stored, concurrency, signal: stop })
+        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents, previous), { previous: previous?.stored, concurrency, copiesAfter: siteLive, signal: stop })
       } catch (error) {
         if (!previous || stop.aborted) throw error
         logger.info(`the unchanged entries of ${store.archivePath(previous.stored.name)} could not be copied (${describeFailure(error)}): the release archive is written whole`)
@@ -346,8 +352,9 @@ function keepRelease(store: SiteStore, files: readonly SiteFile[], contents: Sit
   }
   return {
     done: write(),
-    uploading(on) {
-      uploading = on
+    live() {
+      live = true
+      markLive()
     },
     seconds: () => seconds
   }
