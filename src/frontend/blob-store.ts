@@ -603,6 +603,7 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
         if (copies.length > 0) {
           copied = true
           await copiesAfter
+          signal?.throwIfAborted()
           const url = await copyFrom()
           await inParallel(copies, ARCHIVE_COPY_CONCURRENCY, async ({ id, start, count }) => {
             signal?.throwIfAborted()
