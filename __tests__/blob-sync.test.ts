@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import tls from 'node:tls'
@@ -15,17 +15,17 @@ import type { TokenCredential } from '@azure/core-auth'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { startAzureStandin } from '../azure-standin/index.mjs'
 import { useAzureContract } from '../__fixtures__/azure-contract.js'
-import { createTlsMaterial } from '../azure-standin/https-server.mjs'
 import { generateSite } from '../scripts/lib/generated-site.mjs'
 import { resolveCloud } from '../src/azure/cloud.js'
 import { createCredential } from '../src/azure/credentials.js'
 import { DeployError } from '../src/errors.js'
-import { blobEndpointFor, createSiteStore, type DeployManifest, type SiteStore } from '../src/frontend/blob-store.js'
+import { blobEndpointFor, createSiteStore, parseBlobListing, type DeployManifest, type SiteStore } from '../src/frontend/blob-store.js'
 import { compileCacheControl, headersFor, IMMUTABLE, type CacheControlRule } from '../src/frontend/headers.js'
-import { listSiteFiles } from '../src/frontend/site-files.js'
+import { listSiteFiles, SiteContents } from '../src/frontend/site-files.js'
+import { createReleaseArchive, releaseArchiveSegments } from '../src/frontend/archive.js'
 import { deleteStale, syncSite } from '../src/frontend/sync.js'
 import { planSync, type LocalEntry, type SyncPlanOptions } from '../src/frontend/sync-plan.js'
-import { startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
+import { selfSignedTls, startAzurite, type Azurite } from '../scripts/lib/azurite.mjs'
 import { recordingLogger } from '../__fixtures__/logger.js'
 
 type Standin = Awaited<ReturnType<typeof startAzureStandin>>
@@ -45,7 +45,8 @@ const folders: string[] = []
 beforeAll(async () => {
   standin = await startAzureStandin({ containers: 'none', onExchange: contract.onExchange })
   standin.registerApplication({ clientId: CLIENT, clientSecret: SECRET })
-  const storageTls = await createTlsMaterial()
+  // Self-signed: Azurite's Put Block From URL reads from itself trusting only its own certificate.
+  const storageTls = await selfSignedTls()
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), standin.caCertPem, storageTls.caCertPem])
   azurite = await startAzurite({ https: { cert: storageTls.cert, key: storageTls.key }, oauth: true })
   const cloud = resolveCloud(standin.cloudSetting)
@@ -87,16 +88,17 @@ function siteFolder(options: { files: number; totalBytes: number }): string {
   return dir
 }
 
-async function localEntries(dir: string, rules: CacheControlRule[] = []): Promise<LocalEntry[]> {
+async function localEntries(dir: string, rules: CacheControlRule[] = [], contents?: SiteContents): Promise<LocalEntry[]> {
   const cacheControl = compileCacheControl(rules)
-  return (await listSiteFiles(dir)).map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
+  return (await listSiteFiles(dir, contents)).map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
 }
 
-/** Plan against what the container holds now, and run it. */
+/** Plan against what the container holds now, and run it, as a deploy does: uploading the bytes as hashed. */
 async function sync(store: SiteStore, dir: string, rules: CacheControlRule[] = [], guard = GUARD) {
   const logger = recordingLogger()
-  const plan = planSync(await localEntries(dir, rules), await store.listSite(), guard)
-  const report = await syncSite(plan, { store, logger }, { concurrency: 16 })
+  const contents = new SiteContents()
+  const plan = planSync(await localEntries(dir, rules, contents), await store.listSite(), guard)
+  const report = await syncSite(plan, { store, logger, contents }, { concurrency: 16 })
   return { plan, report, logger }
 }
 
@@ -291,6 +293,21 @@ describe('sync', () => {
     await expect(store.upload(entry!.file, entry!.headers)).rejects.toThrow(/changed while the deploy ran/)
   })
 
+  test('the bytes kept when hashing are what is uploaded: a file rewritten since cannot make its Content-MD5 lie', async () => {
+    const { store, site } = await freshStore()
+    const dir = siteFolder({ files: 10, totalBytes: 20_000 })
+    const contents = new SiteContents()
+    const file = (await listSiteFiles(dir, contents)).find(candidate => candidate.path === 'robots.txt')!
+    const hashed = readFileSync(file.absolute)
+    writeFileSync(file.absolute, 'rewritten after hashing')
+    await store.upload(file, { contentType: 'text/plain; charset=utf-8', cacheControl: 'no-cache' }, contents)
+    const stored = site.getBlobClient('robots.txt')
+    expect((await stored.downloadToBuffer()).equals(hashed)).toBe(true)
+    expect(Buffer.from((await stored.getProperties()).contentMD5!).toString('base64')).toBe(file.md5)
+    // Nothing kept (over the budget): read now, and refused since its size changed.
+    await expect(store.upload(file, { contentType: 'text/plain; charset=utf-8', cacheControl: 'no-cache' }, new SiteContents(0))).rejects.toThrow(/changed while the deploy ran/)
+  })
+
   test('large files go up in blocks, with Content-MD5 set', async () => {
     const { store, site } = await freshStore({ singleShotBytes: 64 * 1024 })
     const dir = siteFolder({ files: 12, totalBytes: 2e6 })
@@ -320,10 +337,46 @@ describe('sync', () => {
       })
     )
     expect(await blobNames(site)).toHaveLength(600)
+    // Listed in pages of 256, following the next-page marker.
+    const paged = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: store.container, archiveContainer: store.archiveContainer, listPageSize: 256 })
+    expect((await paged.listSite()).map(blob => blob.path)).toEqual(await blobNames(site))
     // A blob that is already gone counts as deleted. (The SDK throws on a batch of 257, so
     // passing 601 names proves they were split.)
     await store.deleteBlobs([...names, 'never/existed.txt'])
     expect(await blobNames(site)).toEqual([])
+  })
+})
+
+describe('listing', () => {
+  test('lists what the SDK lists: names with spaces, quotes, ampersands and non-ASCII, each with its MD5, type, cache rule and size', async () => {
+    const { store, site } = await freshStore()
+    const names = ['index.html', 'a b/c d.txt', 'q"uote\'s.txt', 'x&y<z>.html', 'ünï/çødé 日本.txt', 'empty', 'deep/er/still.js']
+    for (const [i, name] of names.entries()) {
+      const body = Buffer.from(name.repeat(i))
+      await site.getBlockBlobClient(name).upload(body, body.length, { blobHTTPHeaders: i === 5 ? {} : { blobContentType: `text/x-${i}; charset=utf-8`, blobCacheControl: `max-age=${i}` } })
+    }
+    const bySdk = []
+    for await (const item of site.listBlobsFlat()) {
+      const md5 = item.properties.contentMD5
+      bySdk.push({ path: item.name, md5: md5 && md5.length > 0 ? Buffer.from(md5).toString('base64') : undefined, contentType: item.properties.contentType || undefined, cacheControl: item.properties.cacheControl || undefined, size: item.properties.contentLength })
+    }
+    expect(bySdk).toHaveLength(names.length)
+    expect(await store.listSite()).toEqual(bySdk)
+  })
+
+  test('parseBlobListing: entities, percent-encoded names, empty properties and the next page', () => {
+    const xml = `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="https://a.blob.core.windows.net/" ContainerName="$web"><Blobs>
+      <Blob><Name>a &amp; b&#x27;s &lt;page&gt;.html</Name><Properties><Creation-Time>Mon, 07 Dec 2026 12:00:00 GMT</Creation-Time><Content-Length>12</Content-Length><Content-Type>text/html; charset=utf-8</Content-Type><Content-Encoding /><Content-MD5>rL0Y20zC+Fzt72VPzMSk2A==</Content-MD5><Cache-Control>no-cache</Cache-Control><BlobType>BlockBlob</BlobType></Properties><OrMetadata /></Blob>
+      <Blob><Name Encoded="true">bad%01name.txt</Name><Properties><Content-Length>0</Content-Length><Content-Type /><Content-MD5 /><Cache-Control /></Properties></Blob>
+    </Blobs><NextMarker>2!72!MDAwMDA0IWIudHh0ITAwMDAyOCE5OTk5LTEyLTMxVDIzOjU5OjU5Ljk5OTk5OTlaIQ--</NextMarker></EnumerationResults>`
+    expect(parseBlobListing(xml)).toEqual({
+      blobs: [
+        { path: "a & b's <page>.html", md5: 'rL0Y20zC+Fzt72VPzMSk2A==', contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache', size: 12 },
+        { path: 'bad\u0001name.txt', md5: undefined, contentType: undefined, cacheControl: undefined, size: 0 }
+      ],
+      nextMarker: '2!72!MDAwMDA0IWIudHh0ITAwMDAyOCE5OTk5LTEyLTMxVDIzOjU5OjU5Ljk5OTk5OTlaIQ--'
+    })
+    expect(parseBlobListing('<EnumerationResults><Blobs /><NextMarker /></EnumerationResults>')).toEqual({ blobs: [], nextMarker: undefined })
   })
 })
 
@@ -425,5 +478,62 @@ describe('manifest and archives', () => {
     const missing = await store.downloadArchive('a.zip', path.join(dir, 'gone.zip')).catch((error: unknown) => error)
     expect(missing).toBeInstanceOf(DeployError)
     expect((missing as DeployError).message).toBe(`the release archive devstoreaccount1/deployments-${testNumber}/a.zip does not exist.`)
+  })
+
+  test('release zips go up as blocks; the next release has the storage copy its unchanged entries, and is byte for byte the zip written whole', async () => {
+    const secrets: string[] = []
+    const { store, archive } = await freshStore()
+    const copying = createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container: store.container, archiveContainer: store.archiveContainer, setSecret: value => secrets.push(value) })
+    const first = siteFolder({ files: 120, totalBytes: 1.2e6 })
+    const firstContents = new SiteContents()
+    const firstFiles = await listSiteFiles(first, firstContents)
+    const written = await copying.writeArchive('a.zip', releaseArchiveSegments(firstFiles, firstContents))
+    const local = await createReleaseArchive(first, firstFiles, path.join(first, '..', `${path.basename(first)}-a.zip`))
+    folders.push(local.path)
+    const stored = await archive.getBlobClient('a.zip').downloadToBuffer()
+    expect(stored.equals(readFileSync(local.path))).toBe(true)
+    expect([written.entries, written.reused, written.bytes, written.sentBytes]).toEqual([120, 0, local.bytes, local.bytes])
+    const properties = await archive.getBlobClient('a.zip').getProperties()
+    expect([properties.contentType, Buffer.from(properties.contentMD5!).toString('base64'), written.md5]).toEqual(['application/zip', createHash('md5').update(stored).digest('base64'), createHash('md5').update(stored).digest('base64')])
+    expect(properties.metadata?.apdformat).toMatch(/^apd-zip\/1 /)
+    expect(secrets).toEqual([])
+
+    // The next release: one page changed.
+    const second = mkdtempSync(path.join(tmpdir(), 'apd-site-'))
+    folders.push(second)
+    cpSync(first, second, { recursive: true })
+    appendFileSync(path.join(second, 'docs', 'page-0.html'), '<!-- second release -->\n')
+    const secondContents = new SiteContents()
+    const secondFiles = await listSiteFiles(second, secondContents)
+    const previous = await copying.readArchive('a.zip')
+    expect(previous?.entries.map(entry => entry.name)).toEqual(firstFiles.map(file => file.path))
+    // Copies wait for the site to be live (copiesAfter); the changed page's bytes do not.
+    let live = () => {}
+    const siteLive = new Promise<void>(resolve => (live = resolve))
+    const writing = copying.writeArchive(
+      'b.zip',
+      releaseArchiveSegments(secondFiles, secondContents, { entries: new Map(previous!.entries.map(entry => [entry.name, entry])), md5s: new Map(firstFiles.map(file => [file.path, file.md5])) }),
+      { previous, copiesAfter: siteLive }
+    )
+    expect(await Promise.race([writing.then(() => 'written'), sleep(500).then(() => 'waiting')])).toBe('waiting')
+    expect((await archive.getBlockBlobClient('b.zip').getBlockList('uncommitted')).uncommittedBlocks?.length).toBeGreaterThan(0)
+    expect(secrets).toEqual([])
+    live()
+    const reusing = await writing
+    const whole = await createReleaseArchive(second, secondFiles, path.join(second, '..', `${path.basename(second)}-b.zip`))
+    folders.push(whole.path)
+    expect((await archive.getBlobClient('b.zip').downloadToBuffer()).equals(readFileSync(whole.path))).toBe(true)
+    expect([reusing.entries, reusing.reused, reusing.bytes]).toEqual([120, 119, whole.bytes])
+    // Only the changed page and the directory were sent; the storage copied the rest.
+    expect(reusing.sentBytes).toBeLessThan(whole.bytes / 10)
+    expect(reusing.md5).toBeUndefined()
+    // The read link of the copies was masked as it was made.
+    expect(secrets).toHaveLength(1)
+    expect(secrets[0]!.length).toBeGreaterThan(20)
+
+    // A zip without the format's metadata (another writer's, or an older one) is not reused.
+    await store.uploadArchive('c.zip', whole.path)
+    expect(await store.readArchive('c.zip')).toBeUndefined()
+    expect(await store.readArchive('missing.zip')).toBeUndefined()
   })
 })

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { createCommandRunner } from '../src/command-runner.js'
 import { DeployError } from '../src/errors.js'
 import { buildEnvironment, buildFrontend, type FrontendBuildSettings } from '../src/frontend/build.js'
-import { listOutputFiles, listSiteFiles } from '../src/frontend/site-files.js'
+import { listOutputFiles, listSiteFiles, SiteContents } from '../src/frontend/site-files.js'
 import { recordingRunner, succeeded } from '../__fixtures__/command-runner.js'
 import { recordingLogger } from '../__fixtures__/logger.js'
 
@@ -234,7 +234,23 @@ describe('listSiteFiles', () => {
     expect((error as DeployError).message).toContain(message)
   })
 
-  test('2,000 files of a generated build, hashed in parallel', async () => {
+  test('small files are kept as hashed for the upload; one over 16 MiB is streamed and read again when asked', async () => {
+    const dir = await outputWith({ 'index.html': '<p>as hashed</p>' })
+    const big = Buffer.alloc(17 * 1024 * 1024, 7)
+    await writeFile(join(dir, 'video.bin'), big)
+    const contents = new SiteContents()
+    const [page, video] = await listSiteFiles(dir, contents)
+    expect([page!.path, page!.md5, video!.path, video!.size, video!.md5]).toEqual(['index.html', md5('<p>as hashed</p>'), 'video.bin', big.length, createHash('md5').update(big).digest('base64')])
+    await writeFile(join(dir, 'index.html'), '<p>rewritten</p>')
+    await writeFile(join(dir, 'video.bin'), Buffer.alloc(big.length, 8))
+    expect((await contents.read(page!)).toString()).toBe('<p>as hashed</p>')
+    expect((await contents.read(video!)).equals(Buffer.alloc(big.length, 8))).toBe(true)
+    // Let go of: read now (same size, so not refused).
+    contents.clear()
+    expect((await contents.read(page!)).toString()).toBe('<p>rewritten</p>')
+  })
+
+  test('2,000 files of a generated build, each hashed', async () => {
     const dir = await mkdtemp(join(scratch, 'big-'))
     const expected = new Map<string, string>()
     for (let i = 0; i < 2000; i++) {

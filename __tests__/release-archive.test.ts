@@ -1,8 +1,9 @@
 /**
  * The release archive: the same files give the same zip bytes — across runs, time zones,
- * file times and modes — and the zip, read back by other readers (Python's zipfile, and
- * Info-ZIP's unzip where installed), holds every file with its content, in path order, with
- * the fixed date and mode and no extra fields.
+ * file times and modes, and whether its entries were written or reused from the previous
+ * release — and the zip, read back by other readers (Python's zipfile, and Info-ZIP's unzip
+ * where installed), holds every file with its content, in path order, with the fixed date and
+ * mode and no extra fields; formats that are compressed already are stored, not deflated.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { execFile } from 'node:child_process'
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { createReleaseArchive, ENTRY_MODE } from '../src/frontend/archive.js'
+import { createReleaseArchive, ENTRY_MODE, readArchiveDirectory, type ArchiveEntry, type PreviousArchive } from '../src/frontend/archive.js'
 import { listSiteFiles, type SiteFile } from '../src/frontend/site-files.js'
 
 const run = promisify(execFile)
@@ -24,6 +25,8 @@ interface ZipEntry {
   mode: number
   extra: number
   method: number
+  size: number
+  compressed: number
   sha256: string
 }
 
@@ -32,7 +35,8 @@ import hashlib, json, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
     assert z.testzip() is None
     print(json.dumps([{"name": i.filename, "date": list(i.date_time), "mode": i.external_attr >> 16, "extra": len(i.extra),
-                       "method": i.compress_type, "sha256": hashlib.sha256(z.read(i)).hexdigest()} for i in z.infolist()]))
+                       "method": i.compress_type, "size": i.file_size, "compressed": i.compress_size,
+                       "sha256": hashlib.sha256(z.read(i)).hexdigest()} for i in z.infolist()]))
 `
 
 async function readZip(zipFile: string): Promise<ZipEntry[]> {
@@ -53,6 +57,7 @@ const SITE: Record<string, string | Buffer> = {
   'static/js/main.1a2b3c4d.js': 'console.log("tidepool")\n'.repeat(500),
   'static/css/main.5e6f7a8b.css': 'body{margin:0}\n',
   'static/media/photo.bin': randomBytes(300_000),
+  'static/media/logo.png': 'not really a PNG, and very compressible '.repeat(200),
   'static/media/ünïcode name.txt': 'non-ASCII name\n',
   '.well-known/security.txt': 'Contact: mailto:security@example.com\n',
   'empty.txt': '',
@@ -105,7 +110,7 @@ describe('createReleaseArchive', () => {
     const destination = zipPath()
     const archive = await createReleaseArchive(site, files, destination)
     const bytes = await readFile(destination)
-    expect(archive).toEqual({ path: destination, bytes: bytes.length, sha256: sha256(bytes) })
+    expect(archive).toEqual({ path: destination, bytes: bytes.length, sha256: sha256(bytes), entries: files.length, reused: 0 })
   })
 
   test('holds every file with its content, in path order, with the fixed date and mode and no extra fields', async () => {
@@ -115,8 +120,17 @@ describe('createReleaseArchive', () => {
     expect(entries.map(entry => entry.name)).toEqual(names)
     expect(names.slice(0, 3)).toEqual(['.well-known/security.txt', 'B.txt', 'a/b.txt'])
     for (const entry of entries) {
-      expect(entry).toEqual({ name: entry.name, date: [1980, 1, 1, 0, 0, 0], mode: 0o100000 | ENTRY_MODE, extra: 0, method: 8, sha256: sha256(SITE[entry.name]!) })
+      expect(entry).toEqual({ ...entry, date: [1980, 1, 1, 0, 0, 0], mode: 0o100000 | ENTRY_MODE, extra: 0, size: Buffer.byteLength(SITE[entry.name]!), sha256: sha256(SITE[entry.name]!) })
+      // Deflated only where that saves bytes; stored (0) otherwise.
+      if (entry.method === 8) expect(entry.compressed).toBeLessThan(entry.size)
+      else expect([entry.name, entry.method, entry.compressed]).toEqual([entry.name, 0, entry.size])
     }
+    const byName = new Map(entries.map(entry => [entry.name, entry]))
+    // Text shrinks; random bytes do not, and a PNG is stored whatever it holds (its format is compressed already).
+    expect(byName.get('static/js/main.1a2b3c4d.js')).toMatchObject({ method: 8 })
+    expect(byName.get('static/js/main.1a2b3c4d.js')!.compressed).toBeLessThan(byName.get('static/js/main.1a2b3c4d.js')!.size / 10)
+    expect(byName.get('static/media/photo.bin')).toMatchObject({ method: 0 })
+    expect(byName.get('static/media/logo.png')).toMatchObject({ method: 0 })
   })
 
   test('the same files give the same bytes: twice in a row, and in time zones 17 hours apart', async () => {
@@ -174,4 +188,78 @@ describe('createReleaseArchive', () => {
     const { stdout: page } = await run('unzip', ['-p', archive.path, 'index.html'])
     expect(page).toBe(SITE['index.html'])
   })
+})
+
+/** The release after `site`: one file changed, one added, one removed, the rest as they were. */
+async function nextRelease(): Promise<{ dir: string; files: SiteFile[] }> {
+  const dir = join(scratch, `next-${++zips}`)
+  for (const [name, content] of Object.entries(SITE)) {
+    if (name === 'B.txt') continue
+    await mkdir(join(dir, name, '..'), { recursive: true })
+    await writeFile(join(dir, name), name === 'static/js/main.1a2b3c4d.js' ? 'console.log("tidepool, second release")\n'.repeat(500) : content)
+  }
+  await writeFile(join(dir, 'static/js/new.9f8e7d6c.js'), 'export const added = true\n')
+  return { dir, files: await listSiteFiles(dir) }
+}
+
+/** What a deploy knows of the previous release: its zip's directory, and its files' MD5s from the manifest. */
+async function previousOf(zipFile: string, released: SiteFile[]): Promise<PreviousArchive & { file: string }> {
+  const bytes = await readFile(zipFile)
+  const directory = readArchiveDirectory(bytes, bytes.length)
+  if (!directory || 'needBytes' in directory) throw new Error('not a directory this module reads')
+  return { file: zipFile, entries: new Map(directory.entries.map(entry => [entry.name, entry])), md5s: new Map(released.map(file => [file.path, file.md5])) }
+}
+
+describe('a release that reuses the previous one', () => {
+  test('copies the unchanged entries and writes the rest: byte for byte the zip written whole', async () => {
+    const first = await createReleaseArchive(site, files, zipPath())
+    const next = await nextRelease()
+    const whole = await createReleaseArchive(next.dir, next.files, zipPath())
+    const reusing = await createReleaseArchive(next.dir, next.files, zipPath(), { previous: await previousOf(first.path, files) })
+    // 10 files in both; main.js changed, new.js added, B.txt gone.
+    expect([whole.entries, whole.reused, reusing.entries, reusing.reused]).toEqual([11, 0, 11, 9])
+    expect(reusing.sha256).toBe(whole.sha256)
+    expect((await readFile(reusing.path)).equals(await readFile(whole.path))).toBe(true)
+    const entries = await readZip(reusing.path)
+    expect(entries.find(entry => entry.name === 'static/js/main.1a2b3c4d.js')?.sha256).toBe(sha256('console.log("tidepool, second release")\n'.repeat(500)))
+  })
+
+  test('reuses an entry only when its path, MD5, size and CRC-32 all match', async () => {
+    const first = await createReleaseArchive(site, files, zipPath())
+    const next = await nextRelease()
+    const previous = await previousOf(first.path, files)
+    // The manifest says index.html had other content: not reused. A directory entry whose CRC differs: not reused either.
+    const md5s = new Map(previous.md5s).set('index.html', 'AAAAAAAAAAAAAAAAAAAAAA==')
+    const entries = new Map(previous.entries)
+    entries.set('empty.txt', { ...entries.get('empty.txt')!, crc32: 1 } satisfies ArchiveEntry)
+    const whole = await createReleaseArchive(next.dir, next.files, zipPath())
+    const reusing = await createReleaseArchive(next.dir, next.files, zipPath(), { previous: { ...previous, md5s, entries } })
+    expect(reusing.reused).toBe(7)
+    expect(reusing.sha256).toBe(whole.sha256)
+  })
+
+  test('the directory of a zip another tool wrote is not reused; a tail too short asks for more', async () => {
+    const other = zipPath()
+    await run('python3', ['-c', 'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("index.html", "<p>hi</p>")', other])
+    const bytes = await readFile(other)
+    expect(readArchiveDirectory(bytes, bytes.length)).toBeUndefined()
+    const ours = await readFile((await createReleaseArchive(site, files, zipPath())).path)
+    const directory = readArchiveDirectory(ours, ours.length)
+    expect(directory && 'entries' in directory && directory.entries.map(entry => entry.name)).toEqual(files.map(file => file.path))
+    const needed = readArchiveDirectory(ours.subarray(ours.length - 100), ours.length)
+    expect(needed && 'needBytes' in needed && needed.needBytes).toBeGreaterThan(100)
+    const again = readArchiveDirectory(ours.subarray(ours.length - (needed as { needBytes: number }).needBytes), ours.length)
+    expect(again).toEqual(directory)
+  })
+
+  test('70,000 files: a Zip64 directory that Python reads, and that a new release reuses', async () => {
+    const many: SiteFile[] = Array.from({ length: 70_000 }, (_, i) => ({ path: `img/${String(i).padStart(5, '0')}.png`, absolute: '/nonexistent', size: 5, md5: `md5-${i}` }))
+    const contents = { read: async (file: SiteFile) => Buffer.from(file.path.slice(4, 9)) }
+    const archive = await createReleaseArchive('generated', many, zipPath(), { contents })
+    const { stdout } = await run('python3', ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(len(z.infolist()), z.read("img/69999.png").decode())', archive.path])
+    expect(stdout.trim()).toBe('70000 69999')
+    const previous = await previousOf(archive.path, many)
+    const again = await createReleaseArchive('generated', many, zipPath(), { contents, previous })
+    expect([again.reused, again.sha256]).toEqual([70_000, archive.sha256])
+  }, 60_000)
 })

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import selfsigned from 'selfsigned'
 import { freePort } from '../../azure-standin/containers.mjs'
 
 /** Azurite's well-known development account: the first path segment of every blob URL. */
@@ -32,6 +33,30 @@ export const AZURITE_MAIN = fileURLToPath(new URL('../../node_modules/azurite/di
  * @property {number | undefined} pid the Azurite process, for CPU accounting
  * @property {() => Promise<void>} stop
  */
+
+/**
+ * A self-signed certificate for 127.0.0.1 (PEM text; `caCertPem` is the certificate itself, to
+ * trust). Azurite's Put Block From URL reads its source from itself over HTTPS, trusting exactly
+ * the certificate it serves: only a self-signed one passes that check (one a test CA signs does
+ * not), so tests of server-side copies start Azurite with this.
+ * @returns {Promise<{ cert: string, key: string, caCertPem: string }>}
+ */
+export async function selfSignedTls() {
+  const day = 24 * 60 * 60 * 1000
+  const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notBeforeDate: new Date(Date.now() - day),
+    notAfterDate: new Date(Date.now() + 30 * day),
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] }
+    ]
+  })
+  return { cert: pems.cert, key: pems.private, caCertPem: pems.cert }
+}
 
 /**
  * @param {number} port

@@ -4,10 +4,11 @@
  * deploy lock) and the static-website switch. A thin executor over @azure/storage-blob: it
  * decides nothing, and every failure becomes a DeployError naming the blob and what to change.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import type { TokenCredential } from '@azure/core-auth'
-import { BlobServiceClient, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
+import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createHttpHeaders, createPipelineFromOptions, createPipelineRequest } from '@azure/core-rest-pipeline'
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, type BlobHTTPHeaders, type BlockBlobClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob'
 import * as z from 'zod'
 import { DeployError } from '../errors.js'
 import type { AzureSession } from '../azure/connect.js'
@@ -16,6 +17,7 @@ import type { SitePartPlan } from '../plan.js'
 import type { BlobHeaders } from './headers.js'
 import { digest, type SiteFile } from './site-files.js'
 import { inParallel } from '../parallel.js'
+import { ARCHIVE_FORMAT, readArchiveDirectory, type ArchiveEntry, type ArchiveSegment, type ArchiveSummary, type ContentReader } from './archive.js'
 
 /** A blob of the site as listed: what the planner compares local files with. */
 export interface RemoteBlob {
@@ -85,6 +87,40 @@ export interface SiteStoreOptions {
   retry?: { maxTries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number; tryTimeoutInMs?: number }
   /** Files up to this size go in one request whose MD5 the service checks; larger ones in blocks. */
   singleShotBytes?: number
+  /** Masks a credential the store makes (the read-only link a server-side copy reads from). */
+  setSecret?(value: string): void
+  /** Blobs per page of the listing (5000, the most the service gives); tests page smaller. */
+  listPageSize?: number
+}
+
+/** A release zip of this format, as far as a new one can reuse it. */
+export interface StoredArchive {
+  name: string
+  entries: ArchiveEntry[]
+}
+
+export interface ArchiveWriteOptions {
+  /**
+   * The zip the segments' copies come from. Archives are written and pruned under the
+   * environment's lock, so it stays as read while the lock holds.
+   */
+  previous?: StoredArchive
+  /** Blocks sent at once, asked before each: fewer while the site uploads. */
+  concurrency?: () => number
+  /**
+   * Copies start once this settles (and all bytes are staged): a copy loads the storage the
+   * site's own requests are waiting on.
+   */
+  copiesAfter?: Promise<unknown>
+  /** Stops the write before its next block (nothing is committed). */
+  signal?: AbortSignal
+}
+
+export interface ArchiveWriteReport extends ArchiveSummary {
+  /** Bytes sent from the runner (the rest were copied by the storage). */
+  sentBytes: number
+  /** Base64 MD5 of the whole zip, when all of it was sent (a copied range is never read here). */
+  md5?: string
 }
 
 export interface SiteStore {
@@ -96,7 +132,8 @@ export interface SiteStore {
   listSite(): Promise<RemoteBlob[]>
   /** The site's blobs, or undefined when its container does not exist (yet). */
   listSiteIfExists(): Promise<RemoteBlob[] | undefined>
-  upload(file: SiteFile, headers: BlobHeaders): Promise<void>
+  /** `contents`: the bytes as hashed, for files sent in one request (else the file is read). */
+  upload(file: SiteFile, headers: BlobHeaders, contents?: ContentReader): Promise<void>
   setHeaders(path: string, headers: BlobHeaders, md5: string): Promise<void>
   deleteBlobs(paths: readonly string[]): Promise<void>
   /**
@@ -105,6 +142,13 @@ export interface SiteStore {
    */
   enableStaticWebsite(indexDocument: string, errorDocument404Path?: string, options?: StaticWebsiteOptions): Promise<StaticWebsiteState>
   uploadArchive(name: string, file: string): Promise<void>
+  /** The entries of an archive this deploy can reuse: undefined when it is missing or of another format. */
+  readArchive(name: string): Promise<StoredArchive | undefined>
+  /**
+   * Writes a release zip from its segments, as blocks: bytes staged as they come, copies of the
+   * previous zip made by the storage (Put Block From URL), committed in order.
+   */
+  writeArchive(name: string, segments: AsyncGenerator<ArchiveSegment, ArchiveSummary>, options?: ArchiveWriteOptions): Promise<ArchiveWriteReport>
   downloadArchive(name: string, destination: string): Promise<void>
   listArchives(): Promise<ArchiveBlob[]>
   deleteArchive(name: string): Promise<void>
@@ -118,6 +162,19 @@ const PARALLEL_BATCHES = 4
 const BLOCK_SIZE = 8 * 1024 * 1024
 const BLOCK_CONCURRENCY = 4
 const SINGLE_SHOT_BYTES = 32 * 1024 * 1024
+/** Blocks of a release zip: bytes staged in this size, copies in at most this size. */
+const ARCHIVE_BLOCK_BYTES = 4 * 1024 * 1024
+const ARCHIVE_COPY_BYTES = 100 * 1024 * 1024
+const ARCHIVE_COPY_CONCURRENCY = 4
+/** Blob metadata that says which format a release zip is in. */
+const FORMAT_METADATA = 'apdformat'
+/** The read link of a server-side copy: long enough for a slow deploy, no longer. */
+const COPY_LINK_MS = 60 * 60 * 1000
+/** The end of a zip read in one go: its central directory for about 10,000 files. */
+const ARCHIVE_TAIL_BYTES = 1024 * 1024
+/** The service version of the requests made without the SDK (any since 2019 answers them the same way). */
+const API_VERSION = '2024-11-04'
+const STORAGE_SCOPE = 'https://storage.azure.com/.default'
 const MANIFEST = 'manifest.json'
 const LOCK = 'deploy.lock'
 const DATA_ROLE = 'Storage Blob Data Contributor'
@@ -178,7 +235,41 @@ interface StorageFailure {
 /** The service's error code: on the error for most calls, only in its details for a failed download. */
 const errorCodeOf = (error: unknown) => (error as StorageFailure).code ?? (error as StorageFailure).details?.errorCode
 
-const base64 = (bytes: Uint8Array | undefined) => (bytes && bytes.length > 0 ? Buffer.from(bytes).toString('base64') : undefined)
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+const decodeXml = (text: string) =>
+  text.includes('&') ? text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => (name[0] === '#' ? String.fromCodePoint(name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1))) : (XML_ENTITIES[name] ?? entity))) : text
+
+const BLOB_ELEMENT = /<Blob>([\s\S]*?)<\/Blob>/g
+const NAME_ELEMENT = /^\s*<Name( Encoded="true")?>([^<]*)<\/Name>/
+const propertyElement = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`)
+const CONTENT_LENGTH = propertyElement('Content-Length')
+const CONTENT_TYPE = propertyElement('Content-Type')
+const CONTENT_MD5 = propertyElement('Content-MD5')
+const CACHE_CONTROL = propertyElement('Cache-Control')
+const NEXT_MARKER = /<NextMarker>([^<]+)<\/NextMarker>/
+
+/**
+ * Pure: one page of a flat List Blobs answer, read for the four properties the planner
+ * compares. A site's listing is thousands of blobs with twenty properties each: reading only
+ * these is many times faster than a general XML parser, and it is on every deploy's path.
+ */
+export function parseBlobListing(xml: string): { blobs: RemoteBlob[]; nextMarker?: string } {
+  const blobs: RemoteBlob[] = []
+  for (const [, body = ''] of xml.matchAll(BLOB_ELEMENT)) {
+    const name = NAME_ELEMENT.exec(body)
+    if (!name) throw new Error(`a blob of the listing has no name: ${body.slice(0, 200)}`)
+    // Names with characters XML cannot carry come percent-encoded, marked Encoded="true".
+    const path = name[1] ? decodeURIComponent(name[2]!) : decodeXml(name[2]!)
+    const text = (element: RegExp) => {
+      const found = element.exec(body)?.[1]
+      return found ? decodeXml(found) : undefined
+    }
+    blobs.push({ path, md5: text(CONTENT_MD5), contentType: text(CONTENT_TYPE), cacheControl: text(CACHE_CONTROL), size: Number(text(CONTENT_LENGTH) ?? 0) })
+  }
+  const marker = NEXT_MARKER.exec(xml)?.[1]
+  return { blobs, nextMarker: marker ? decodeXml(marker) : undefined }
+}
+
 
 export function createSiteStore(options: SiteStoreOptions): SiteStore {
   // Every call bounded: a try that hangs is given up after tryTimeoutInMs and retried.
@@ -272,18 +363,35 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
 
   const manifestBlob = archive.getBlockBlobClient(`${prefix}${MANIFEST}`)
 
+  // The two requests a site sync makes by the thousand, the listing and the small uploads, go
+  // through Azure's standard pipeline (retries, proxy, bearer token) without the SDK's general
+  // serializers: on a runner's two cores their CPU is taken from the uploads themselves.
+  const retry = { maxTries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000, tryTimeoutInMs: 120_000, ...options.retry }
+  const lean = createPipelineFromOptions({ retryOptions: { maxRetries: retry.maxTries - 1, retryDelayInMs: retry.retryDelayInMs, maxRetryDelayInMs: retry.maxRetryDelayInMs } })
+  lean.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: STORAGE_SCOPE }))
+  const leanClient = createDefaultHttpClient()
+  /** One request; an answer other than `expected` throws what `failure` reads: status, the service's code, its message. */
+  const send = async (method: 'GET' | 'PUT', url: string, expected: number, headers: Record<string, string>, body?: Buffer) => {
+    const request = createPipelineRequest({ url, method, body, timeout: retry.tryTimeoutInMs, headers: createHttpHeaders({ 'x-ms-version': API_VERSION, ...headers }) })
+    const response = await lean.sendRequest(leanClient, request)
+    if (response.status !== expected) {
+      const message = /<Message>([^<]*)<\/Message>/.exec(response.bodyAsText ?? '')?.[1]
+      throw Object.assign(new Error(message ? decodeXml(message) : `${response.status} from ${method} ${url.split('?')[0]}`), { statusCode: response.status, code: response.headers.get('x-ms-error-code') })
+    }
+    return response
+  }
+
   const listSite = async (): Promise<RemoteBlob[]> =>
     attempt('listing', where(site), async () => {
       const blobs: RemoteBlob[] = []
-      for await (const item of site.listBlobsFlat()) {
-        blobs.push({
-          path: item.name,
-          md5: base64(item.properties.contentMD5),
-          contentType: item.properties.contentType,
-          cacheControl: item.properties.cacheControl,
-          size: item.properties.contentLength ?? 0
-        })
-      }
+      let marker: string | undefined
+      do {
+        const url = `${site.url}?restype=container&comp=list&maxresults=${options.listPageSize ?? 5000}${marker ? `&marker=${encodeURIComponent(marker)}` : ''}`
+        const response = await send('GET', url, 200, { accept: 'application/xml' })
+        const page = parseBlobListing(response.bodyAsText ?? '')
+        blobs.push(...page.blobs)
+        marker = page.nextMarker
+      } while (marker)
       return blobs
     })
 
@@ -304,11 +412,22 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
 
     listSite,
 
-    async upload(file, headers) {
+    async upload(file, headers, contents) {
       const blob = site.getBlockBlobClient(file.path)
-      await attempt('uploading', where(site, file.path), () =>
-        putFile(blob, file.absolute, file.size, file.md5, { blobContentType: headers.contentType, blobCacheControl: headers.cacheControl })
-      )
+      const blobHTTPHeaders = { blobContentType: headers.contentType, blobCacheControl: headers.cacheControl }
+      await attempt('uploading', where(site, file.path), async () => {
+        if (!contents || file.size > singleShotBytes) return putFile(blob, file.absolute, file.size, file.md5, blobHTTPHeaders)
+        // The bytes as hashed, in one Put Blob the service checks against their MD5, which it keeps.
+        const body = await contents.read(file)
+        await send('PUT', blob.url, 201, {
+          'x-ms-blob-type': 'BlockBlob',
+          'content-type': 'application/octet-stream',
+          'content-md5': file.md5,
+          'x-ms-blob-content-md5': file.md5,
+          'x-ms-blob-content-type': headers.contentType,
+          'x-ms-blob-cache-control': headers.cacheControl
+        }, body)
+      })
     },
 
     async setHeaders(path, headers, md5) {
@@ -381,6 +500,130 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       })
     },
 
+    async readArchive(name) {
+      const blob = archive.getBlobClient(`${prefix}${name}`)
+      let properties
+      try {
+        properties = await blob.getProperties()
+      } catch (error) {
+        const code = errorCodeOf(error)
+        if (code === 'BlobNotFound' || code === 'ContainerNotFound') return undefined
+        throw failure('reading', where(archive, blob.name), error)
+      }
+      const size = properties.contentLength ?? 0
+      if (properties.metadata?.[FORMAT_METADATA] !== ARCHIVE_FORMAT || !properties.etag || size === 0) return undefined
+      const conditions = { ifMatch: properties.etag }
+      const read = async (bytes: number) => attempt('reading', where(archive, blob.name), () => blob.downloadToBuffer(size - bytes, bytes, { conditions }))
+      let directory = readArchiveDirectory(await read(Math.min(size, ARCHIVE_TAIL_BYTES)), size)
+      if (directory && 'needBytes' in directory) directory = readArchiveDirectory(await read(directory.needBytes), size)
+      if (!directory || 'needBytes' in directory) return undefined
+      return { name, entries: directory.entries }
+    },
+
+    async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY, copiesAfter, signal } = {}) {
+      await ensureArchiveContainer()
+      const blobName = `${prefix}${name}`
+      const blob = archive.getBlockBlobClient(blobName)
+      const ids: string[] = []
+      // Block ids of this write alone (a run of the same commit may write the same blob at once), all of one length.
+      const writer = randomUUID().replaceAll('-', '').slice(0, 13)
+      const staging = new Set<Promise<void>>()
+      let failed: unknown
+      const md5 = createHash('md5')
+      let sentBytes = 0
+      let copied = false
+      let source: string | undefined
+
+      const nextId = () => {
+        const id = Buffer.from(`${writer}-${String(ids.length).padStart(6, '0')}`).toString('base64')
+        ids.push(id)
+        return id
+      }
+      /** Copies, in zip order, each with its block id: made once the bytes are staged. */
+      const copies: { id: string; start: number; count: number }[] = []
+      /** Starts one block once fewer than `concurrency()` are in flight; the first failure stops the rest. */
+      const stage = async (request: (id: string) => Promise<unknown>) => {
+        while (staging.size >= Math.max(1, concurrency())) await Promise.race(staging)
+        if (failed) throw failed
+        signal?.throwIfAborted()
+        const id = nextId()
+        const done: Promise<void> = attempt('writing', where(archive, blobName), () => request(id)).then(
+          () => void staging.delete(done),
+          error => {
+            staging.delete(done)
+            failed ??= error
+          }
+        )
+        staging.add(done)
+      }
+      const copyFrom = async () => {
+        if (source) return source
+        const previousBlob = archive.getBlobClient(`${prefix}${previous!.name}`)
+        const startsOn = new Date(Date.now() - 5 * 60 * 1000)
+        const expiresOn = new Date(Date.now() + COPY_LINK_MS)
+        const key = await attempt('asking a user delegation key of', account, () => service.getUserDelegationKey(startsOn, expiresOn))
+        const sas = generateBlobSASQueryParameters({ containerName: archive.containerName, blobName: previousBlob.name, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn }, key, account)
+        if (sas.signature) options.setSecret?.(sas.signature)
+        source = `${previousBlob.url}?${sas.toString()}`
+        return source
+      }
+
+      let pending: Buffer[] = []
+      let pendingBytes = 0
+      const flush = async () => {
+        if (pendingBytes === 0) return
+        const body = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)
+        pending = []
+        pendingBytes = 0
+        const transactionalContentMD5 = createHash('md5').update(body).digest()
+        sentBytes += body.length
+        await stage(id => blob.stageBlock(id, body, body.length, { transactionalContentMD5 }))
+      }
+
+      let step = await segments.next()
+      try {
+        for (; !step.done; step = await segments.next()) {
+          const segment = step.value
+          if ('bytes' in segment) {
+            md5.update(segment.bytes)
+            pending.push(segment.bytes)
+            pendingBytes += segment.bytes.length
+            if (pendingBytes >= ARCHIVE_BLOCK_BYTES) await flush()
+            continue
+          }
+          if (!previous) throw new Error('a copy from the previous release, but none was named')
+          await flush()
+          for (let start = segment.copy.start; start < segment.copy.end; start += ARCHIVE_COPY_BYTES) {
+            copies.push({ id: nextId(), start, count: Math.min(ARCHIVE_COPY_BYTES, segment.copy.end - start) })
+          }
+        }
+        await flush()
+        await Promise.all(staging)
+        if (failed) throw failed
+        if (copies.length > 0) {
+          copied = true
+          await copiesAfter
+          signal?.throwIfAborted()
+          const url = await copyFrom()
+          await inParallel(copies, ARCHIVE_COPY_CONCURRENCY, async ({ id, start, count }) => {
+            signal?.throwIfAborted()
+            await attempt('writing', where(archive, blobName), () => blob.stageBlockFromURL(id, url, start, count))
+          })
+        }
+      } catch (error) {
+        // Let the generator finish what it started, then report the first cause.
+        await segments.return({ entries: 0, reused: 0, bytes: 0 }).catch(() => undefined)
+        await Promise.allSettled(staging)
+        throw failed ?? error
+      }
+      signal?.throwIfAborted()
+      const wholeMd5 = copied ? undefined : md5.digest()
+      await attempt('writing', where(archive, blobName), () =>
+        blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: 'application/zip', ...(wholeMd5 ? { blobContentMD5: wholeMd5 } : {}) }, metadata: { [FORMAT_METADATA]: ARCHIVE_FORMAT } })
+      )
+      return { ...step.value, sentBytes, md5: wholeMd5?.toString('base64') }
+    },
+
     async downloadArchive(name, destination) {
       const blobName = `${prefix}${name}`
       try {
@@ -446,8 +689,9 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
 export type SiteLocation = Pick<SitePartPlan, 'storageAccount' | 'blobEndpoint' | 'container' | 'archiveContainer' | 'statePrefix'>
 
 /** The store of a site: the account's blob endpoint on the deploy's cloud (or the explicit one), signed in as the deploy. */
-export function siteStoreFor(site: SiteLocation, azure: Pick<AzureSession, 'credential' | 'cloud'>, logger?: Logger): SiteStore {
+export function siteStoreFor(site: SiteLocation, azure: Pick<AzureSession, 'credential' | 'cloud'>, logger?: Logger, setSecret?: (value: string) => void): SiteStore {
   return createSiteStore({
+    setSecret,
     blobEndpoint: blobEndpointFor(site.storageAccount, azure.cloud.storageSuffix, site.blobEndpoint),
     credential: azure.credential,
     container: site.container,

@@ -1,10 +1,12 @@
 /**
  * A site part in two halves. `prepareSite` builds (or fetches an archived release), hashes
  * the files and plans the sync — nothing anyone sees changes, so it runs before the
- * environment's lock and before any part goes live. `publishSite` runs under the lock: it
- * records the release in flight in the manifest, uploads in a safe order (assets, pages, the
- * root index.html last) while the release zip is written alongside, purges every path it and
- * any unfinished earlier run replaced, deletes stale blobs, and records what is live.
+ * environment's lock and before any part goes live — and starts writing the release zip
+ * (private), which goes on while the run waits for the lock and publishes, at a pace that never
+ * holds up the site (see ReleaseWriting). `publishSite` runs under the lock: it records the
+ * release in flight in the manifest, uploads in a safe order (assets, pages, the root
+ * index.html last), purges every path it and any unfinished earlier run replaced, deletes
+ * stale blobs, and records what is live once the zip is kept.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
@@ -13,12 +15,12 @@ import type { CommandRunner } from '../command-runner.js'
 import { DeployError, describeFailure } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { SitePartPlan } from '../plan.js'
-import { createReleaseArchive, extractReleaseArchive } from './archive.js'
-import { describeStaticWebsite, siteStoreFor, type DeployManifest, type RemoteBlob, type SiteStore, type StaticWebsiteState } from './blob-store.js'
+import { extractReleaseArchive, releaseArchiveSegments, type PreviousArchive } from './archive.js'
+import { describeStaticWebsite, siteStoreFor, type DeployManifest, type RemoteBlob, type SiteStore, type StaticWebsiteState, type StoredArchive } from './blob-store.js'
 import { buildFrontend } from './build.js'
 import { compileCacheControl, headersFor } from './headers.js'
 import { frontDoorPurgeDomains, purgeEdge, purgePaths, type PurgeReport } from './purge.js'
-import { hashOutputFiles, listSiteFiles, type SiteFile } from './site-files.js'
+import { hashOutputFiles, listSiteFiles, SiteContents, type SiteFile } from './site-files.js'
 import { planSync, type LocalEntry, type SyncPlan } from './sync-plan.js'
 import { deleteStale, syncSite, type DeleteReport, type SyncReport } from './sync.js'
 
@@ -37,6 +39,8 @@ export interface SiteDeployDeps {
   now?: () => number
   /** Waits between looks for a site container that is still being made. */
   sleep?: (ms: number) => Promise<void>
+  /** Masks a credential made during the deploy (the read link a server-side copy uses). */
+  setSecret?(value: string): void
 }
 
 /** A site built and planned, not yet published. */
@@ -47,6 +51,8 @@ export interface PreparedSite {
   store: SiteStore
   outputDir: string
   files: SiteFile[]
+  /** The files' bytes as hashed, for the upload and the release zip. */
+  contents: SiteContents
   local: LocalEntry[]
   /** What the container held when prepared (undefined: it does not exist yet), and the manifest then. */
   remote?: RemoteBlob[]
@@ -54,11 +60,29 @@ export interface PreparedSite {
   syncPlan: SyncPlan
   /** Front Door: the hosts a purge names (the endpoint's linked custom domains and its own), checked when preparing. */
   frontDoorDomains?: string[]
+  /** The static website as found when preparing (only read): publishing switches it on or sets it only when it differed. */
+  website: StaticWebsiteState
   seconds: Record<string, number>
-  /** A private folder for the release zip (and a fetched release). */
+  /** The release zip, written from the moment the site is planned. */
+  archiving: ReleaseWriting
+  /** A private folder for a fetched release. */
   scratch: string
-  /** Removes the scratch folder. */
+  /** Stops the release zip if it is still being written, and removes the scratch folder. */
   cleanup(): Promise<void>
+}
+
+/**
+ * The release zip being written in the background. Until the site is live it sends one block
+ * at a time and has the storage copy nothing: everything before that moment is on the way to
+ * the site going live.
+ */
+export interface ReleaseWriting {
+  /** Whether it was kept (false: it failed, with a warning, or was stopped; a rollback keeps none). */
+  done: Promise<boolean>
+  /** The site is live (or its upload failed): the zip goes at full speed. */
+  live(): void
+  /** Seconds it took, once done. */
+  seconds(): number | undefined
 }
 
 export interface SitePublishResult {
@@ -96,10 +120,31 @@ export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<
   const now = deps.now ?? Date.now
   const seconds: Record<string, number> = {}
   const timed = timer(seconds, now)
-  const store = siteStoreFor(plan, deps.azure, logger)
+  const store = siteStoreFor(plan, deps.azure, logger, deps.setSecret)
   const commit = plan.rollbackTo ?? context.commit
   const scratch = await mkdtemp(path.join(deps.tempDir, 'apd-site-'))
-  const cleanup = () => rm(scratch, { recursive: true, force: true })
+  const contents = new SiteContents()
+  const stop = new AbortController()
+  let archiving: ReleaseWriting | undefined
+  const cleanup = async () => {
+    stop.abort()
+    await archiving?.done
+    contents.clear()
+    await rm(scratch, { recursive: true, force: true })
+  }
+  // What the container holds, read while the site builds and hashes: to refuse a wrong output
+  // folder before anything goes live anywhere; the Front Door domains too, so a domain the
+  // endpoint does not serve fails here, not after an upload; and the static website, read
+  // only, so that publishing sets it only when it differs. A build failure is reported first.
+  const reading = timed('list', () =>
+    Promise.all([
+      store.listSiteIfExists(),
+      store.readManifest(),
+      plan.cdn?.kind === 'frontdoor' ? frontDoorPurgeDomains(plan.cdn, deps.azure.clients) : undefined,
+      store.enableStaticWebsite(plan.indexDocument, plan.errorDocument, { update: false })
+    ])
+  )
+  reading.catch(() => undefined)
   try {
     let outputDir: string
     let files: SiteFile[]
@@ -115,21 +160,18 @@ export async function prepareSite(plan: SitePartPlan, buildEnv: Readonly<Record<
         }
         await extractReleaseArchive(zip, outputDir)
       })
-      files = await timed('hash', () => listSiteFiles(outputDir))
+      files = await timed('hash', () => listSiteFiles(outputDir, contents))
     } else {
       const build = await timed('build', () => buildFrontend({ ...plan, buildEnv }, { workspace: context.workspace }, deps))
       outputDir = build.outputDir
-      files = await timed('hash', () => hashOutputFiles(build.files))
+      files = await timed('hash', () => hashOutputFiles(build.files, contents))
     }
     const cacheControl = compileCacheControl(plan.cacheControl)
     const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }))
-    // The listing now, to refuse a wrong output folder before anything goes live anywhere; the
-    // Front Door domains too, so a domain the endpoint does not serve fails here, not after an upload.
-    const [remote, manifest, frontDoorDomains] = await timed('list', () =>
-      Promise.all([store.listSiteIfExists(), store.readManifest(), plan.cdn?.kind === 'frontdoor' ? frontDoorPurgeDomains(plan.cdn, deps.azure.clients) : undefined])
-    )
+    const [remote, manifest, frontDoorDomains, website] = await reading
     const syncPlan = checkedSyncPlan(plan, local, remote ?? [], deps.allowMassDelete)
-    return { plan, commit, store, outputDir, files, local, remote, manifest, syncPlan, frontDoorDomains, seconds, scratch, cleanup }
+    archiving = plan.rollbackTo ? { done: Promise.resolve(false), live() {}, seconds: () => undefined } : keepRelease(store, files, contents, `${commit}.zip`, manifest, stop.signal, logger, now)
+    return { plan, commit, store, outputDir, files, contents, local, remote, manifest, syncPlan, frontDoorDomains, website, archiving, seconds, scratch, cleanup }
   } catch (error) {
     await cleanup()
     throw error
@@ -161,20 +203,23 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
   const seconds = { ...prepared.seconds }
   const timed = timer(seconds, now)
 
-  // The switch first: on a new account the $web container appears only once the static website is on.
-  const website = await timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument))
-  if (website.status === 'enabled') logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`)
-  else {
+  // The switch (on a new account $web appears only once the static website is on) only when
+  // preparing found it off or set otherwise; meanwhile, the manifest again.
+  const [website, manifest] = await Promise.all([
+    prepared.website.status === 'already-on' ? undefined : timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)),
+    store.readManifest()
+  ])
+  if (website?.status === 'enabled') logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`)
+  else if (website) {
     const said = describeStaticWebsite(store.account, website)
     if (said) logger[said.level](said.message)
   }
 
   // Another deploy may have changed the site since it was prepared: plan again from what is there now.
-  const manifest = await store.readManifest()
   let syncPlan = prepared.syncPlan
   let remote = prepared.remote
   if (!sameManifest(manifest, prepared.manifest) || remote === undefined) {
-    remote = await timed('list', () => siteListing(store, website, deps.sleep))
+    remote = await timed('list', () => siteListing(store, website ?? prepared.website, deps.sleep))
     syncPlan = checkedSyncPlan(plan, local, remote, deps.allowMassDelete)
   }
   logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`)
@@ -191,10 +236,14 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
   await store.writeManifest(live)
 
   const archive = `${commit}.zip`
-  const archiving = plan.rollbackTo ? Promise.resolve(undefined) : keepRelease(prepared, archive, logger, timed)
-  const sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now })))
-  const archived = await archiving
+  let sync: SyncReport
+  try {
+    sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now, contents: prepared.contents })))
+  } finally {
+    prepared.archiving.live()
+  }
   if (!sync.ok) {
+    await prepared.archiving.done
     // The failure may carry its own hint ("\n  → …"): it goes after this message, not inside it.
     const [reason = '', ...hints] = (sync.failure ?? 'see the log above').split('\n  → ')
     throw new DeployError(
@@ -213,8 +262,15 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
 
   deps.assertLockHeld()
   const deletion: DeleteReport = plan.deleteStale === 'after-purge' ? await timed('delete', () => deleteStale(syncPlan, sync, { store, logger, now })) : { status: 'nothing-stale', deleted: [], durationMs: 0 }
-  await store.writeManifest({ commit, deployedAt: new Date(now()).toISOString(), archive: archived ? archive : manifest?.archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) })
-  if (archived) await pruneArchives(store, plan.keepReleases, archive, logger)
+  const archived = await prepared.archiving.done
+  const archiveSeconds = prepared.archiving.seconds()
+  if (archiveSeconds !== undefined) seconds.archive = archiveSeconds
+  prepared.contents.clear()
+  // What is live, and the old archives pruned (never the one just written): independent, at once.
+  await Promise.all([
+    store.writeManifest({ commit, deployedAt: new Date(now()).toISOString(), archive: archived ? archive : manifest?.archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) }),
+    archived ? pruneArchives(store, plan.keepReleases, archive, logger) : undefined
+  ])
   return {
     commit,
     siteUrl: siteUrlOf(plan, prepared.frontDoorDomains ?? purge?.domains),
@@ -264,23 +320,71 @@ function siteUrlOf(plan: SitePartPlan, domains: readonly string[] | undefined): 
   return plan.siteUrl ?? (host ? `https://${host}` : undefined)
 }
 
-/** The release zip, written while the site uploads; a failure costs the redeploy of this release, not the deploy. */
-async function keepRelease(prepared: PreparedSite, archive: string, logger: Logger, timed: ReturnType<typeof timer>): Promise<boolean> {
-  const { store, files, outputDir, scratch } = prepared
+/** Blocks of the release zip in flight once the site is live. */
+const ARCHIVE_CONCURRENCY = 4
+
+/**
+ * The previous release's zip, when this one can reuse its entries: the manifest names the zip
+ * of the release it records (so its MD5s describe that zip's files), and the zip is of this
+ * format. Anything else (a first deploy, a rollback, an older format, a zip that cannot be
+ * read) means the zip is written whole.
+ */
+async function reusableRelease(store: SiteStore, manifest: DeployManifest | undefined, archive: string, logger: Logger): Promise<(PreviousArchive & { stored: StoredArchive }) | undefined> {
+  if (!manifest?.archive || manifest.archive !== `${manifest.commit}.zip` || manifest.archive === archive || manifest.files.length === 0) return undefined
+  let stored: StoredArchive | undefined
   try {
-    await timed('archive', async () => {
-      const zip = await createReleaseArchive(outputDir, files, path.join(scratch, archive))
-      try {
-        await store.uploadArchive(archive, zip.path)
-      } finally {
-        await rm(zip.path, { force: true })
-      }
-      logger.info(`release archive ${store.archivePath(archive)}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`)
-    })
-    return true
+    stored = await store.readArchive(manifest.archive)
   } catch (error) {
-    logger.warning(`the release archive ${store.archivePath(archive)} could not be kept (${describeFailure(error)}): the site deploys, but rollback-to this commit will need a new build`)
-    return false
+    logger.info(`the previous release archive ${store.archivePath(manifest.archive)} could not be read (${describeFailure(error)}): this one is written whole`)
+    return undefined
+  }
+  if (!stored) return undefined
+  return { stored, entries: new Map(stored.entries.map(entry => [entry.name, entry])), md5s: new Map(manifest.files.map(file => [file.path, file.md5])) }
+}
+
+/**
+ * The release zip, written in the background from the moment the site is planned: unchanged
+ * entries copied from the previous release by the storage, the rest compressed and sent. A
+ * failure costs the redeploy of this release, not the deploy.
+ */
+function keepRelease(store: SiteStore, files: readonly SiteFile[], contents: SiteContents, archive: string, manifest: DeployManifest | undefined, stop: AbortSignal, logger: Logger, now: () => number): ReleaseWriting {
+  let seconds: number | undefined
+  const started = now()
+  let live = false
+  let markLive = () => {}
+  const siteLive = new Promise<void>(resolve => (markLive = resolve))
+  // Stopped before the site went live: the copies must not wait for it.
+  stop.addEventListener('abort', () => markLive(), { once: true })
+  const concurrency = () => (live ? ARCHIVE_CONCURRENCY : 1)
+  const write = async (): Promise<boolean> => {
+    try {
+      const previous = await reusableRelease(store, manifest, archive, logger)
+      let written
+      try {
+        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents, previous), { previous: previous?.stored, concurrency, copiesAfter: siteLive, signal: stop })
+      } catch (error) {
+        if (!previous || stop.aborted) throw error
+        logger.info(`the unchanged entries of ${store.archivePath(previous.stored.name)} could not be copied (${describeFailure(error)}): the release archive is written whole`)
+        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents), { concurrency, signal: stop })
+      }
+      const reused = written.reused > 0 ? `, ${written.reused} unchanged entries copied from ${previous!.stored.name} by the storage` : ''
+      logger.info(`release archive ${store.archivePath(archive)}: ${written.entries} files, ${written.bytes} bytes (${written.sentBytes} sent${reused})${written.md5 ? `, MD5 ${written.md5}` : ''}`)
+      return true
+    } catch (error) {
+      // Stopped: the run ends before this release goes live, and says why elsewhere.
+      if (!stop.aborted) logger.warning(`the release archive ${store.archivePath(archive)} could not be kept (${describeFailure(error)}): the site deploys, but rollback-to this commit will need a new build`)
+      return false
+    } finally {
+      seconds = Math.round((now() - started) / 100) / 10
+    }
+  }
+  return {
+    done: write(),
+    live() {
+      live = true
+      markLive()
+    },
+    seconds: () => seconds
   }
 }
 

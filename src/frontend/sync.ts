@@ -6,6 +6,7 @@
 import { describeFailure } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { inParallel } from '../parallel.js'
+import type { ContentReader } from './archive.js'
 import type { SiteStore } from './blob-store.js'
 import { UPLOAD_WAVES, type SyncPlan, type UploadWave } from './sync-plan.js'
 
@@ -15,6 +16,8 @@ export interface SyncDeps {
   store: Pick<SiteStore, 'upload' | 'setHeaders' | 'deleteBlobs'>
   logger: Logger
   now?: () => number
+  /** The files' bytes as hashed: uploaded without reading the files again. */
+  contents?: ContentReader
 }
 
 export interface SyncOptions {
@@ -93,7 +96,7 @@ export async function syncSite(plan: SyncPlan, deps: SyncDeps, options: SyncOpti
   for (const wave of UPLOAD_WAVES) {
     const uploads = plan.uploads.filter(upload => upload.wave === wave)
     await inPool(uploads, concurrency, async upload => {
-      const ok = await run('upload', upload.file.path, wave, () => deps.store.upload(upload.file, upload.headers))
+      const ok = await run('upload', upload.file.path, wave, () => deps.store.upload(upload.file, upload.headers, deps.contents))
       if (!ok) return false
       report.uploaded.push(upload.file.path)
       report.bytesUploaded += upload.file.size
