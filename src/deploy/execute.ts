@@ -196,6 +196,8 @@ export async function executePlan(plan: DeployPlan, context: ExecuteContext, dep
         const live = await deps.liveCommits(part).catch(() => [] as string[])
         for (const commit of new Set(live)) {
           if (commit === context.commit) continue
+          // The usual case first, found in a few commits of this run's history: what is live is older.
+          if ((await deps.git.isAncestor(commit, context.commit)) === true) continue
           if ((await deps.git.isAncestor(context.commit, commit)) === true) {
             Object.assign(outcome(part.name), { result: 'superseded', liveCommit: commit, reason: `${commit.slice(0, 12)} is live, and it is newer than ${context.commit.slice(0, 12)}` })
             logger.warning(`${part.name}: not deployed: ${commit.slice(0, 12)} is live and descends from ${context.commit.slice(0, 12)}, so this run is older. Use the parts input (or rollback-to for a site) to go back on purpose.`)
