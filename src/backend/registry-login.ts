@@ -61,6 +61,8 @@ export interface RegistrySession {
   audience?: AcrTokenAudience
   /** For every docker command of the deploy: its private DOCKER_CONFIG. */
   dockerEnv: Record<string, string>
+  /** What docker signed in with, for a pull elsewhere (a release step's container group); none without a login. */
+  pullCredentials?: { username: string; password: string }
   /** Deletes the private Docker config and the credentials in it. */
   cleanup(): Promise<void>
 }
@@ -113,14 +115,17 @@ export async function loginToRegistry(registry: string, credentials: RegistryCre
   }
   const docker = createDockerCli(deps.runner, dockerEnv)
   let audience: AcrTokenAudience | undefined
+  let pullCredentials: RegistrySession['pullCredentials']
   try {
     if (login.method === 'password') {
       deps.setSecret(credentials.password!)
       await dockerLogin(docker, registry, credentials.username!, credentials.password!, 'Check the registry-username and registry-password inputs.')
+      pullCredentials = { username: credentials.username!, password: credentials.password! }
     } else {
       const exchanged = await acrRefreshToken(registry, { ...credentials.azure!, registryAudience: credentials.registryAudience }, deps)
       audience = exchanged.audience
       await dockerLogin(docker, registry, ACR_TOKEN_USERNAME, exchanged.refreshToken, `${registry} refused the token it had just issued: ${ACR_PUSH_HINT}.`)
+      pullCredentials = { username: ACR_TOKEN_USERNAME, password: exchanged.refreshToken }
     }
   } catch (error) {
     await cleanup()
@@ -128,7 +133,7 @@ export async function loginToRegistry(registry: string, credentials: RegistryCre
   }
   const how = login.method === 'password' ? `as ${credentials.username}` : `with the Azure identity (${audience === 'arm' ? 'an ARM-audience' : 'a registry-audience'} token)`
   deps.logger.info(`Signed in to ${registry} ${how}, in a Docker config of this run's own`)
-  return { method: login.method, ...(audience ? { audience } : {}), dockerEnv, cleanup }
+  return { method: login.method, ...(audience ? { audience } : {}), dockerEnv, pullCredentials, cleanup }
 }
 
 async function privateDockerConfig(deps: Pick<RegistryLoginDeps, 'env' | 'tempDir'>) {
