@@ -23,7 +23,7 @@ import { buildkitCli, docker, dockerTestFor, REGISTRY, requireDocker, requireReg
 const run = promisify(execFile)
 const dockerTest = dockerTestFor('azure-standin-docker')
 
-const BACKEND = fileURLToPath(new URL('../examples/estate/backend/', import.meta.url))
+const BACKEND = fileURLToPath(new URL('../__fixtures__/estate-legacy/backend/', import.meta.url))
 const SUBSCRIPTION = '8d4b3f0e-5a6c-4b7d-8e9f-1a2b3c4d5e6f'
 const CLIENT_ID = '4e9f6a3b-7c5d-4f1e-8a9b-8c7d6e5f4a3b'
 const CLIENT_SECRET = 'docker~Secret.ForStandinTests-0123456789'
@@ -152,6 +152,11 @@ describe('Web Apps on real containers', () => {
     expect(new URL(String(first?.url)).hostname).not.toBe(new URL(String(second?.url)).hostname)
     const { stdout } = await run('docker', ['inspect', '--format', '{{json .Args}}', String(first?.container)])
     expect(JSON.parse(stdout)).toEqual(['--workers', '2', 'a b'])
+    // The host's services at host.docker.internal: the bridge's own gateway (Docker's "host-gateway"
+    // has no address on an engine run with --bridge=none).
+    const { stdout: gateway } = await run('docker', ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', 'apd-standin'])
+    const { stdout: hosts } = await run('docker', ['inspect', '--format', '{{json .HostConfig.ExtraHosts}}', String(first?.container)])
+    expect(JSON.parse(hosts)).toEqual([`host.docker.internal:${gateway.trim()}`])
   }, 120_000)
 
   dockerTest('without WEBSITES_PORT App Service pings port 80: an image listening on 8000 fails to start', async () => {
