@@ -19,7 +19,7 @@
  * a first deploy; a new model and its migration; a migration that fails; a dry run and then
  * a release of new app settings; a release that is rolled back; the release step in a
  * container group. Each container start copies the image on the vfs storage driver (10–30 s
- * here), so the file takes several minutes.
+ * on 2 cores), so the file takes 5–6 minutes there; the rollback waits out the 60 s check.
  */
 import { afterAll, beforeAll, describe, expect } from '@jest/globals'
 import { execFile } from 'node:child_process'
