@@ -61,7 +61,7 @@ export interface RegistrySession {
   audience?: AcrTokenAudience
   /** For every docker command of the deploy: its private DOCKER_CONFIG. */
   dockerEnv: Record<string, string>
-  /** What docker signed in with, for a pull elsewhere (a release step's container group); none without a login. */
+  /** What docker signed in with (masked): a release step's container group pulls with the same. */
   pullCredentials?: { username: string; password: string }
   /** Deletes the private Docker config and the credentials in it. */
   cleanup(): Promise<void>

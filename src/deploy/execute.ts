@@ -219,7 +219,6 @@ export async function executePlan(plan: DeployPlan, context: ExecuteContext, dep
         const appSettings = release.runOn === 'container-instance' ? releaseAppSettings(part, snapshots.get(part.name)?.[0], plan.environment, deps) : undefined
         const session = sessions.get(plan.images.find(image => image.part === part.imageFrom)?.registry ?? '') ?? [...sessions.values()][0]
         const ran = await runRelease(
-          // A container group pulls with what docker signed in with (ACR's refresh token, or the registry's user).
           { part: part.name, image: part.image, registry: part.registry, plan: release, env, appSettings, pullCredentials: session?.pullCredentials, location: await siteLocation(part, deps.azure) },
           { runner: deps.runner, logger, dockerEnv: session?.dockerEnv ?? {}, clients: deps.azure.clients, signal, now, sleep: deps.verify.sleep }
         )
