@@ -152,6 +152,11 @@ describe('Web Apps on real containers', () => {
     expect(new URL(String(first?.url)).hostname).not.toBe(new URL(String(second?.url)).hostname)
     const { stdout } = await run('docker', ['inspect', '--format', '{{json .Args}}', String(first?.container)])
     expect(JSON.parse(stdout)).toEqual(['--workers', '2', 'a b'])
+    // The host's services at host.docker.internal: the bridge's own gateway (Docker's "host-gateway"
+    // has no address on an engine run with --bridge=none).
+    const { stdout: gateway } = await run('docker', ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', 'apd-standin'])
+    const { stdout: hosts } = await run('docker', ['inspect', '--format', '{{json .HostConfig.ExtraHosts}}', String(first?.container)])
+    expect(JSON.parse(hosts)).toEqual([`host.docker.internal:${gateway.trim()}`])
   }, 120_000)
 
   dockerTest('without WEBSITES_PORT App Service pings port 80: an image listening on 8000 fails to start', async () => {

@@ -206,23 +206,35 @@ describe('formatReportMarkdown', () => {
 })
 
 describe('phasesFromSummary', () => {
-  // The shapes src/report.ts writes: an image line and rollout phases, the site's sync table.
-  const backend =
-    '<h3>backend rollout</h3>\n<p>Image <code>127.0.0.1:5555/tidepool/api:abc@sha256:00</code> (built in 2.4s, pushed in 0.6s). Phases: read 0.1s, switch 0.3s, verify 1.6s.</p>\n' +
-    '<table><tr><th>target</th><th>url</th><th>previous image</th><th>status</th><th>seconds</th><th>why</th></tr><tr><td>app-1</td><td>https://127.0.0.1:1</td><td><code>x</code></td><td>deployed</td><td>2</td><td>—</td></tr></table>\n'
-  const frontend =
-    '<h3>frontend sync</h3>\n<table><tr><th>site</th><th>release</th><th>uploaded</th><th>unchanged</th><th>headers fixed</th><th>deleted</th><th>purged</th><th>phases</th></tr>' +
+  // The shapes src/report.ts writes: a part's heading and release step, its rollout (image line,
+  // targets, phases), a site's sync table.
+  const targets = '<table><tr><th>target</th><th>url</th><th>previous image</th><th>app settings</th><th>status</th><th>seconds</th><th>why</th></tr><tr><td>app-1</td><td>https://127.0.0.1:1</td><td><code>x</code></td><td>no change</td><td>deployed</td><td>2</td><td>—</td></tr></table>\n'
+  const imagePart = (name: string, release = '') =>
+    `<h3>${name}: deployed</h3>\n<table><tr><th>changed</th></tr><tr><td>yes</td></tr></table>\n${release}` +
+    `<h3>${name} rollout</h3>\n<p>Image <code>127.0.0.1:5555/tidepool/api:abc@sha256:00</code> (built in 2.4s, pushed in 0.6s).</p>\n${targets}<p>Phases: read 0.1s, switch 0.3s, verify 1.6s.</p>\n`
+  const site = (name: string) =>
+    `<h3>${name}: deployed</h3>\n<table><tr><th>changed</th></tr><tr><td>yes</td></tr></table>\n<h3>${name} sync</h3>\n<table><tr><th>site</th><th>release</th><th>uploaded</th><th>unchanged</th><th>headers fixed</th><th>deleted</th><th>purged</th><th>phases</th></tr>` +
     '<tr><td>https://stage.tidepool.example</td><td><code>deployments/stage/abc.zip</code></td><td>3 (12 KiB)</td><td>6</td><td>0</td><td>1</td><td>2 path(s) in 1 call(s), 1.1s</td><td>lock 0s, build 0.5s, archive 0.1s, upload 0.4s, purge 1.1s, delete 0.1s</td></tr></table>\n'
+  const release = '<p>Release step <code>python manage.py migrate --noinput</code> on runner: done in 4.2s.</p>\n<pre><code>Applying notes.0002_tag... OK</code></pre>\n'
 
-  test('reads the backend and frontend phases', () => {
-    expect(phasesFromSummary(backend + frontend)).toEqual([
+  test('reads each part’s phases, whatever the parts are called', () => {
+    expect(phasesFromSummary(imagePart('backend') + site('frontend'))).toEqual([
       { part: 'backend', seconds: { build: 2.4, push: 0.6, read: 0.1, switch: 0.3, verify: 1.6 } },
       { part: 'frontend', seconds: { lock: 0, build: 0.5, archive: 0.1, upload: 0.4, purge: 1.1, delete: 0.1 } }
     ])
   })
 
+  test('a release step counts; an image and a rollout two parts share count once, for the first', () => {
+    expect(phasesFromSummary(imagePart('api', release) + imagePart('worker') + site('web'))).toEqual([
+      { part: 'api', seconds: { release: 4.2, build: 2.4, push: 0.6, read: 0.1, switch: 0.3, verify: 1.6 } },
+      { part: 'web', seconds: { lock: 0, build: 0.5, archive: 0.1, upload: 0.4, purge: 1.1, delete: 0.1 } }
+    ])
+    const failed = release.replace('done in 4.2s', 'failed (the release command exited with 1 (docker could not start it)) in 3.9s')
+    expect(phasesFromSummary(`<h3>api: failed</h3>\n${failed}`)).toEqual([{ part: 'api', seconds: { release: 3.9 } }])
+  })
+
   test('a reused image has no build or push; a dry run has no phases', () => {
-    const reused = backend.replace('built in 2.4s, pushed in 0.6s', 'already in the registry: build skipped')
+    const reused = imagePart('backend').replace('built in 2.4s, pushed in 0.6s', 'already in the registry: build skipped')
     expect(phasesFromSummary(reused)).toEqual([{ part: 'backend', seconds: { read: 0.1, switch: 0.3, verify: 1.6 } }])
     expect(phasesFromSummary('<h2>azure-push-deploy: stage — planned</h2>')).toEqual([])
   })

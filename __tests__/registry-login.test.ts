@@ -169,6 +169,8 @@ describe('loginToRegistry: Azure Container Registry token exchange over HTTPS', 
     expect(login!.args).toEqual(['login', ACR, '--username', ACR_TOKEN_USERNAME, '--password-stdin'])
     expect(login!.options.input?.toString()).toBe(REFRESH_TOKEN)
     expect(session).toMatchObject({ method: 'acr-token', audience: 'registry' })
+    // What a release step's container group pulls the image with.
+    expect(session.pullCredentials).toEqual({ username: ACR_TOKEN_USERNAME, password: REFRESH_TOKEN })
     expect(login!.options.env).toEqual(session.dockerEnv)
     expect(session.dockerEnv.DOCKER_CONFIG).toMatch(new RegExp(`^${join(tempDir, 'runner-temp', 'docker-config-')}`))
 
@@ -291,6 +293,7 @@ describe('loginToRegistry with the real docker CLI', () => {
     const session = await loginToRegistry(LOCAL_REGISTRY, { username: 'deployer', password }, { runner, logger: recordingLogger(), env: { HOME: home }, tempDir, setSecret: value => void masked.push(value), fetch })
 
     expect(session.method).toBe('password')
+    expect(session.pullCredentials).toEqual({ username: 'deployer', password })
     expect(masked).toEqual([password])
     expect(runner.calls.map(call => call.args)).toEqual([['login', LOCAL_REGISTRY, '--username', 'deployer', '--password-stdin']])
     const config = JSON.parse(await readFile(join(session.dockerEnv.DOCKER_CONFIG!, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> }

@@ -121,26 +121,33 @@ export function createContainerHost({ namePrefix = 'apd-standin' } = {}) {
   // Ports handed out but maybe not bound yet by their container: freePort() could offer them again.
   /** @type {Set<number>} */
   const given = new Set()
-  /** @type {Promise<{ mode: 'bridge' } | { mode: 'host', reason: string }> | undefined} */
+  /** @type {Promise<{ mode: 'bridge', gateway: string } | { mode: 'host', reason: string }> | undefined} */
   let bridge
 
-  /** The stand-in's bridge network, made when missing; the host network when the engine cannot. */
+  /**
+   * The stand-in's bridge network, made when missing, with its gateway (where the host's
+   * services answer); the host network when the engine cannot make it.
+   */
   function network() {
     bridge ??= (async () => {
+      // Docker's `host-gateway` names the default bridge's address, which an engine run with
+      // --bridge=none lacks ("<nil>" in /etc/hosts): the network's own gateway always works.
+      const gateway = async () => {
+        const { stdout } = await docker(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}', NETWORK])
+        return stdout.trim().split(/\s+/).find(address => /^\d+\.\d+\.\d+\.\d+$/.test(address)) ?? 'host-gateway'
+      }
       try {
-        await docker(['network', 'inspect', '--format', '{{.Name}}', NETWORK])
-        return /** @type {const} */ ({ mode: 'bridge' })
+        return /** @type {const} */ ({ mode: 'bridge', gateway: await gateway() })
       } catch {
         // Not there yet: make it.
       }
       try {
         await docker(['network', 'create', '--driver', 'bridge', NETWORK])
-        return /** @type {const} */ ({ mode: 'bridge' })
       } catch (error) {
         // Another process may have made it meanwhile.
-        if (/already exists/i.test(String(/** @type {{ stderr?: string }} */ (error).stderr))) return /** @type {const} */ ({ mode: 'bridge' })
-        return /** @type {const} */ ({ mode: 'host', reason: `docker network create ${NETWORK}: ${explain(error)}` })
+        if (!/already exists/i.test(String(/** @type {{ stderr?: string }} */ (error).stderr))) return /** @type {const} */ ({ mode: 'host', reason: `docker network create ${NETWORK}: ${explain(error)}` })
       }
+      return /** @type {const} */ ({ mode: 'bridge', gateway: await gateway().catch(() => 'host-gateway') })
     })()
     return bridge
   }
@@ -196,7 +203,8 @@ export function createContainerHost({ namePrefix = 'apd-standin' } = {}) {
     async start({ image, env = {}, name = 'app', command = [], replaceEntrypoint = false, port, network: wanted, pull: pullPolicy = 'missing', keep = false }) {
       if (!image) throw new Error('start() needs an image')
       if (pullPolicy === 'missing' && !(await isPresent(image))) await pull(image)
-      const isolated = wanted !== 'host' && port !== undefined && (await network()).mode === 'bridge'
+      const where = wanted !== 'host' && port !== undefined ? await network() : undefined
+      const isolated = where?.mode === 'bridge'
       // Without a namespace of its own a server listens where PORT says, on a free loopback
       // port; a host-network run that names no port (a one-off command) gets none.
       const choosePort = !isolated && !(wanted === 'host')
@@ -206,7 +214,7 @@ export function createContainerHost({ namePrefix = 'apd-standin' } = {}) {
       const containerName = `${namePrefix}-${safeName}-${randomBytes(4).toString('hex')}`
       const portEnv = choosePort ? { PORT: String(listenPort) } : {}
       const envArgs = Object.entries({ ...env, ...portEnv }).flatMap(([key, value]) => ['-e', `${key}=${value}`])
-      const networkArgs = isolated ? ['--network', NETWORK, '--add-host', 'host.docker.internal:host-gateway'] : ['--network', 'host']
+      const networkArgs = where?.mode === 'bridge' ? ['--network', NETWORK, '--add-host', `host.docker.internal:${where.gateway}`] : ['--network', 'host']
       const [entrypoint, ...rest] = command
       const argv = replaceEntrypoint && entrypoint !== undefined ? ['--entrypoint', entrypoint, image, ...rest] : [image, ...command]
       const args = ['run', '-d', ...(keep ? [] : ['--rm']), ...networkArgs, ...envArgs, '--name', containerName, ...argv]

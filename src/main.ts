@@ -73,7 +73,9 @@ function detectionParts(loaded: LoadedConfig, environment: ResolvedEnvironment):
     const source = (part['image-from'] ? parts[part['image-from']] : part) as ImagePartConfig
     const own = part['image-from'] ? (part.paths ?? []) : []
     const release = imageEnvironment(environment.settings, name).release
-    return { name, paths: [source.paths ?? [], ...(own.length > 0 ? [own] : [])], releasePaths: release?.paths }
+    // The release step depends on the image's own files unless the config names others: a change
+    // to a shared path alone (the config, the workflow) deploys the part but migrates nothing.
+    return { name, paths: [source.paths ?? [], ...(own.length > 0 ? [own] : [])], releasePaths: release ? (release.paths ?? source.paths ?? []) : undefined }
   })
 }
 

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import type { DeployPlan, ImagePartPlan, PartPlan, SitePartPlan } from './plan.js'
 import type { ExecutionReport, PartOutcome, PartResult } from './deploy/execute.js'
 import { formatSettingsDiff } from './backend/app-settings.js'
-import type { TargetOutcome } from './backend/rollout.js'
+import type { RolloutReport, TargetOutcome } from './backend/rollout.js'
 
 /** How the run ended: `planned` for a dry run, `skipped` when nothing changed, `superseded` when a newer release is live. */
 export type DeployResult = 'deployed' | 'skipped' | 'superseded' | 'rolled-back' | 'failed' | 'planned'
@@ -124,7 +124,7 @@ export async function writeSummary(plan: DeployPlan, result: DeployResult, repor
       ]
     ])
     if (outcome?.reason && outcome.result !== 'deployed') summary.addRaw(`<p>${outcome.result}: ${escapeHtml(scrub(outcome.reason))}</p>`, true)
-    if (outcome && part.kind === 'image') addImagePart(summary, part, outcome, scrub)
+    if (outcome && part.kind === 'image') addImagePart(summary, part, outcome, scrub, report?.rollout?.phases)
     if (outcome?.site && part.kind === 'site') addSitePart(summary, part, outcome)
   }
   await summary.write()
@@ -132,7 +132,7 @@ export async function writeSummary(plan: DeployPlan, result: DeployResult, repor
 
 type Summary = typeof core.summary
 
-function addImagePart(summary: Summary, part: ImagePartPlan, outcome: PartOutcome, scrub: Scrub): void {
+function addImagePart(summary: Summary, part: ImagePartPlan, outcome: PartOutcome, scrub: Scrub, phases: RolloutReport['phases'] = {}): void {
   const release = outcome.release
   if (release) {
     if ('skipped' in release) summary.addRaw(`<p>Release step skipped: ${escapeHtml(release.skipped)}.</p>`, true)
@@ -157,6 +157,9 @@ function addImagePart(summary: Summary, part: ImagePartPlan, outcome: PartOutcom
       t.reason ? `${t.phase}: ${escapeHtml(scrub(t.reason))}` : '—'
     ])
   ])
+  // One rollout switches every image part's targets together: the same phases for each of them.
+  const timings = Object.entries(phases).map(([phase, seconds]) => `${phase} ${seconds}s`)
+  if (timings.length > 0) summary.addRaw(`<p>Phases: ${timings.join(', ')}.</p>`, true)
 }
 
 function addSitePart(summary: Summary, part: SitePartPlan, outcome: PartOutcome): void {

@@ -251,20 +251,38 @@ function phaseList(text = '') {
 }
 
 /**
- * The seconds per phase the action wrote in its job summary (GITHUB_STEP_SUMMARY): for the
- * backend, the image's build and push ("built in 6.1s, pushed in 0.9s") and the rollout's
- * phases ("Phases: read 0.1s, switch 0.3s, verify 3.2s."); for the frontend, the last cell
- * of its sync table ("lock 0s, build 3.1s, …"). A part the summary says nothing of is left out.
+ * The seconds per phase the action wrote in its job summary (GITHUB_STEP_SUMMARY), per part,
+ * from its sections (`<h3>name: …</h3>`, `<h3>name rollout</h3>`, `<h3>name sync</h3>`): an
+ * image part's build and push ("built in 6.1s, pushed in 0.9s"), its release step ("… on
+ * runner: done in 4.2s"), the rollout's phases ("Phases: read 0.1s, switch 0.3s, verify
+ * 3.2s."); a site part's sync phases (the last cell of its table: "lock 0s, build 3.1s, …").
+ * An image or a rollout several parts share (`image-from`, one rollout for every image part)
+ * counts once, for the first part that shows it. A part the summary says nothing of is left out.
  * @param {string} summary
  * @returns {{ part: string, seconds: Record<string, number> }[]}
  */
 export function phasesFromSummary(summary) {
-  const phases = []
-  const [backendText = '', frontendText = ''] = summary.split(/<h3>frontend sync<\/h3>/)
-  const image = /built in ([\d.]+)s, pushed in ([\d.]+)s/.exec(backendText)
-  const rollout = /Phases: ([^<]*?)\.<\/p>/.exec(backendText)
-  if (image || rollout) phases.push({ part: 'backend', seconds: { ...(image ? { build: Number(image[1]), push: Number(image[2]) } : {}), ...phaseList(rollout?.[1]) } })
-  const site = /<td>((?:[a-z]+ [\d.]+s(?:, )?)+)<\/td>\s*<\/tr>\s*<\/table>/.exec(frontendText)
-  if (site) phases.push({ part: 'frontend', seconds: phaseList(site[1]) })
-  return phases
+  /** @type {Map<string, Record<string, number>>} */
+  const parts = new Map()
+  const counted = new Set()
+  const once = (key, add) => {
+    if (counted.has(key)) return
+    counted.add(key)
+    add()
+  }
+  for (const section of summary.split('<h3>').slice(1)) {
+    const name = /^([a-z][a-z0-9-]*)(?::| rollout<| sync<)/.exec(section)?.[1]
+    if (!name) continue
+    const seconds = parts.get(name) ?? {}
+    const image = /Image <code>([^<]*)<\/code> \(built in ([\d.]+)s, pushed in ([\d.]+)s\)/.exec(section)
+    if (image) once(`image ${image[1]}`, () => Object.assign(seconds, { build: Number(image[2]), push: Number(image[3]) }))
+    const release = /Release step <code>[^<]*<\/code> on [\w-]+: .*? in ([\d.]+)s\.<\/p>/.exec(section)
+    if (release) seconds.release = Number(release[1])
+    const rollout = /Phases: ([^<]*?)\.<\/p>/.exec(section)
+    if (rollout) once(`rollout ${rollout[1]}`, () => Object.assign(seconds, phaseList(rollout[1])))
+    const site = /<td>((?:[a-z]+ [\d.]+s(?:, )?)+)<\/td>\s*<\/tr>\s*<\/table>/.exec(section)
+    if (site) Object.assign(seconds, phaseList(site[1]))
+    if (Object.keys(seconds).length > 0) parts.set(name, seconds)
+  }
+  return [...parts].map(([part, seconds]) => ({ part, seconds }))
 }

@@ -1,56 +1,63 @@
 // How the demo runs the action: as the estate's workflow step on a GitHub runner, for one
-// push to stage. Everything the step is given (inputs, event, environment) is built here.
+// push to an environment's branch. Everything the step is given (inputs, event, environment)
+// is built here.
 import path from 'node:path'
 import { pushPayload } from '../lib/action-runner.mjs'
 
 export const REPOSITORY = 'octo-org/estate'
-export const BRANCH = 'stage'
-export const ENVIRONMENT = 'stage'
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000'
 /** The Entra app the estate's workflow names as vars.AZURE_CLIENT_ID. */
 export const CLIENT_ID = '0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b'
-/** The subject of a push to the branch's GitHub OIDC token: the one the Entra app trusts. */
-export const SUBJECT = `repo:${REPOSITORY}:ref:refs/heads/${BRANCH}`
+/** The environments the demo pushes to, by the branch the estate's config maps to each. */
+export const BRANCHES = { stage: 'stage', dev: 'master_dev' }
 
-/** The claims of the job's GitHub OIDC token for a push of `sha` to the branch. */
-export function oidcClaims(sha) {
-  const ref = `refs/heads/${BRANCH}`
+/** The subject of the GitHub OIDC token of a push to `branch`: one the Entra app trusts. */
+export const subjectOf = branch => `repo:${REPOSITORY}:ref:refs/heads/${branch}`
+
+/** The claims of the job's GitHub OIDC token for a push of `sha` to `branch`. */
+export function oidcClaims(branch, sha) {
+  const ref = `refs/heads/${branch}`
   const workflowRef = `${REPOSITORY}/.github/workflows/deploy.yml@${ref}`
-  return { sub: SUBJECT, ref, sha, workflow_ref: workflowRef, workflow_sha: sha, job_workflow_ref: workflowRef, job_workflow_sha: sha }
+  return { sub: subjectOf(branch), ref, sha, workflow_ref: workflowRef, workflow_sha: sha, job_workflow_ref: workflowRef, job_workflow_sha: sha }
 }
 
 /**
  * The environment the runner gives the step, beyond the INPUT_* and GITHUB_* variables
  * runAction sets: the job's OIDC token service and GitHub API (the stand-in's), the CAs to
- * trust (the stand-in's and Azurite's, in one PEM file), and a docker CLI that builds with
- * BuildKit first on PATH, as on a runner with buildx.
+ * trust (the stand-in's and Azurite's, in one PEM file), a docker CLI that builds with
+ * BuildKit first on PATH (as on a runner with buildx), and the step's `env:`, the GitHub
+ * environment's secrets the config reads with `{ from-env }` (DJANGO_SECRET_KEY, DATABASE_URL).
  * @param {{ standin: { githubOidc: { requestUrl: string, requestToken: string }, github: { apiUrl: string } }, caCerts: string, dockerCli?: string }} services
+ * @param {Record<string, string>} secrets
  * @returns {Record<string, string>}
  */
-function runnerEnv({ standin, caCerts, dockerCli }) {
+function runnerEnv({ standin, caCerts, dockerCli }, secrets) {
   return {
     ACTIONS_ID_TOKEN_REQUEST_URL: standin.githubOidc.requestUrl,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: standin.githubOidc.requestToken,
     GITHUB_API_URL: standin.github.apiUrl,
     NODE_EXTRA_CA_CERTS: caCerts,
-    ...(dockerCli?.includes('/') ? { PATH: `${path.dirname(dockerCli)}:${process.env.PATH ?? ''}` } : {})
+    ...(dockerCli?.includes('/') ? { PATH: `${path.dirname(dockerCli)}:${process.env.PATH ?? ''}` } : {}),
+    ...secrets
   }
 }
 
 /**
  * What runAction needs for one push: the checkout, the push event, the step's `with:` (the
- * estate workflow's, plus `dry-run` when a part cannot be deployed here) and its environment.
+ * estate workflow's, plus `dry-run` when a part cannot be deployed here), its environment
+ * and the environment's secrets (scanned for in everything the run writes).
  */
-export function runOptions({ services, workspace, before, after, message, dryRun }) {
-  const ref = `refs/heads/${BRANCH}`
+export function runOptions({ services, branch, workspace, before, after, message, dryRun, secrets }) {
+  const ref = `refs/heads/${branch}`
   return {
     workspace,
     sha: after,
     ref,
     event: { name: 'push', payload: pushPayload({ ref, before, after, repository: REPOSITORY, message }) },
     inputs: { 'client-id': CLIENT_ID, 'tenant-id': services.standin.tenantId, 'subscription-id': SUBSCRIPTION, ...(dryRun ? { 'dry-run': 'true' } : {}) },
-    env: runnerEnv(services),
-    timeoutMs: 300_000
+    env: runnerEnv(services, secrets),
+    secrets: Object.values(secrets),
+    timeoutMs: 600_000
   }
 }
 
@@ -72,6 +79,6 @@ export function asRunnerShows(log, secrets) {
     lines.push(group ? `▸ ${group[1]}` : note ? `${note[1]}: ${decode(note[2])}` : line)
   }
   let text = lines.join('\n').trimEnd()
-  for (const secret of secrets) if (secret) text = text.split(secret).join('***')
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) if (secret) text = text.split(secret).join('***')
   return text
 }

@@ -26,9 +26,11 @@ export const AZURITE_MAIN = fileURLToPath(new URL('../../node_modules/azurite/di
  * @property {{ cert: string, key: string }} [https] PEM text of the server certificate (for 127.0.0.1) and its key; without it Azurite speaks HTTP
  * @property {boolean} [oauth] `--oauth basic`: accept bearer tokens (needs `https`; Azurite refuses bearer over HTTP)
  * @property {number} [startTimeoutMs] milliseconds to wait for the service to listen
+ * @property {string[]} [accounts] storage accounts to serve instead of devstoreaccount1 alone (each with AZURITE_ACCOUNT_KEY as its key)
  *
  * @typedef {object} Azurite
- * @property {string} blobEndpoint `http(s)://127.0.0.1:<port>/devstoreaccount1`
+ * @property {string} blobEndpoint `http(s)://127.0.0.1:<port>/devstoreaccount1` (the first of `accounts` when given)
+ * @property {(account: string) => string} endpointOf the blob endpoint of one of `accounts`
  * @property {number} port
  * @property {number | undefined} pid the Azurite process, for CPU accounting
  * @property {() => Promise<void>} stop
@@ -143,7 +145,9 @@ export async function startAzurite(options = {}) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort()
     // process.execPath: Azurite needs Node >= 22, whatever `node` is first on PATH.
-    const child = spawn(process.execPath, argumentsFor(port, location, options), { stdio: ['ignore', 'pipe', 'pipe'] })
+    // AZURITE_ACCOUNTS replaces the well-known account by the ones it names.
+    const env = options.accounts ? { ...process.env, AZURITE_ACCOUNTS: options.accounts.map(account => `${account}:${AZURITE_ACCOUNT_KEY}`).join(';') } : process.env
+    const child = spawn(process.execPath, argumentsFor(port, location, options), { stdio: ['ignore', 'pipe', 'pipe'], env })
     try {
       await listening(child, options.startTimeoutMs ?? 20_000)
     } catch (error) {
@@ -160,8 +164,11 @@ export async function startAzurite(options = {}) {
     child.stdout?.resume()
     child.stderr?.resume()
     const scheme = options.https ? 'https' : 'http'
+    /** @param {string} account */
+    const endpointOf = account => `${scheme}://127.0.0.1:${port}/${account}`
     return {
-      blobEndpoint: `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
+      blobEndpoint: endpointOf(options.accounts?.[0] ?? AZURITE_ACCOUNT),
+      endpointOf,
       port,
       pid: child.pid,
       async stop() {

@@ -33,6 +33,7 @@ export function git(cwd, args, options = {}) {
 /**
  * A throwaway estate: `origin` (bare), `work` (a full clone that commits and pushes).
  * `files` seeds the first commit: { 'path/name': 'content' }, or `from` copies a folder.
+ * @param {{ files?: Record<string, string>, from?: string, prefix?: string }} [options]
  */
 export function createEstate({ files = {}, from, prefix = 'apd-' } = {}) {
   const root = mkdtempSync(path.join(tmpdir(), prefix))

@@ -96,9 +96,14 @@ start_cluster() {
       tail -n 20 "$home/initdb.log" >&2
       fail "initdb failed (log: $home/initdb.log)"
     fi
-    # Containers on a Docker bridge come from its private subnet, not from 127.0.0.1.
-    printf '%s\n' 'host all all 10.0.0.0/8 scram-sha-256' 'host all all 172.16.0.0/12 scram-sha-256' 'host all all 192.168.0.0/16 scram-sha-256' >>"$data/pg_hba.conf"
   fi
+  # Containers on a Docker bridge come from its private subnet, not from 127.0.0.1. Checked at
+  # every start, so a cluster made before these lines existed gets them when started again.
+  local range
+  for range in 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16; do
+    grep -qF "host all all $range scram-sha-256" "$data/pg_hba.conf" ||
+      echo "host all all $range scram-sha-256" >>"$data/pg_hba.conf"
+  done
   local started
   started=$(date +%s%N)
   # setsid: its own session, so the server outlives this script and whatever ran it.

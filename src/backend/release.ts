@@ -41,7 +41,7 @@ export interface ReleaseResult {
   ok: boolean
   exitCode?: number
   seconds: number
-  /** The command's output, last lines. */
+  /** The command's output, last lines (for the job summary; the step's log has all of it). */
   log: string[]
   /** Why it failed, in one sentence. */
   reason?: string
@@ -96,7 +96,11 @@ async function runOnRunner(request: ReleaseRequest, deps: ReleaseDeps): Promise<
   deps.signal.addEventListener('abort', onAbort, { once: true })
   try {
     const result = await deps.runner.run('docker', args, { env: { ...deps.dockerEnv, ...request.env } })
-    const log = tail(`${result.stdout}\n${result.stderr}`)
+    const output = `${result.stdout}\n${result.stderr}`
+    // All of it in the step's log, as a container group's is: a migration's error comes after
+    // what it had applied, and a long traceback must not push that out.
+    for (const line of output.split(/\r?\n/)) if (line.trim() !== '') deps.logger.info(`  ${line}`)
+    const log = tail(output)
     const seconds = Math.round((now() - started) / 100) / 10
     if (stoppedFor) return { ok: false, exitCode: result.exitCode, seconds, log, reason: `the release command was stopped: ${stoppedFor}` }
     if (result.exitCode !== 0) return { ok: false, exitCode: result.exitCode, seconds, log, reason: `the release command exited with ${result.exitCode}${result.exitCode === 125 ? ' (docker could not start it: see its output)' : ''}` }

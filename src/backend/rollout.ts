@@ -222,8 +222,9 @@ export async function rollout(units: readonly RolloutUnit[], deps: RolloutDeps):
 
     // 3. Every staged slot into production, then production must serve the new version.
     const swaps = new Map<number, Promise<void>>()
-    if (!track.failed) {
-      const swapping = units.flatMap((unit, index) => (unit.strategy === 'slot-swap' ? [index] : []))
+    const swapping = units.flatMap((unit, index) => (unit.strategy === 'slot-swap' ? [index] : []))
+    // An in-place rollout has no swap phase: its timings (summary, demo) show none.
+    if (!track.failed && swapping.length > 0) {
       for (const index of swapping) swaps.set(index, control.swapIntoProduction(units[index]!.target))
       await track.phase('swap', () =>
         Promise.all(

@@ -219,20 +219,16 @@ export async function executePlan(plan: DeployPlan, context: ExecuteContext, dep
       checkSignal()
       const result = await logger.group(`Release step of ${part.name}`, async () => {
         const env = resolveValues(release.env, deps.env, deps.setSecret, `environments.${plan.environment}.${part.name}.release.env`)
-        const first = snapshots.get(part.name)?.[0]
-        const declared = resolveValues(part.appSettings, deps.env, deps.setSecret, `environments.${plan.environment}.${part.name}.app-settings`)
-        const appSettings = first ? desiredSettings(first.settings, { declared, prune: part.pruneAppSettings, port: part.targets[0]?.port }).settings : declared
-        for (const value of Object.values(appSettings)) if (value.length >= 8) deps.setSecret(value)
+        const appSettings = release.runOn === 'container-instance' ? releaseAppSettings(part, snapshots.get(part.name)?.[0], plan.environment, deps) : undefined
         const session = sessions.get(plan.images.find(image => image.part === part.imageFrom)?.registry ?? '') ?? [...sessions.values()][0]
         const ran = await runRelease(
           { part: part.name, image: part.image, registry: part.registry, plan: release, env, appSettings, pullCredentials: session?.pullCredentials, location: await siteLocation(part, deps.azure) },
           { runner: deps.runner, logger, dockerEnv: session?.dockerEnv ?? {}, clients: deps.azure.clients, signal, now, sleep: deps.verify.sleep }
         )
-        for (const line of ran.log) logger.info(`  ${line}`)
         return ran
       })
       outcome(part.name).release = result
-      if (!result.ok) failPart(part.name, new DeployError(`the release step failed: ${result.reason}. No target was switched.`, `Fix the release command (${release.command}) or what it needs (its output is above), then push again.`))
+      if (!result.ok) failPart(part.name, new DeployError(`the release step of ${part.name} failed: ${result.reason}. No target was switched.`, `Fix the release command (${release.command}) or what it needs (its output is above), then push again.`))
       logger.info(`${part.name}: release step done in ${result.seconds}s`)
     }
 
@@ -363,6 +359,20 @@ async function readTargets(part: ImagePartPlan, control: WebAppControl): Promise
       throw new DeployError(`${targetName(target)} (resource group ${target.resourceGroup}) cannot be read: ${describeAzureError(error)}. Nothing was built or changed.`, `Check environments.<name>.${part.name}.targets in the config (resource group, app, slot, subscription) and that the identity has Website Contributor on it.`)
     }
   })
+}
+
+/**
+ * A container-group release runs with the first target's app settings as it will run them. The
+ * ones the target already has (read from Azure) may hold secrets a migration could print: they
+ * are masked. Values written in the config are in the repository, and masking them (a
+ * settings module, a host name) would blank them out of every log line.
+ */
+function releaseAppSettings(part: ImagePartPlan, first: TargetState | undefined, environment: string, deps: Pick<ExecuteDeps, 'env' | 'setSecret'>): Record<string, string> {
+  const declared = resolveValues(part.appSettings, deps.env, deps.setSecret, `environments.${environment}.${part.name}.app-settings`)
+  if (!first) return declared
+  const settings = desiredSettings(first.settings, { declared, prune: part.pruneAppSettings, port: part.targets[0]?.port }).settings
+  for (const [name, value] of Object.entries(settings)) if (typeof part.appSettings[name] !== 'string' && value.length >= 8) deps.setSecret(value)
+  return settings
 }
 
 /** The location of a part's first Web App: where a release's container group goes unless the config says. */
