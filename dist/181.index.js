@@ -1,5 +1,5 @@
 export const id = 181;
-export const ids = [181,716];
+export const ids = [181];
 export const modules = {
 
 /***/ 16616:
@@ -74,9 +74,17 @@ const STARTED = /initialized successfully and is ready to serve requests|Site st
 const FAILED = /failing site start|failed during startup|didn't respond to HTTP pings|did not start within expected time limit|stopping site .* because it failed|image pull failed|pull image failed|unauthorized: authentication required|ImagePullFailure/i;
 const PULLING = /Pulling image:?\s*(\S+)/i;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)/;
-/** Pure: what the log lines since the switch say about `image`: started, failed (why), or nothing yet. */
+/** `docker run … --name <container> … <image>`: the container App Service started for an image. */
+const DOCKER_RUN = /docker run .*--name (\S+)/i;
+const PULL_FAILED = /image pull failed|pull image failed|unauthorized: authentication required|ImagePullFailure/i;
+/**
+ * Pure: what the log lines since the switch say about `image`: started, failed (why), or
+ * nothing yet. After the image's pull, the container App Service ran for it is followed by
+ * name, so lines about another start (an earlier container stopping, a rollback's) never count.
+ */
 function readStartRecord(lines, image, since) {
     let pulled = false;
+    let container;
     for (const line of lines) {
         const stamp = TIMESTAMP.exec(line)?.[1];
         if (!stamp)
@@ -87,9 +95,23 @@ function readStartRecord(lines, image, since) {
         const pulling = PULLING.exec(line)?.[1];
         if (pulling !== undefined) {
             pulled = pulling.toLowerCase() === image.toLowerCase();
+            container = undefined;
             continue;
         }
         if (!pulled)
+            continue;
+        const run = DOCKER_RUN.exec(line);
+        if (run && line.toLowerCase().includes(image.toLowerCase())) {
+            container = run[1];
+            continue;
+        }
+        // Before its container runs, only a failed pull can be about this image.
+        if (container === undefined) {
+            if (PULL_FAILED.test(line))
+                return { state: 'failed', line: line.trim() };
+            continue;
+        }
+        if (!line.includes(container))
             continue;
         if (FAILED.test(line))
             return { state: 'failed', line: line.trim() };
@@ -279,8 +301,9 @@ async function rollout(units, deps) {
         });
         // 3. Every staged slot into production, then production must serve the new version.
         const swaps = new Map();
-        if (!track.failed) {
-            const swapping = units.flatMap((unit, index) => (unit.strategy === 'slot-swap' ? [index] : []));
+        const swapping = units.flatMap((unit, index) => (unit.strategy === 'slot-swap' ? [index] : []));
+        // An in-place rollout has no swap phase: its timings (summary, demo) show none.
+        if (!track.failed && swapping.length > 0) {
             for (const index of swapping)
                 swaps.set(index, control.swapIntoProduction(units[index].target));
             await track.phase('swap', () => Promise.all(swapping.map(async (index) => {
@@ -459,32 +482,6 @@ async function settleWithin(work, ms, clock, signal) {
     finally {
         timer.abort();
     }
-}
-
-
-/***/ }),
-
-/***/ 73716:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ inParallel)
-/* harmony export */ });
-/**
- * `work` over `items`, at most `limit` at a time, started in list order; the results in the
- * items' order. The first rejection rejects the whole (the items in flight still finish).
- */
-async function inParallel(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await work(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-    return results;
 }
 
 

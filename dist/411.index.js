@@ -689,7 +689,13 @@ async function runOnRunner(request, deps) {
     deps.signal.addEventListener('abort', onAbort, { once: true });
     try {
         const result = await deps.runner.run('docker', args, { env: { ...deps.dockerEnv, ...request.env } });
-        const log = tail(`${result.stdout}\n${result.stderr}`);
+        const output = `${result.stdout}\n${result.stderr}`;
+        // All of it in the step's log, as a container group's is: a migration's error comes after
+        // what it had applied, and a long traceback must not push that out.
+        for (const line of output.split(/\r?\n/))
+            if (line.trim() !== '')
+                deps.logger.info(`  ${line}`);
+        const log = tail(output);
         const seconds = Math.round((now() - started) / 100) / 10;
         if (stoppedFor)
             return { ok: false, exitCode: result.exitCode, seconds, log, reason: `the release command was stopped: ${stoppedFor}` };
@@ -917,7 +923,7 @@ async function executePlan(plan, context, deps) {
             for (const part of siteParts()) {
                 checkSignal();
                 try {
-                    const { prepareSite } = await Promise.all(/* import() */[__webpack_require__.e(18), __webpack_require__.e(479)]).then(__webpack_require__.bind(__webpack_require__, 45479));
+                    const { prepareSite } = await Promise.all(/* import() */[__webpack_require__.e(96), __webpack_require__.e(581)]).then(__webpack_require__.bind(__webpack_require__, 87581));
                     const buildEnv = part.rollbackTo ? {} : resolveValues(part.buildEnv, deps.env, deps.setSecret, `parts.${part.name}.build-env.${plan.environment}`);
                     prepared.set(part.name, await prepareSite(part, buildEnv, { workspace: context.workspace, commit: context.commit }, { ...deps, now }));
                 }
@@ -965,6 +971,9 @@ async function executePlan(plan, context, deps) {
             for (const commit of new Set(live)) {
                 if (commit === context.commit)
                     continue;
+                // The usual case first, found in a few commits of this run's history: what is live is older.
+                if ((await deps.git.isAncestor(commit, context.commit)) === true)
+                    continue;
                 if ((await deps.git.isAncestor(context.commit, commit)) === true) {
                     Object.assign(outcome(part.name), { result: 'superseded', liveCommit: commit, reason: `${commit.slice(0, 12)} is live, and it is newer than ${context.commit.slice(0, 12)}` });
                     logger.warning(`${part.name}: not deployed: ${commit.slice(0, 12)} is live and descends from ${context.commit.slice(0, 12)}, so this run is older. Use the parts input (or rollback-to for a site) to go back on purpose.`);
@@ -985,21 +994,14 @@ async function executePlan(plan, context, deps) {
             checkSignal();
             const result = await logger.group(`Release step of ${part.name}`, async () => {
                 const env = resolveValues(release.env, deps.env, deps.setSecret, `environments.${plan.environment}.${part.name}.release.env`);
-                const first = snapshots.get(part.name)?.[0];
-                const declared = resolveValues(part.appSettings, deps.env, deps.setSecret, `environments.${plan.environment}.${part.name}.app-settings`);
-                const appSettings = first ? (0,app_settings/* desiredSettings */.Qf)(first.settings, { declared, prune: part.pruneAppSettings, port: part.targets[0]?.port }).settings : declared;
-                for (const value of Object.values(appSettings))
-                    if (value.length >= 8)
-                        deps.setSecret(value);
+                const appSettings = release.runOn === 'container-instance' ? releaseAppSettings(part, snapshots.get(part.name)?.[0], plan.environment, deps) : undefined;
                 const session = sessions.get(plan.images.find(image => image.part === part.imageFrom)?.registry ?? '') ?? [...sessions.values()][0];
                 const ran = await runRelease({ part: part.name, image: part.image, registry: part.registry, plan: release, env, appSettings, pullCredentials: session?.pullCredentials, location: await siteLocation(part, deps.azure) }, { runner: deps.runner, logger, dockerEnv: session?.dockerEnv ?? {}, clients: deps.azure.clients, signal, now, sleep: deps.verify.sleep });
-                for (const line of ran.log)
-                    logger.info(`  ${line}`);
                 return ran;
             });
             outcome(part.name).release = result;
             if (!result.ok)
-                failPart(part.name, new src_errors/* DeployError */.sH(`the release step failed: ${result.reason}. No target was switched.`, `Fix the release command (${release.command}) or what it needs (its output is above), then push again.`));
+                failPart(part.name, new src_errors/* DeployError */.sH(`the release step of ${part.name} failed: ${result.reason}. No target was switched.`, `Fix the release command (${release.command}) or what it needs (its output is above), then push again.`));
             logger.info(`${part.name}: release step done in ${result.seconds}s`);
         }
         // 5. Every image part's targets, as one all-or-nothing group.
@@ -1056,7 +1058,7 @@ async function executePlan(plan, context, deps) {
             logger.info(`Deployed ${[...new Set(units.map(unit => unit.image))].join(', ')} to ${units.length} target${units.length === 1 ? '' : 's'}.`);
         }
         // 6. Sites, one after another; the API went first, since a new site may call what only the new API has.
-        const { publishSite } = siteParts().length > 0 ? await Promise.all(/* import() */[__webpack_require__.e(18), __webpack_require__.e(479)]).then(__webpack_require__.bind(__webpack_require__, 45479)) : { publishSite: undefined };
+        const { publishSite } = siteParts().length > 0 ? await Promise.all(/* import() */[__webpack_require__.e(96), __webpack_require__.e(581)]).then(__webpack_require__.bind(__webpack_require__, 87581)) : { publishSite: undefined };
         let siteFailure;
         for (const part of siteParts()) {
             if (signal.aborted)
@@ -1143,6 +1145,22 @@ async function readTargets(part, control) {
             throw new src_errors/* DeployError */.sH(`${(0,web_app_state.targetName)(target)} (resource group ${target.resourceGroup}) cannot be read: ${(0,errors/* describeAzureError */.p)(error)}. Nothing was built or changed.`, `Check environments.<name>.${part.name}.targets in the config (resource group, app, slot, subscription) and that the identity has Website Contributor on it.`);
         }
     });
+}
+/**
+ * A container-group release runs with the first target's app settings as it will run them. The
+ * ones the target already has (read from Azure) may hold secrets a migration could print: they
+ * are masked. Values written in the config are in the repository, and masking them (a
+ * settings module, a host name) would blank them out of every log line.
+ */
+function releaseAppSettings(part, first, environment, deps) {
+    const declared = resolveValues(part.appSettings, deps.env, deps.setSecret, `environments.${environment}.${part.name}.app-settings`);
+    if (!first)
+        return declared;
+    const settings = (0,app_settings/* desiredSettings */.Qf)(first.settings, { declared, prune: part.pruneAppSettings, port: part.targets[0]?.port }).settings;
+    for (const [name, value] of Object.entries(settings))
+        if (typeof part.appSettings[name] !== 'string' && value.length >= 8)
+            deps.setSecret(value);
+    return settings;
 }
 /** The location of a part's first Web App: where a release's container group goes unless the config says. */
 async function siteLocation(part, azure) {

@@ -1,4 +1,4 @@
-import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 14006:
@@ -33281,7 +33281,7 @@ async function targetProviders(loaded, environment, azure, subscriptionId) {
         return providers;
     const { config } = loaded;
     const control = (0,web_app_control.createWebAppControl)(azure.clients);
-    const siteModules = Object.values(config.parts).some(part => part.kind === 'site') ? await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465), __nccwpck_require__.e(716)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]) : undefined;
+    const siteModules = Object.values(config.parts).some(part => part.kind === 'site') ? await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]) : undefined;
     for (const [name, part] of Object.entries(config.parts)) {
         if (part.kind === 'image') {
             const source = (part['image-from'] ? config.parts[part['image-from']] : part);
@@ -33417,13 +33417,13 @@ async function writeSummary(plan, result, report, scrub = text => text, extra = 
         if (outcome?.reason && outcome.result !== 'deployed')
             summary.addRaw(`<p>${outcome.result}: ${escapeHtml(scrub(outcome.reason))}</p>`, true);
         if (outcome && part.kind === 'image')
-            addImagePart(summary, part, outcome, scrub);
+            addImagePart(summary, part, outcome, scrub, report?.rollout?.phases);
         if (outcome?.site && part.kind === 'site')
             addSitePart(summary, part, outcome);
     }
     await summary.write();
 }
-function addImagePart(summary, part, outcome, scrub) {
+function addImagePart(summary, part, outcome, scrub, phases = {}) {
     const release = outcome.release;
     if (release) {
         if ('skipped' in release)
@@ -33452,6 +33452,10 @@ function addImagePart(summary, part, outcome, scrub) {
             t.reason ? `${t.phase}: ${escapeHtml(scrub(t.reason))}` : '—'
         ])
     ]);
+    // One rollout switches every image part's targets together: the same phases for each of them.
+    const timings = Object.entries(phases).map(([phase, seconds]) => `${phase} ${seconds}s`);
+    if (timings.length > 0)
+        summary.addRaw(`<p>Phases: ${timings.join(', ')}.</p>`, true);
 }
 function addSitePart(summary, part, outcome) {
     const site = outcome.site;
@@ -33535,7 +33539,9 @@ function detectionParts(loaded, environment) {
         const source = (part['image-from'] ? parts[part['image-from']] : part);
         const own = part['image-from'] ? (part.paths ?? []) : [];
         const release = (0,src_config/* imageEnvironment */.Xg)(environment.settings, name).release;
-        return { name, paths: [source.paths ?? [], ...(own.length > 0 ? [own] : [])], releasePaths: release?.paths };
+        // The release step depends on the image's own files unless the config names others: a change
+        // to a shared path alone (the config, the workflow) deploys the part but migrates nothing.
+        return { name, paths: [source.paths ?? [], ...(own.length > 0 ? [own] : [])], releasePaths: release ? (release.paths ?? source.paths ?? []) : undefined };
     });
 }
 /** The commits a part runs now, read again under the lock (newest wins): cheap, one read per target or one manifest. */
@@ -33551,7 +33557,7 @@ async function liveCommitsReader(azure) {
                 return commit ? [commit] : [];
             });
         }
-        const { siteStoreFor } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(465), __nccwpck_require__.e(716)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465));
+        const { siteStoreFor } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465));
         const manifest = await siteStoreFor(part, azure).readManifest();
         return manifest && manifest.files.length > 0 ? [manifest.commit] : [];
     };
@@ -33634,7 +33640,7 @@ async function deploy(plan, run) {
     const { inputs, context, azure, deps, secrets } = run;
     const { logger } = deps;
     const tempDir = deps.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-    const [{ createJournal }, { trapCancellation }, { executePlan }] = await Promise.all([__nccwpck_require__.e(/* import() */ 951).then(__nccwpck_require__.bind(__nccwpck_require__, 25332)), __nccwpck_require__.e(/* import() */ 257).then(__nccwpck_require__.bind(__nccwpck_require__, 55257)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(181), __nccwpck_require__.e(465), __nccwpck_require__.e(411)]).then(__nccwpck_require__.bind(__nccwpck_require__, 50411))]);
+    const [{ createJournal }, { trapCancellation }, { executePlan }] = await Promise.all([__nccwpck_require__.e(/* import() */ 951).then(__nccwpck_require__.bind(__nccwpck_require__, 25332)), __nccwpck_require__.e(/* import() */ 257).then(__nccwpck_require__.bind(__nccwpck_require__, 55257)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465), __nccwpck_require__.e(181), __nccwpck_require__.e(411)]).then(__nccwpck_require__.bind(__nccwpck_require__, 50411))]);
     const journal = createJournal(tempDir, { environment: plan.environment, commit: plan.commit, cloud: azure.cloud });
     core/* saveState */.LZ('journal', journal.path);
     const signals = trapCancellation(inputs.deadlineMinutes * 60_000, name => logger.warning(`${name}: stopping; whatever switched goes back (the post step finishes what this step cannot)`));

@@ -1,8 +1,8 @@
-export const id = 479;
-export const ids = [479];
+export const id = 581;
+export const ids = [581];
 export const modules = {
 
-/***/ 45479:
+/***/ 87581:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -21,102 +21,16 @@ var external_node_path_ = __webpack_require__(76760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(83916);
-// EXTERNAL MODULE: ./node_modules/archiver/index.js + 33 modules
-var archiver = __webpack_require__(2632);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(77598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(73024);
-// EXTERNAL MODULE: ./node_modules/yauzl/index.js
-var yauzl = __webpack_require__(20663);
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __webpack_require__(78474);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __webpack_require__(57075);
-// EXTERNAL MODULE: external "node:stream/promises"
-var external_node_stream_promises_ = __webpack_require__(46466);
-// EXTERNAL MODULE: ./src/frontend/site-files.ts
-var site_files = __webpack_require__(34555);
-;// CONCATENATED MODULE: ./src/frontend/archive.ts
-
-
-
-
-
-
-
-
-
-
-/** Every entry's time: the earliest a zip (DOS) timestamp can hold, written as UTC. */
-const ENTRY_DATE = new Date('1980-01-01T00:00:00Z');
-const ENTRY_MODE = 0o644;
-/** Fixed, so a change of archiver's default cannot change the bytes. */
-const COMPRESSION_LEVEL = 6;
-/**
- * A zip of the site whose bytes depend only on the files' paths and contents: entries in
- * path order, one fixed date and mode, no extra fields. Entries are appended one at a time,
- * each a stream, so no stat or read races reorder them (archiver's parallel stat does) and
- * no more than one file is open.
- */
-async function createReleaseArchive(outputDir, files, destinationFile) {
-    const zip = new archiver/* ZipArchive */.SJ({ zlib: { level: COMPRESSION_LEVEL } });
-    const sha256 = (0,external_node_crypto_.createHash)('sha256');
-    let bytes = 0;
-    const measure = new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            sha256.update(chunk);
-            bytes += chunk.length;
-            done(null, chunk);
-        }
-    });
-    const written = (0,external_node_stream_promises_.pipeline)(zip, measure, (0,external_node_fs_.createWriteStream)(destinationFile));
-    try {
-        for (const file of [...files].sort(site_files/* byPath */.f2)) {
-            const source = (0,external_node_fs_.createReadStream)(file.absolute);
-            // archiver does not listen for its sources' errors: a file gone since the listing would hang it.
-            const unreadable = new Promise((_, reject) => source.once('error', reject));
-            const appended = (0,external_node_events_.once)(zip, 'entry');
-            zip.append(source, { name: file.path, date: ENTRY_DATE, mode: ENTRY_MODE });
-            await Promise.race([appended, unreadable, written]);
-        }
-        await zip.finalize();
-        await written;
-    }
-    catch (error) {
-        zip.destroy();
-        await written.catch(() => undefined);
-        await (0,promises_.rm)(destinationFile, { force: true });
-        throw new Error(`Could not write the release archive of ${outputDir} to ${destinationFile}: ${error.message}`, { cause: error });
-    }
-    return { path: destinationFile, bytes, sha256: sha256.digest('hex') };
-}
-/**
- * Unpack a release archive into an empty folder, for a rollback. yauzl checks each entry's
- * CRC and refuses absolute or `..` names, so an archive cannot write outside `destination`.
- */
-async function extractReleaseArchive(zipFile, destination) {
-    const zip = await yauzl.openPromise(zipFile, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true });
-    try {
-        for await (const entry of zip.eachEntry()) {
-            if (entry.fileName.endsWith('/'))
-                continue;
-            const target = external_node_path_default().join(destination, entry.fileName);
-            await (0,promises_.mkdir)(external_node_path_default().dirname(target), { recursive: true });
-            await (0,external_node_stream_promises_.pipeline)(await zip.openReadStreamPromise(entry), (0,external_node_fs_.createWriteStream)(target, { flags: 'wx' }));
-        }
-    }
-    finally {
-        zip.close();
-    }
-}
-
+// EXTERNAL MODULE: ./src/frontend/archive.ts
+var frontend_archive = __webpack_require__(73590);
 // EXTERNAL MODULE: ./src/frontend/blob-store.ts
 var blob_store = __webpack_require__(55465);
 // EXTERNAL MODULE: ./src/command-runner.ts
 var command_runner = __webpack_require__(39573);
 // EXTERNAL MODULE: ./src/command-line.ts
 var command_line = __webpack_require__(1689);
+// EXTERNAL MODULE: ./src/frontend/site-files.ts
+var site_files = __webpack_require__(34555);
 // EXTERNAL MODULE: ./src/workspace-path.ts
 var workspace_path = __webpack_require__(59152);
 ;// CONCATENATED MODULE: ./src/frontend/build.ts
@@ -554,7 +468,7 @@ async function syncSite(plan, deps, options = {}) {
     for (const wave of UPLOAD_WAVES) {
         const uploads = plan.uploads.filter(upload => upload.wave === wave);
         await inPool(uploads, concurrency, async (upload) => {
-            const ok = await run('upload', upload.file.path, wave, () => deps.store.upload(upload.file, upload.headers));
+            const ok = await run('upload', upload.file.path, wave, () => deps.store.upload(upload.file, upload.headers, deps.contents));
             if (!ok)
                 return false;
             report.uploaded.push(upload.file.path);
@@ -607,10 +521,12 @@ async function deleteStale(plan, sync, deps) {
 /**
  * A site part in two halves. `prepareSite` builds (or fetches an archived release), hashes
  * the files and plans the sync — nothing anyone sees changes, so it runs before the
- * environment's lock and before any part goes live. `publishSite` runs under the lock: it
- * records the release in flight in the manifest, uploads in a safe order (assets, pages, the
- * root index.html last) while the release zip is written alongside, purges every path it and
- * any unfinished earlier run replaced, deletes stale blobs, and records what is live.
+ * environment's lock and before any part goes live — and starts writing the release zip
+ * (private), which goes on while the run waits for the lock and publishes, at a pace that never
+ * holds up the site (see ReleaseWriting). `publishSite` runs under the lock: it records the
+ * release in flight in the manifest, uploads in a safe order (assets, pages, the root
+ * index.html last), purges every path it and any unfinished earlier run replaced, deletes
+ * stale blobs, and records what is live once the zip is kept.
  */
 
 
@@ -640,10 +556,29 @@ async function prepareSite(plan, buildEnv, context, deps) {
     const now = deps.now ?? Date.now;
     const seconds = {};
     const timed = timer(seconds, now);
-    const store = (0,blob_store.siteStoreFor)(plan, deps.azure, logger);
+    const store = (0,blob_store.siteStoreFor)(plan, deps.azure, logger, deps.setSecret);
     const commit = plan.rollbackTo ?? context.commit;
     const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join(deps.tempDir, 'apd-site-'));
-    const cleanup = () => (0,promises_.rm)(scratch, { recursive: true, force: true });
+    const contents = new site_files/* SiteContents */.Og();
+    const stop = new AbortController();
+    let archiving;
+    const cleanup = async () => {
+        stop.abort();
+        await archiving?.done;
+        contents.clear();
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    };
+    // What the container holds, read while the site builds and hashes: to refuse a wrong output
+    // folder before anything goes live anywhere; the Front Door domains too, so a domain the
+    // endpoint does not serve fails here, not after an upload; and the static website, read
+    // only, so that publishing sets it only when it differs. A build failure is reported first.
+    const reading = timed('list', () => Promise.all([
+        store.listSiteIfExists(),
+        store.readManifest(),
+        plan.cdn?.kind === 'frontdoor' ? frontDoorPurgeDomains(plan.cdn, deps.azure.clients) : undefined,
+        store.enableStaticWebsite(plan.indexDocument, plan.errorDocument, { update: false })
+    ]));
+    reading.catch(() => undefined);
     try {
         let outputDir;
         let files;
@@ -658,22 +593,21 @@ async function prepareSite(plan, buildEnv, context, deps) {
                 catch (error) {
                     throw new errors/* DeployError */.sH(`rollback-to ${plan.rollbackTo}: its release archive ${store.archivePath(archive)} could not be read (${error.message}).`, `Releases are kept for the last ${plan.keepReleases} deploys (keep-releases): pick a commit that was deployed since, or redeploy it by building it again.`);
                 }
-                await extractReleaseArchive(zip, outputDir);
+                await (0,frontend_archive/* extractReleaseArchive */.hv)(zip, outputDir);
             });
-            files = await timed('hash', () => (0,site_files/* listSiteFiles */.LB)(outputDir));
+            files = await timed('hash', () => (0,site_files/* listSiteFiles */.LB)(outputDir, contents));
         }
         else {
             const build = await timed('build', () => buildFrontend({ ...plan, buildEnv }, { workspace: context.workspace }, deps));
             outputDir = build.outputDir;
-            files = await timed('hash', () => (0,site_files/* hashOutputFiles */.PI)(build.files));
+            files = await timed('hash', () => (0,site_files/* hashOutputFiles */.PI)(build.files, contents));
         }
         const cacheControl = compileCacheControl(plan.cacheControl);
         const local = files.map(file => ({ file, headers: headersFor(file.path, cacheControl) }));
-        // The listing now, to refuse a wrong output folder before anything goes live anywhere; the
-        // Front Door domains too, so a domain the endpoint does not serve fails here, not after an upload.
-        const [remote, manifest, frontDoorDomains] = await timed('list', () => Promise.all([store.listSiteIfExists(), store.readManifest(), plan.cdn?.kind === 'frontdoor' ? frontDoorPurgeDomains(plan.cdn, deps.azure.clients) : undefined]));
+        const [remote, manifest, frontDoorDomains, website] = await reading;
         const syncPlan = checkedSyncPlan(plan, local, remote ?? [], deps.allowMassDelete);
-        return { plan, commit, store, outputDir, files, local, remote, manifest, syncPlan, frontDoorDomains, seconds, scratch, cleanup };
+        archiving = plan.rollbackTo ? { done: Promise.resolve(false), live() { }, seconds: () => undefined } : keepRelease(store, files, contents, `${commit}.zip`, manifest, stop.signal, logger, now);
+        return { plan, commit, store, outputDir, files, contents, local, remote, manifest, syncPlan, frontDoorDomains, website, archiving, seconds, scratch, cleanup };
     }
     catch (error) {
         await cleanup();
@@ -699,21 +633,24 @@ async function publishSite(prepared, deps) {
     const now = deps.now ?? Date.now;
     const seconds = { ...prepared.seconds };
     const timed = timer(seconds, now);
-    // The switch first: on a new account the $web container appears only once the static website is on.
-    const website = await timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument));
-    if (website.status === 'enabled')
+    // The switch (on a new account $web appears only once the static website is on) only when
+    // preparing found it off or set otherwise; meanwhile, the manifest again.
+    const [website, manifest] = await Promise.all([
+        prepared.website.status === 'already-on' ? undefined : timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)),
+        store.readManifest()
+    ]);
+    if (website?.status === 'enabled')
         logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`);
-    else {
+    else if (website) {
         const said = (0,blob_store.describeStaticWebsite)(store.account, website);
         if (said)
             logger[said.level](said.message);
     }
     // Another deploy may have changed the site since it was prepared: plan again from what is there now.
-    const manifest = await store.readManifest();
     let syncPlan = prepared.syncPlan;
     let remote = prepared.remote;
     if (!sameManifest(manifest, prepared.manifest) || remote === undefined) {
-        remote = await timed('list', () => siteListing(store, website, deps.sleep));
+        remote = await timed('list', () => siteListing(store, website ?? prepared.website, deps.sleep));
         syncPlan = checkedSyncPlan(plan, local, remote, deps.allowMassDelete);
     }
     logger.info(`sync plan: ${syncPlan.uploads.length} to upload, ${syncPlan.headerFixes.length} header fixes, ${syncPlan.unchanged.length} unchanged, ${syncPlan.stale.length} stale`);
@@ -729,10 +666,15 @@ async function publishSite(prepared, deps) {
     const live = manifest ? { ...manifest, pending } : { commit, deployedAt: pending.startedAt, files: [], pending };
     await store.writeManifest(live);
     const archive = `${commit}.zip`;
-    const archiving = plan.rollbackTo ? Promise.resolve(undefined) : keepRelease(prepared, archive, logger, timed);
-    const sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now })));
-    const archived = await archiving;
+    let sync;
+    try {
+        sync = await timed('upload', () => logger.group(`Upload to ${store.account}/${store.container}`, () => syncSite(syncPlan, { store, logger, now, contents: prepared.contents })));
+    }
+    finally {
+        prepared.archiving.live();
+    }
     if (!sync.ok) {
+        await prepared.archiving.done;
         // The failure may carry its own hint ("\n  → …"): it goes after this message, not inside it.
         const [reason = '', ...hints] = (sync.failure ?? 'see the log above').split('\n  → ');
         throw new errors/* DeployError */.sH(`the upload to ${store.account}/${store.container} failed: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was deleted; the site serves the files uploaded so far next to the previous ones.`, [...hints, 'Re-run the job: the sync uploads only what still differs.'].join('\n  → '));
@@ -746,9 +688,16 @@ async function publishSite(prepared, deps) {
     }
     deps.assertLockHeld();
     const deletion = plan.deleteStale === 'after-purge' ? await timed('delete', () => deleteStale(syncPlan, sync, { store, logger, now })) : { status: 'nothing-stale', deleted: [], durationMs: 0 };
-    await store.writeManifest({ commit, deployedAt: new Date(now()).toISOString(), archive: archived ? archive : manifest?.archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) });
-    if (archived)
-        await pruneArchives(store, plan.keepReleases, archive, logger);
+    const archived = await prepared.archiving.done;
+    const archiveSeconds = prepared.archiving.seconds();
+    if (archiveSeconds !== undefined)
+        seconds.archive = archiveSeconds;
+    prepared.contents.clear();
+    // What is live, and the old archives pruned (never the one just written): independent, at once.
+    await Promise.all([
+        store.writeManifest({ commit, deployedAt: new Date(now()).toISOString(), archive: archived ? archive : manifest?.archive, files: files.map(file => ({ path: file.path, md5: file.md5, size: file.size })) }),
+        archived ? pruneArchives(store, plan.keepReleases, archive, logger) : undefined
+    ]);
     return {
         commit,
         siteUrl: siteUrlOf(plan, prepared.frontDoorDomains ?? purge?.domains),
@@ -796,26 +745,78 @@ function siteUrlOf(plan, domains) {
     const host = plan.cdn?.domains?.[0] ?? domains?.[0];
     return plan.siteUrl ?? (host ? `https://${host}` : undefined);
 }
-/** The release zip, written while the site uploads; a failure costs the redeploy of this release, not the deploy. */
-async function keepRelease(prepared, archive, logger, timed) {
-    const { store, files, outputDir, scratch } = prepared;
+/** Blocks of the release zip in flight once the site is live. */
+const ARCHIVE_CONCURRENCY = 4;
+/**
+ * The previous release's zip, when this one can reuse its entries: the manifest names the zip
+ * of the release it records (so its MD5s describe that zip's files), and the zip is of this
+ * format. Anything else (a first deploy, a rollback, an older format, a zip that cannot be
+ * read) means the zip is written whole.
+ */
+async function reusableRelease(store, manifest, archive, logger) {
+    if (!manifest?.archive || manifest.archive !== `${manifest.commit}.zip` || manifest.archive === archive || manifest.files.length === 0)
+        return undefined;
+    let stored;
     try {
-        await timed('archive', async () => {
-            const zip = await createReleaseArchive(outputDir, files, external_node_path_default().join(scratch, archive));
-            try {
-                await store.uploadArchive(archive, zip.path);
-            }
-            finally {
-                await (0,promises_.rm)(zip.path, { force: true });
-            }
-            logger.info(`release archive ${store.archivePath(archive)}: ${files.length} files, ${zip.bytes} bytes, sha256 ${zip.sha256}`);
-        });
-        return true;
+        stored = await store.readArchive(manifest.archive);
     }
     catch (error) {
-        logger.warning(`the release archive ${store.archivePath(archive)} could not be kept (${(0,errors/* describeFailure */.Ic)(error)}): the site deploys, but rollback-to this commit will need a new build`);
-        return false;
+        logger.info(`the previous release archive ${store.archivePath(manifest.archive)} could not be read (${(0,errors/* describeFailure */.Ic)(error)}): this one is written whole`);
+        return undefined;
     }
+    if (!stored)
+        return undefined;
+    return { stored, entries: new Map(stored.entries.map(entry => [entry.name, entry])), md5s: new Map(manifest.files.map(file => [file.path, file.md5])) };
+}
+/**
+ * The release zip, written in the background from the moment the site is planned: unchanged
+ * entries copied from the previous release by the storage, the rest compressed and sent. A
+ * failure costs the redeploy of this release, not the deploy.
+ */
+function keepRelease(store, files, contents, archive, manifest, stop, logger, now) {
+    let seconds;
+    const started = now();
+    let live = false;
+    let markLive = () => { };
+    const siteLive = new Promise(resolve => (markLive = resolve));
+    // Stopped before the site went live: the copies must not wait for it.
+    stop.addEventListener('abort', () => markLive(), { once: true });
+    const concurrency = () => (live ? ARCHIVE_CONCURRENCY : 1);
+    const write = async () => {
+        try {
+            const previous = await reusableRelease(store, manifest, archive, logger);
+            let written;
+            try {
+                written = await store.writeArchive(archive, (0,frontend_archive/* releaseArchiveSegments */.oC)(files, contents, previous), { previous: previous?.stored, concurrency, copiesAfter: siteLive, signal: stop });
+            }
+            catch (error) {
+                if (!previous || stop.aborted)
+                    throw error;
+                logger.info(`the unchanged entries of ${store.archivePath(previous.stored.name)} could not be copied (${(0,errors/* describeFailure */.Ic)(error)}): the release archive is written whole`);
+                written = await store.writeArchive(archive, (0,frontend_archive/* releaseArchiveSegments */.oC)(files, contents), { concurrency, signal: stop });
+            }
+            const reused = written.reused > 0 ? `, ${written.reused} unchanged entries copied from ${previous.stored.name} by the storage` : '';
+            logger.info(`release archive ${store.archivePath(archive)}: ${written.entries} files, ${written.bytes} bytes (${written.sentBytes} sent${reused})${written.md5 ? `, MD5 ${written.md5}` : ''}`);
+            return true;
+        }
+        catch (error) {
+            // Stopped: the run ends before this release goes live, and says why elsewhere.
+            if (!stop.aborted)
+                logger.warning(`the release archive ${store.archivePath(archive)} could not be kept (${(0,errors/* describeFailure */.Ic)(error)}): the site deploys, but rollback-to this commit will need a new build`);
+            return false;
+        }
+        finally {
+            seconds = Math.round((now() - started) / 100) / 10;
+        }
+    };
+    return {
+        done: write(),
+        live() {
+            live = true;
+            markLive();
+        },
+        seconds: () => seconds
+    };
 }
 /** Keep the newest `keep` release archives; the one just deployed is never removed. */
 async function pruneArchives(store, keep, current, logger) {
@@ -833,4 +834,4 @@ async function pruneArchives(store, keep, current, logger) {
 
 };
 
-//# sourceMappingURL=479.index.js.map
+//# sourceMappingURL=581.index.js.map
