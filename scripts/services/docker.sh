@@ -13,6 +13,9 @@
 # Logs, pid files and the registry's storage live in ${TMPDIR:-/tmp}/apd-services.
 # Environment: APD_REGISTRY_PORT (5555), APD_SERVICES_WAIT seconds per service (60).
 set -euo pipefail
+# Daemons and admin tools (dockerd, runuser, apt-get) live in the sbin folders, which a
+# non-login PATH may leave out.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 port="${APD_REGISTRY_PORT:-5555}"
 wait_seconds="${APD_SERVICES_WAIT:-60}"

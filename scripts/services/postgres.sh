@@ -21,6 +21,9 @@
 # Environment: APD_POSTGRES_PORT, APD_POSTGRES_USER, APD_POSTGRES_PASSWORD,
 # APD_SERVICES_WAIT seconds to wait for the server (60).
 set -euo pipefail
+# Daemons and admin tools (dockerd, runuser, apt-get) live in the sbin folders, which a
+# non-login PATH may leave out.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 port="${APD_POSTGRES_PORT:-55432}"
 role="${APD_POSTGRES_USER:-estate}"
