@@ -18,6 +18,8 @@
 # Environment: APD_DEBIAN_MIRROR (http://deb.debian.org/debian), APD_DEBIAN_SECURITY
 # (http://deb.debian.org/debian-security). Work files and the log in ${TMPDIR:-/tmp}/apd-services.
 set -euo pipefail
+# debootstrap and apt-get live in the sbin folders, which a non-login PATH may leave out.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 name="azure-push-deploy/django-base"
 suite="bookworm"
