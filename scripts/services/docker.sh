@@ -35,9 +35,24 @@ show_log() {
   fi
 }
 
-# True when the pid in file $1 names a live process.
+# True when the pid in file $1 names a live process running program $2. A pid file outlives
+# the machine's processes (a stopped session, a new CI job on the same disk), and its pid may
+# since have been given to something else: the program's name must match too.
 pid_alive() {
-  [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+  local pid
+  [ -s "$1" ] || return 1
+  pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 0
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"
+}
+
+# Removes pid file $1 when it names no live $2 process: dockerd refuses to start, and thinks
+# containerd already runs, when the pid in its own files belongs to any live process.
+clear_stale_pidfile() {
+  if [ -e "$1" ] && ! pid_alive "$1" "$2"; then
+    rm -f "$1"
+  fi
 }
 
 docker_answers() {
@@ -72,13 +87,13 @@ install_missing() {
   fi
 }
 
-# Polls command $1 every half second for up to $wait_seconds; gives up early when the
-# process in pid file $2 has died.
+# Polls command $1 every half second for up to $wait_seconds; gives up early when program $3,
+# whose pid is in file $2, has died.
 wait_for() {
-  local check="$1" pidfile="$2" tries=$((wait_seconds * 2))
+  local check="$1" pidfile="$2" program="$3" tries=$((wait_seconds * 2))
   while [ "$tries" -gt 0 ]; do
     "$check" && return 0
-    pid_alive "$pidfile" || return 1
+    pid_alive "$pidfile" "$program" || return 1
     sleep 0.5
     tries=$((tries - 1))
   done
@@ -95,10 +110,12 @@ start_docker() {
   [ "$(id -u)" -eq 0 ] || fail "no Docker engine answers 'docker info', and starting dockerd needs root"
 
   local pidfile="$state/dockerd.pid" log="$state/dockerd.log" started
-  if pid_alive "$pidfile"; then
+  if pid_alive "$pidfile" dockerd; then
     # Started by an earlier run and still coming up (or hung): wait for it, don't start another.
     echo "docker: dockerd (pid $(cat "$pidfile")) is running but not answering yet; waiting"
   else
+    clear_stale_pidfile /var/run/docker.pid dockerd
+    clear_stale_pidfile /var/run/docker/containerd/containerd.pid containerd
     started=$(date +%s%N)
     # setsid: its own session, so it outlives this script and the shell that ran it.
     setsid nohup dockerd \
@@ -108,9 +125,9 @@ start_docker() {
     # file is alive, and we need the pid at once, to tell a crash from a slow start.
     echo $! >"$pidfile"
   fi
-  if ! wait_for docker_answers "$pidfile"; then
+  if ! wait_for docker_answers "$pidfile" dockerd; then
     show_log "$log"
-    pid_alive "$pidfile" || fail "dockerd exited without answering 'docker info' (log: $log)"
+    pid_alive "$pidfile" dockerd || fail "dockerd exited without answering 'docker info' (log: $log)"
     fail "dockerd did not answer 'docker info' within ${wait_seconds}s (log: $log)"
   fi
   echo "docker: started dockerd (pid $(cat "$pidfile"), vfs storage, ${started:+$(( ($(date +%s%N) - started) / 1000000 )) ms, }log $log)"
@@ -124,7 +141,7 @@ start_registry() {
   install_missing
   local pidfile="$state/registry-$port.pid" log="$state/registry-$port.log"
   local config="$state/registry-$port.yml" storage="$state/registry-$port-data"
-  if pid_alive "$pidfile"; then
+  if pid_alive "$pidfile" docker-registry; then
     echo "registry: docker-registry (pid $(cat "$pidfile")) is running but not answering yet; waiting"
   else
     mkdir -p "$storage"
@@ -146,9 +163,9 @@ EOF
     setsid nohup docker-registry serve "$config" >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"
   fi
-  if ! wait_for registry_answers "$pidfile"; then
+  if ! wait_for registry_answers "$pidfile" docker-registry; then
     show_log "$log"
-    pid_alive "$pidfile" || fail "docker-registry exited without answering GET http://127.0.0.1:$port/v2/ (port taken? log: $log)"
+    pid_alive "$pidfile" docker-registry || fail "docker-registry exited without answering GET http://127.0.0.1:$port/v2/ (port taken? log: $log)"
     fail "the registry did not answer GET http://127.0.0.1:$port/v2/ within ${wait_seconds}s (log: $log)"
   fi
   echo "registry: started docker-registry on 127.0.0.1:$port (pid $(cat "$pidfile"), storage $storage)"

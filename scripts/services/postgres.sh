@@ -81,6 +81,21 @@ as_superuser() {
   fi
 }
 
+# Removes Postgres lock file $1 when the pid on its first line is no live postgres process.
+# The files outlive the machine's processes (a stopped session, a new CI job on the same
+# disk), and Postgres refuses to start while that pid belongs to any live process.
+clear_stale_lock() {
+  local pid
+  [ -s "$1" ] || return 0
+  pid="$(head -n 1 "$1")"
+  if [[ "$pid" =~ ^-?[0-9]+$ ]] && [ -r "/proc/${pid#-}/comm" ] &&
+     [ "$(cat "/proc/${pid#-}/comm")" = postgres ]; then
+    return 0
+  fi
+  say "removing the stale lock file $1 (pid $pid is not a running Postgres)"
+  rm -f "$1"
+}
+
 start_cluster() {
   if answers; then
     say "reusing the server answering on 127.0.0.1:$port"
@@ -107,6 +122,8 @@ start_cluster() {
     grep -qF "host all all $range scram-sha-256" "$data/pg_hba.conf" ||
       echo "host all all $range scram-sha-256" >>"$data/pg_hba.conf"
   done
+  clear_stale_lock "$data/postmaster.pid"
+  clear_stale_lock "$home/.s.PGSQL.$port.lock"
   local started
   started=$(date +%s%N)
   # setsid: its own session, so the server outlives this script and whatever ran it.
