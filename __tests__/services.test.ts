@@ -86,7 +86,7 @@ describe('a state folder left by processes that no longer run', () => {
     const data = path.join(state, 'apd-services', `postgres-${port}`, 'data')
     const env = { TMPDIR: state, APD_POSTGRES_PORT: port, APD_SERVICES_WAIT: '30' }
     const stop = (): void => {
-      const bin = readFileSync(path.join(data, 'postmaster.opts'), 'utf8').split(' ')[0]
+      const bin = readFileSync(path.join(data, 'postmaster.opts'), 'utf8').split(' ')[0] ?? ''
       spawnSync('runuser', ['-u', 'postgres', '--', path.join(path.dirname(bin), 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'], {
         env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
       })
