@@ -5,6 +5,7 @@
  * throwaway folder. With `https` and `oauth` it accepts the bearer tokens Entra ID issues for
  * https://storage.azure.com, so tests sign in the way production does.
  */
+import { randomUUID } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -45,7 +46,10 @@ export const AZURITE_MAIN = fileURLToPath(new URL('../../node_modules/azurite/di
  */
 export async function selfSignedTls() {
   const day = 24 * 60 * 60 * 1000
-  const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], {
+  // A subject of its own: test files leave their certificates in the process's trusted list,
+  // and OpenSSL looks issuers up by subject, so several `CN=127.0.0.1` there could make it try
+  // another test's certificate and refuse this one as an unknown self-signed certificate.
+  const pems = await selfsigned.generate([{ name: 'commonName', value: `Azurite test ${randomUUID()}` }], {
     keyType: 'ec',
     algorithm: 'sha256',
     notBeforeDate: new Date(Date.now() - day),
