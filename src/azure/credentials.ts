@@ -1,7 +1,7 @@
 import { AzureCliCredential, ClientAssertionCredential, ClientSecretCredential } from '@azure/identity'
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth'
 import { DeployError } from '../errors.js'
-import { unverifiedClaim } from './jwt.js'
+import { unverifiedClaim, unverifiedExpiry } from './jwt.js'
 import type { CloudEndpoints } from './cloud.js'
 import type { SignInMethod } from './sign-in.js'
 
@@ -12,6 +12,9 @@ export interface CredentialDeps {
   setSecret(value: string): void
 }
 
+/** A GitHub ID token is reused while it is valid for at least this long. */
+const ASSERTION_REUSE_MARGIN_MS = 60_000
+
 /** A credential for the chosen method and cloud, masking every assertion and token it sees. */
 export function createCredential(method: SignInMethod, cloud: CloudEndpoints, deps: CredentialDeps): TokenCredential {
   const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: !cloud.knownAuthority }
@@ -19,11 +22,17 @@ export function createCredential(method: SignInMethod, cloud: CloudEndpoints, de
   let inner: TokenCredential
   switch (method.kind) {
     case 'oidc':
-      // Called whenever MSAL needs a new access token, so a long deploy gets a fresh assertion.
+      // MSAL asks for an assertion on every getToken, before it looks in its token cache, and
+      // every new SDK client calls getToken once: without reuse a deploy would fetch a GitHub
+      // ID token (a round trip to GitHub) a dozen times for tokens MSAL already holds. One is
+      // reused while it has a minute left (GitHub's live 5 minutes), so a long deploy still
+      // gets a fresh one when MSAL needs a new access token.
       inner = new ClientAssertionCredential(
         method.tenantId,
         method.clientId,
         async () => {
+          const expiry = unverifiedExpiry(lastAssertion)
+          if (lastAssertion && expiry !== undefined && expiry - Date.now() > ASSERTION_REUSE_MARGIN_MS) return lastAssertion
           const assertion = await deps.getIdToken(cloud.oidcAudience)
           deps.setSecret(assertion)
           lastAssertion = assertion
