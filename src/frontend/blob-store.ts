@@ -107,11 +107,6 @@ export interface ArchiveWriteOptions {
   previous?: StoredArchive
   /** Blocks sent at once, asked before each: fewer while the site uploads. */
   concurrency?: () => number
-  /**
-   * Copies start once this settles (and all bytes are staged): a copy loads the storage the
-   * site's own requests are waiting on.
-   */
-  copiesAfter?: Promise<unknown>
   /** Stops the write before its next block (nothing is committed). */
   signal?: AbortSignal
 }
@@ -520,7 +515,7 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       return { name, entries: directory.entries }
     },
 
-    async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY, copiesAfter, signal } = {}) {
+    async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY, signal } = {}) {
       await ensureArchiveContainer()
       const blobName = `${prefix}${name}`
       const blob = archive.getBlockBlobClient(blobName)
@@ -602,7 +597,6 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
         if (failed) throw failed
         if (copies.length > 0) {
           copied = true
-          await copiesAfter
           signal?.throwIfAborted()
           const url = await copyFrom()
           await inParallel(copies, ARCHIVE_COPY_CONCURRENCY, async ({ id, start, count }) => {

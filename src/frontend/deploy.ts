@@ -73,8 +73,9 @@ export interface PreparedSite {
 
 /**
  * The release zip being written in the background. Until the site is live it sends one block
- * at a time and has the storage copy nothing: everything before that moment is on the way to
- * the site going live.
+ * at a time, so the runner's bandwidth goes to the site; the unchanged entries the storage
+ * copies from the previous release start at once, since they cost the runner nothing and a
+ * redeploy would otherwise wait for them after its page is live.
  */
 export interface ReleaseWriting {
   /** Whether it was kept (false: it failed, with a warning, or was stopped; a rollback keeps none). */
@@ -351,17 +352,13 @@ function keepRelease(store: SiteStore, files: readonly SiteFile[], contents: Sit
   let seconds: number | undefined
   const started = now()
   let live = false
-  let markLive = () => {}
-  const siteLive = new Promise<void>(resolve => (markLive = resolve))
-  // Stopped before the site went live: the copies must not wait for it.
-  stop.addEventListener('abort', () => markLive(), { once: true })
   const concurrency = () => (live ? ARCHIVE_CONCURRENCY : 1)
   const write = async (): Promise<boolean> => {
     try {
       const previous = await reusableRelease(store, manifest, archive, logger)
       let written
       try {
-        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents, previous), { previous: previous?.stored, concurrency, copiesAfter: siteLive, signal: stop })
+        written = await store.writeArchive(archive, releaseArchiveSegments(files, contents, previous), { previous: previous?.stored, concurrency, signal: stop })
       } catch (error) {
         if (!previous || stop.aborted) throw error
         logger.info(`the unchanged entries of ${store.archivePath(previous.stored.name)} could not be copied (${describeFailure(error)}): the release archive is written whole`)
@@ -382,7 +379,6 @@ function keepRelease(store: SiteStore, files: readonly SiteFile[], contents: Sit
     done: write(),
     live() {
       live = true
-      markLive()
     },
     seconds: () => seconds
   }
