@@ -691,6 +691,8 @@ async function benchFrontendDeploy(src) {
         if (!stored.equals(readFileSync(page))) throw new Error(`${environment} redeploy ${i}: ${REDEPLOY_PAGE} is not the changed page`)
         runs.push(run)
         progress(`redeploy ${size} ${i}/${FRONTEND_REDEPLOYS}: step ${round(run.ms)} ms, page live at ${run.marks.live} ms`)
+        // BENCH_TRACE=1: every line the step printed, with the moment it arrived, to see where the time goes.
+        if (process.env.BENCH_TRACE === '1') for (const line of run.lines) progress(`  ${String(round(line.at)).padStart(7)} ms  ${line.text.slice(0, 160)}`)
         before = sha
       }
       return { full, runs }
