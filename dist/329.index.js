@@ -16,6 +16,8 @@ __webpack_require__.r(__webpack_exports__);
 
 
 
+/** A GitHub ID token is reused while it is valid for at least this long. */
+const ASSERTION_REUSE_MARGIN_MS = 60_000;
 /** A credential for the chosen method and cloud, masking every assertion and token it sees. */
 function createCredential(method, cloud, deps) {
     const options = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: !cloud.knownAuthority };
@@ -23,8 +25,15 @@ function createCredential(method, cloud, deps) {
     let inner;
     switch (method.kind) {
         case 'oidc':
-            // Called whenever MSAL needs a new access token, so a long deploy gets a fresh assertion.
+            // MSAL asks for an assertion on every getToken, before it looks in its token cache, and
+            // every new SDK client calls getToken once: without reuse a deploy would fetch a GitHub
+            // ID token (a round trip to GitHub) a dozen times for tokens MSAL already holds. One is
+            // reused while it has a minute left (GitHub's live 5 minutes), so a long deploy still
+            // gets a fresh one when MSAL needs a new access token.
             inner = new _azure_identity__WEBPACK_IMPORTED_MODULE_0__/* .ClientAssertionCredential */ .XI(method.tenantId, method.clientId, async () => {
+                const expiry = (0,_jwt_js__WEBPACK_IMPORTED_MODULE_2__/* .unverifiedExpiry */ .J)(lastAssertion);
+                if (lastAssertion && expiry !== undefined && expiry - Date.now() > ASSERTION_REUSE_MARGIN_MS)
+                    return lastAssertion;
                 const assertion = await deps.getIdToken(cloud.oidcAudience);
                 deps.setSecret(assertion);
                 lastAssertion = assertion;
@@ -82,6 +91,7 @@ function explainSignInFailure(error, method, cloud, assertion) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   J: () => (/* binding */ unverifiedExpiry),
 /* harmony export */   u: () => (/* binding */ unverifiedClaim)
 /* harmony export */ });
 /**
@@ -89,12 +99,20 @@ function explainSignInFailure(error, method, cloud, assertion) {
  * user (the subject to register) or for a service that asks (the tenant), never to trust it.
  */
 function unverifiedClaim(jwt, name) {
+    const value = claimOf(jwt, name);
+    return typeof value === 'string' ? value : undefined;
+}
+/** A JWT's expiry (`exp`, Unix seconds) as milliseconds, read without verifying the token: only to know when to ask for a new one. */
+function unverifiedExpiry(jwt) {
+    const value = claimOf(jwt, 'exp');
+    return typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined;
+}
+function claimOf(jwt, name) {
     const payload = jwt?.split('.')[1];
     if (!payload)
         return undefined;
     try {
-        const value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))[name];
-        return typeof value === 'string' ? value : undefined;
+        return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))[name];
     }
     catch {
         return undefined;

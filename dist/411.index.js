@@ -6,6 +6,7 @@ export const modules = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   J: () => (/* binding */ unverifiedExpiry),
 /* harmony export */   u: () => (/* binding */ unverifiedClaim)
 /* harmony export */ });
 /**
@@ -13,12 +14,20 @@ export const modules = {
  * user (the subject to register) or for a service that asks (the tenant), never to trust it.
  */
 function unverifiedClaim(jwt, name) {
+    const value = claimOf(jwt, name);
+    return typeof value === 'string' ? value : undefined;
+}
+/** A JWT's expiry (`exp`, Unix seconds) as milliseconds, read without verifying the token: only to know when to ask for a new one. */
+function unverifiedExpiry(jwt) {
+    const value = claimOf(jwt, 'exp');
+    return typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined;
+}
+function claimOf(jwt, name) {
     const payload = jwt?.split('.')[1];
     if (!payload)
         return undefined;
     try {
-        const value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))[name];
-        return typeof value === 'string' ? value : undefined;
+        return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))[name];
     }
     catch {
         return undefined;

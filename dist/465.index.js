@@ -753,7 +753,7 @@ function createSiteStore(options) {
                 return undefined;
             return { name, entries: directory.entries };
         },
-        async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY, copiesAfter, signal } = {}) {
+        async writeArchive(name, segments, { previous, concurrency = () => BLOCK_CONCURRENCY, signal } = {}) {
             await ensureArchiveContainer();
             const blobName = `${prefix}${name}`;
             const blob = archive.getBlockBlobClient(blobName);
@@ -837,7 +837,6 @@ function createSiteStore(options) {
                     throw failed;
                 if (copies.length > 0) {
                     copied = true;
-                    await copiesAfter;
                     signal?.throwIfAborted();
                     const url = await copyFrom();
                     await (0,_parallel_js__WEBPACK_IMPORTED_MODULE_8__/* .inParallel */ .H)(copies, ARCHIVE_COPY_CONCURRENCY, async ({ id, start, count }) => {

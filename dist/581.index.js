@@ -777,17 +777,13 @@ function keepRelease(store, files, contents, archive, manifest, stop, logger, no
     let seconds;
     const started = now();
     let live = false;
-    let markLive = () => { };
-    const siteLive = new Promise(resolve => (markLive = resolve));
-    // Stopped before the site went live: the copies must not wait for it.
-    stop.addEventListener('abort', () => markLive(), { once: true });
     const concurrency = () => (live ? ARCHIVE_CONCURRENCY : 1);
     const write = async () => {
         try {
             const previous = await reusableRelease(store, manifest, archive, logger);
             let written;
             try {
-                written = await store.writeArchive(archive, (0,frontend_archive/* releaseArchiveSegments */.oC)(files, contents, previous), { previous: previous?.stored, concurrency, copiesAfter: siteLive, signal: stop });
+                written = await store.writeArchive(archive, (0,frontend_archive/* releaseArchiveSegments */.oC)(files, contents, previous), { previous: previous?.stored, concurrency, signal: stop });
             }
             catch (error) {
                 if (!previous || stop.aborted)
@@ -813,7 +809,6 @@ function keepRelease(store, files, contents, archive, manifest, stop, logger, no
         done: write(),
         live() {
             live = true;
-            markLive();
         },
         seconds: () => seconds
     };
