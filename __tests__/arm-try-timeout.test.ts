@@ -32,7 +32,7 @@ beforeAll(async () => {
   const credential = createCredential({ kind: 'client-secret', tenantId: standin.tenantId, clientId: CLIENT, clientSecret: SECRET }, cloud, { getIdToken: async () => '', setSecret: () => undefined })
   clients = createAzureClients(credential, cloud, { tryTimeoutMs: TRY_MS })
   // Sign in once, so the timings below are the ARM call's alone.
-  await clients.webApps(SUBSCRIPTION).get('rg-timeout', 'slow-app')
+  await (await clients.webApps(SUBSCRIPTION)).get('rg-timeout', 'slow-app')
 })
 
 afterAll(async () => {
@@ -46,7 +46,7 @@ describe('the per-try timeout of ARM calls', () => {
   test('a try that hangs is given up after the per-try timeout and retried: the call succeeds long before the hang ends', async () => {
     standin.faults.delay({ method: 'GET', path: configPath, times: 1, delayMs: 30_000 })
     const started = Date.now()
-    const config = await clients.webApps(SUBSCRIPTION).getConfiguration('rg-timeout', 'slow-app')
+    const config = await (await clients.webApps(SUBSCRIPTION)).getConfiguration('rg-timeout', 'slow-app')
     const seconds = (Date.now() - started) / 1000
     expect(config.linuxFxVersion).toBe('DOCKER|127.0.0.1:5000/api:v1')
     expect(seconds).toBeGreaterThanOrEqual(TRY_MS / 1000)
@@ -57,8 +57,7 @@ describe('the per-try timeout of ARM calls', () => {
   test('every try hangs: the call fails after the SDK’s tries, saying it timed out, not that it was cancelled', async () => {
     standin.faults.delay({ method: 'GET', path: configPath, times: 4, delayMs: 30_000 })
     const started = Date.now()
-    const failure = await clients
-      .webApps(SUBSCRIPTION)
+    const failure = await (await clients.webApps(SUBSCRIPTION))
       .getConfiguration('rg-timeout', 'slow-app')
       .then(
         () => undefined,
@@ -76,8 +75,7 @@ describe('the per-try timeout of ARM calls', () => {
     standin.faults.delay({ method: 'GET', path: configPath, times: 2, delayMs: 30_000 })
     const cancel = new AbortController()
     setTimeout(() => cancel.abort(), 100)
-    const failure = await clients
-      .webApps(SUBSCRIPTION)
+    const failure = await (await clients.webApps(SUBSCRIPTION))
       .getConfiguration('rg-timeout', 'slow-app', { abortSignal: cancel.signal })
       .then(
         () => undefined,

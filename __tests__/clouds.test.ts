@@ -44,8 +44,8 @@ describe('ARM clients follow the cloud', () => {
     }
     hosts.length = 0
     const clients = createAzureClients(credential, resolveCloud(name))
-    await expect(clients.webApps('00000000-0000-0000-0000-000000000001').getConfiguration('rg', 'app')).rejects.toThrow()
-    await expect(clients.cdn('00000000-0000-0000-0000-000000000001').afdEndpoints.get('rg', 'profile', 'endpoint')).rejects.toThrow()
+    await expect((await clients.webApps('00000000-0000-0000-0000-000000000001')).getConfiguration('rg', 'app')).rejects.toThrow()
+    await expect((await clients.cdn('00000000-0000-0000-0000-000000000001')).afdEndpoints.get('rg', 'profile', 'endpoint')).rejects.toThrow()
     expect(new Set(hosts)).toEqual(new Set([host]))
     expect(new Set(scopes)).toEqual(new Set([scope]))
   })

@@ -256,16 +256,16 @@ describe('purgeDomains: which hosts a Front Door purge names (pure)', () => {
 
 describe('the stand-in’s Front Door routes and purges, through @azure/arm-cdn', () => {
   const cdn = () => clients.cdn(SUBSCRIPTION)
-  const purgeWith = (endpoint: string, domains?: string[]) => cdn().afdEndpoints.beginPurgeContentAndWait('rg-edge', 'afd-prod', endpoint, { contentPaths: ['/index.html'], ...(domains ? { domains } : {}) })
+  const purgeWith = async (endpoint: string, domains?: string[]) => (await cdn()).afdEndpoints.beginPurgeContentAndWait('rg-edge', 'afd-prod', endpoint, { contentPaths: ['/index.html'], ...(domains ? { domains } : {}) })
 
   test('routes link the profile’s custom domains to their endpoint', async () => {
     const routes = []
-    for await (const route of cdn().routes.listByEndpoint('rg-edge', 'afd-prod', 'web-prod')) routes.push(route)
+    for await (const route of (await cdn()).routes.listByEndpoint('rg-edge', 'afd-prod', 'web-prod')) routes.push(route)
     expect(routes.map(route => [route.name, route.linkToDefaultDomain, route.customDomains?.map(link => link.id?.split('/').pop())])).toEqual([
       ['web-prod-route', 'Enabled', ['www-example-com', 'example-com']],
       ['previews', 'Disabled', ['wildcard-preview-example-com']]
     ])
-    expect(await cdn().routes.get('rg-edge', 'afd-prod', 'api-prod', 'api-prod-route')).toMatchObject({ endpointName: 'api-prod', customDomains: [{ id: expect.stringMatching(/\/customDomains\/api-example-com$/), isActive: true }] })
+    expect(await (await cdn()).routes.get('rg-edge', 'afd-prod', 'api-prod', 'api-prod-route')).toMatchObject({ endpointName: 'api-prod', customDomains: [{ id: expect.stringMatching(/\/customDomains\/api-example-com$/), isActive: true }] })
   })
 
   test('without domains only the endpoint’s own host is purged', async () => {

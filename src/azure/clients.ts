@@ -1,16 +1,20 @@
 import type { TokenCredential } from '@azure/core-auth'
 import { RestError, type PipelinePolicy } from '@azure/core-rest-pipeline'
-import { WebSiteManagementClient } from '@azure/arm-appservice'
-import { CdnManagementClient } from '@azure/arm-cdn'
-import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance'
+import type { WebSiteManagementClient } from '@azure/arm-appservice'
+import type { CdnManagementClient } from '@azure/arm-cdn'
+import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance'
 import { resourceManagerScope, type CloudEndpoints } from './cloud.js'
 
-/** The Azure Resource Manager clients the action uses, one per subscription, all on one cloud. */
+/**
+ * The Azure Resource Manager clients the action uses, one per subscription, all on one cloud.
+ * Each SDK loads on first use: a site-only deploy never loads App Service's, a run without a
+ * CDN never loads the CDN's.
+ */
 export interface AzureClients {
   readonly cloud: CloudEndpoints
-  webApps(subscription: string): WebSiteManagementClient['webApps']
-  cdn(subscription: string): CdnManagementClient
-  containerInstances(subscription: string): ContainerInstanceManagementClient
+  webApps(subscription: string): Promise<WebSiteManagementClient['webApps']>
+  cdn(subscription: string): Promise<CdnManagementClient>
+  containerInstances(subscription: string): Promise<ContainerInstanceManagementClient>
 }
 
 const USER_AGENT = 'azure-push-deploy'
@@ -95,9 +99,9 @@ export function createAzureClients(credential: TokenCredential, cloud: CloudEndp
   const scope = resourceManagerScope(cloud)
   const policies = [{ policy: perTryTimeoutPolicy(options.tryTimeoutMs ?? ARM_TRY_TIMEOUT_MS), position: 'perRetry' as const }]
   const retryOptions = { maxRetries: ARM_MAX_RETRIES }
-  const perSubscription = <T>(make: (subscription: string) => T) => {
-    const made = new Map<string, T>()
-    return (subscription: string): T => {
+  const perSubscription = <T>(make: (subscription: string) => Promise<T>) => {
+    const made = new Map<string, Promise<T>>()
+    return (subscription: string): Promise<T> => {
       let client = made.get(subscription)
       if (!client) {
         client = make(subscription)
@@ -107,8 +111,8 @@ export function createAzureClients(credential: TokenCredential, cloud: CloudEndp
     }
   }
   const webSites = perSubscription(
-    subscription =>
-      new WebSiteManagementClient(credential, subscription, {
+    async subscription =>
+      new (await import('@azure/arm-appservice')).WebSiteManagementClient(credential, subscription, {
         endpoint: cloud.resourceManager,
         credentials: { scopes: [scope] },
         userAgentOptions: { userAgentPrefix: USER_AGENT },
@@ -117,15 +121,15 @@ export function createAzureClients(credential: TokenCredential, cloud: CloudEndp
       })
   )
   const cdns = perSubscription(
-    subscription => new CdnManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })
+    async subscription => new (await import('@azure/arm-cdn')).CdnManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })
   )
   const containers = perSubscription(
-    subscription =>
-      new ContainerInstanceManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })
+    async subscription =>
+      new (await import('@azure/arm-containerinstance')).ContainerInstanceManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions })
   )
   return {
     cloud,
-    webApps: subscription => webSites(subscription).webApps,
+    webApps: async subscription => (await webSites(subscription)).webApps,
     cdn: cdns,
     containerInstances: containers
   }

@@ -149,7 +149,7 @@ async function runInContainerInstance(request: ReleaseRequest, deps: ReleaseDeps
   if (!deps.clients) return { ok: false, seconds: 0, log: [], reason: 'a container-instance release needs the Azure sign-in' }
   const location = instance.location ?? request.location
   if (!location) return { ok: false, seconds: 0, log: [], reason: 'no location for the container group: set release.container-instance.location' }
-  const api = deps.clients.containerInstances(instance.subscription)
+  const api = await deps.clients.containerInstances(instance.subscription)
   const group = `apd-release-${request.part}-${randomUUID().slice(0, 8)}`
   const seconds = () => Math.round((now() - started) / 100) / 10
   deps.logger.info(`release of ${request.part}: ${formatArgv(request.plan.argv)} in ${request.image}, container group ${instance.resourceGroup}/${group} (${location}${instance.subnetId ? ', in the configured subnet' : ''}; timeout ${request.plan.timeoutSeconds}s)`)

@@ -53,12 +53,12 @@ function scmHost(site: { hostNameSslStates?: { name?: string; hostType?: string 
 
 export function createWebAppControl(clients: AzureClients): WebAppControl {
   const webApps = (target: WebAppTarget) => clients.webApps(target.subscription)
-  const siteConfigOf = (target: WebAppTarget) => {
-    const api = webApps(target)
+  const siteConfigOf = async (target: WebAppTarget) => {
+    const api = await webApps(target)
     return target.slot ? api.getConfigurationSlot(target.resourceGroup, target.app, target.slot) : api.getConfiguration(target.resourceGroup, target.app)
   }
   const mainContainerOf = async (target: WebAppTarget): Promise<TargetState['mainContainer']> => {
-    const api = webApps(target)
+    const api = await webApps(target)
     const containers = target.slot ? api.listSiteContainersSlot(target.resourceGroup, target.app, target.slot) : api.listSiteContainers(target.resourceGroup, target.app)
     for await (const container of containers) {
       if (container.isMain && container.name) return { name: container.name.split('/').pop()!, definition: container }
@@ -67,13 +67,13 @@ export function createWebAppControl(clients: AzureClients): WebAppControl {
   }
   const isSidecarApp = (config: SiteConfig) => /^SITECONTAINERS$/i.test(config.linuxFxVersion?.trim() ?? '')
   const restart = async (target: WebAppTarget) => {
-    const api = webApps(target)
+    const api = await webApps(target)
     if (target.slot) await api.restartSlot(target.resourceGroup, target.app, target.slot, { softRestart: false, synchronous: false })
     else await api.restart(target.resourceGroup, target.app, { softRestart: false, synchronous: false })
   }
   /** One update of the site: its config, app settings included, applied together. */
   const patchSite = async (target: WebAppTarget, siteConfig: SiteConfig) => {
-    const api = webApps(target)
+    const api = await webApps(target)
     if (target.slot) await api.updateSlot(target.resourceGroup, target.app, target.slot, { siteConfig })
     else await api.update(target.resourceGroup, target.app, { siteConfig })
   }
@@ -88,7 +88,7 @@ export function createWebAppControl(clients: AzureClients): WebAppControl {
   return {
     currentImage,
     async read(target) {
-      const api = webApps(target)
+      const api = await webApps(target)
       const [site, config, settings] = await Promise.all([
         target.slot ? api.getSlot(target.resourceGroup, target.app, target.slot) : api.get(target.resourceGroup, target.app),
         siteConfigOf(target),
@@ -106,7 +106,7 @@ export function createWebAppControl(clients: AzureClients): WebAppControl {
       }
     },
     async apply(target, desired, current, acrIdentity) {
-      const api = webApps(target)
+      const api = await webApps(target)
       const settingsChange = !sameSettings(desired.settings, current.settings)
       const pull = acrIdentity ? { acrUseManagedIdentityCreds: true, ...(acrIdentity === 'system' ? {} : { acrUserManagedIdentityID: acrIdentity }) } : {}
       if (current.mainContainer) {
@@ -136,7 +136,7 @@ export function createWebAppControl(clients: AzureClients): WebAppControl {
     restart,
     async swapIntoProduction(target) {
       if (!target.slot) throw new Error(`${target.app} has no slot to swap into production`)
-      const api = webApps(target)
+      const api = await webApps(target)
       const requested = Date.now()
       try {
         await api.swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true })

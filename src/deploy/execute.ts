@@ -190,10 +190,18 @@ export async function executePlan(plan: DeployPlan, context: ExecuteContext, dep
     checkSignal()
 
     // 3. Newest wins: a part whose live release descends from this commit is left as it is.
+    // A site's manifest, read here under the lock, is the one its publish starts from.
+    const liveCommitsOf = async (part: PartPlan): Promise<string[]> => {
+      const site = part.kind === 'site' ? prepared.get(part.name) : undefined
+      if (!site) return deps.liveCommits(part)
+      const manifest = await site.store.readManifest()
+      site.manifestUnderLock = { manifest }
+      return manifest && manifest.files.length > 0 ? [manifest.commit] : []
+    }
     await Promise.all(
       deploying().map(async part => {
         if (deps.deliberate.includes(part.name)) return
-        const live = await deps.liveCommits(part).catch(() => [] as string[])
+        const live = await liveCommitsOf(part).catch(() => [] as string[])
         for (const commit of new Set(live)) {
           if (commit === context.commit) continue
           // The usual case first, found in a few commits of this run's history: what is live is older.
@@ -380,7 +388,7 @@ async function siteLocation(part: ImagePartPlan, azure: AzureSession): Promise<s
   if (part.release?.runOn !== 'container-instance' || part.release.containerInstance?.location) return undefined
   const target = part.targets[0]
   if (!target) return undefined
-  const site = await azure.clients.webApps(target.subscription).get(target.resourceGroup, target.app)
+  const site = await (await azure.clients.webApps(target.subscription)).get(target.resourceGroup, target.app)
   return site.location?.toLowerCase().replace(/\s+/g, '')
 }
 

@@ -57,6 +57,8 @@ export interface PreparedSite {
   /** What the container held when prepared (undefined: it does not exist yet), and the manifest then. */
   remote?: RemoteBlob[]
   manifest?: DeployManifest
+  /** The manifest as read again once the environment's lock was held (newest wins), when it was. */
+  manifestUnderLock?: { manifest: DeployManifest | undefined }
   syncPlan: SyncPlan
   /** Front Door: the hosts a purge names (the endpoint's linked custom domains and its own), checked when preparing. */
   frontDoorDomains?: string[]
@@ -205,10 +207,11 @@ export async function publishSite(prepared: PreparedSite, deps: SiteDeployDeps &
   const timed = timer(seconds, now)
 
   // The switch (on a new account $web appears only once the static website is on) only when
-  // preparing found it off or set otherwise; meanwhile, the manifest again.
+  // preparing found it off or set otherwise; meanwhile, the manifest again, unless it was
+  // already read under the lock.
   const [website, manifest] = await Promise.all([
     prepared.website.status === 'already-on' ? undefined : timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)),
-    store.readManifest()
+    prepared.manifestUnderLock ? prepared.manifestUnderLock.manifest : store.readManifest()
   ])
   if (website?.status === 'enabled') logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`)
   else if (website) {

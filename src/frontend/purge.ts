@@ -73,7 +73,7 @@ export interface FrontDoorHosts {
  * profile belong to other endpoints.
  */
 export async function readFrontDoorHosts(edge: CdnPlan, clients: AzureClients): Promise<FrontDoorHosts> {
-  const cdn = clients.cdn(edge.subscription)
+  const cdn = await clients.cdn(edge.subscription)
   const [endpoint, routes, hostByName] = await Promise.all([
     cdn.afdEndpoints.get(edge.resourceGroup, edge.profile, edge.endpoint),
     collect(cdn.routes.listByEndpoint(edge.resourceGroup, edge.profile, edge.endpoint)),
@@ -141,7 +141,7 @@ export async function frontDoorPurgeDomains(edge: CdnPlan, clients: AzureClients
  */
 export async function purgeEdge(edge: CdnPlan, paths: readonly string[], clients: AzureClients, now: () => number = Date.now, frontDoorDomains?: readonly string[]): Promise<PurgeReport> {
   const started = now()
-  const cdn = clients.cdn(edge.subscription)
+  const cdn = await clients.cdn(edge.subscription)
   const batches = purgeBatches(paths)
   let domains: string[] = []
   if (edge.kind === 'frontdoor') {
