@@ -13,13 +13,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   perTryTimeoutPolicy: () => (/* binding */ perTryTimeoutPolicy)
 /* harmony export */ });
 /* harmony import */ var _azure_core_rest_pipeline__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(20690);
-/* harmony import */ var _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(68485);
-/* harmony import */ var _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(49513);
-/* harmony import */ var _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(80312);
-/* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(56370);
-
-
-
+/* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(56370);
 
 
 const USER_AGENT = 'azure-push-deploy';
@@ -105,7 +99,7 @@ function appServiceErrorPolicy() {
  * Retry-After) and 5xx with bounded backoff; each try is bounded in time.
  */
 function createAzureClients(credential, cloud, options = {}) {
-    const scope = (0,_cloud_js__WEBPACK_IMPORTED_MODULE_2__/* .resourceManagerScope */ .M7)(cloud);
+    const scope = (0,_cloud_js__WEBPACK_IMPORTED_MODULE_1__/* .resourceManagerScope */ .M7)(cloud);
     const policies = [{ policy: perTryTimeoutPolicy(options.tryTimeoutMs ?? ARM_TRY_TIMEOUT_MS), position: 'perRetry' }];
     const retryOptions = { maxRetries: ARM_MAX_RETRIES };
     const perSubscription = (make) => {
@@ -119,18 +113,18 @@ function createAzureClients(credential, cloud, options = {}) {
             return client;
         };
     };
-    const webSites = perSubscription(subscription => new _azure_arm_appservice__WEBPACK_IMPORTED_MODULE_1__/* .WebSiteManagementClient */ .yX(credential, subscription, {
+    const webSites = perSubscription(async (subscription) => new (await __webpack_require__.e(/* import() */ 485).then(__webpack_require__.bind(__webpack_require__, 68485))).WebSiteManagementClient(credential, subscription, {
         endpoint: cloud.resourceManager,
         credentials: { scopes: [scope] },
         userAgentOptions: { userAgentPrefix: USER_AGENT },
         additionalPolicies: [...policies, { policy: appServiceErrorPolicy(), position: 'perCall' }],
         retryOptions
     }));
-    const cdns = perSubscription(subscription => new _azure_arm_cdn__WEBPACK_IMPORTED_MODULE_3__/* .CdnManagementClient */ .gp(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
-    const containers = perSubscription(subscription => new _azure_arm_containerinstance__WEBPACK_IMPORTED_MODULE_4__/* .ContainerInstanceManagementClient */ .x1(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
+    const cdns = perSubscription(async (subscription) => new (await Promise.all(/* import() */[__webpack_require__.e(860), __webpack_require__.e(160), __webpack_require__.e(513)]).then(__webpack_require__.bind(__webpack_require__, 49513))).CdnManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
+    const containers = perSubscription(async (subscription) => new (await Promise.all(/* import() */[__webpack_require__.e(860), __webpack_require__.e(160), __webpack_require__.e(312)]).then(__webpack_require__.bind(__webpack_require__, 80312))).ContainerInstanceManagementClient(credential, subscription, { endpoint: cloud.resourceManager, credentialScopes: [scope], userAgentOptions: { userAgentPrefix: USER_AGENT }, additionalPolicies: policies, retryOptions }));
     return {
         cloud,
-        webApps: subscription => webSites(subscription).webApps,
+        webApps: async (subscription) => (await webSites(subscription)).webApps,
         cdn: cdns,
         containerInstances: containers
     };

@@ -756,7 +756,7 @@ async function runInContainerInstance(request, deps) {
     const location = instance.location ?? request.location;
     if (!location)
         return { ok: false, seconds: 0, log: [], reason: 'no location for the container group: set release.container-instance.location' };
-    const api = deps.clients.containerInstances(instance.subscription);
+    const api = await deps.clients.containerInstances(instance.subscription);
     const group = `apd-release-${request.part}-${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`;
     const seconds = () => Math.round((now() - started) / 100) / 10;
     deps.logger.info(`release of ${request.part}: ${(0,src_plan/* formatArgv */.gL)(request.plan.argv)} in ${request.image}, container group ${instance.resourceGroup}/${group} (${location}${instance.subnetId ? ', in the configured subnet' : ''}; timeout ${request.plan.timeoutSeconds}s)`);
@@ -973,10 +973,19 @@ async function executePlan(plan, context, deps) {
         }
         checkSignal();
         // 3. Newest wins: a part whose live release descends from this commit is left as it is.
+        // A site's manifest, read here under the lock, is the one its publish starts from.
+        const liveCommitsOf = async (part) => {
+            const site = part.kind === 'site' ? prepared.get(part.name) : undefined;
+            if (!site)
+                return deps.liveCommits(part);
+            const manifest = await site.store.readManifest();
+            site.manifestUnderLock = { manifest };
+            return manifest && manifest.files.length > 0 ? [manifest.commit] : [];
+        };
         await Promise.all(deploying().map(async (part) => {
             if (deps.deliberate.includes(part.name))
                 return;
-            const live = await deps.liveCommits(part).catch(() => []);
+            const live = await liveCommitsOf(part).catch(() => []);
             for (const commit of new Set(live)) {
                 if (commit === context.commit)
                     continue;
@@ -1178,7 +1187,7 @@ async function siteLocation(part, azure) {
     const target = part.targets[0];
     if (!target)
         return undefined;
-    const site = await azure.clients.webApps(target.subscription).get(target.resourceGroup, target.app);
+    const site = await (await azure.clients.webApps(target.subscription)).get(target.resourceGroup, target.app);
     return site.location?.toLowerCase().replace(/\s+/g, '');
 }
 /** Sign in to the image's registry (once per registry) and build and push it (or find it built). */

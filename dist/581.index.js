@@ -292,7 +292,7 @@ function purgeBatches(paths) {
  * profile belong to other endpoints.
  */
 async function readFrontDoorHosts(edge, clients) {
-    const cdn = clients.cdn(edge.subscription);
+    const cdn = await clients.cdn(edge.subscription);
     const [endpoint, routes, hostByName] = await Promise.all([
         cdn.afdEndpoints.get(edge.resourceGroup, edge.profile, edge.endpoint),
         collect(cdn.routes.listByEndpoint(edge.resourceGroup, edge.profile, edge.endpoint)),
@@ -359,7 +359,7 @@ async function frontDoorPurgeDomains(edge, clients) {
  */
 async function purgeEdge(edge, paths, clients, now = Date.now, frontDoorDomains) {
     const started = now();
-    const cdn = clients.cdn(edge.subscription);
+    const cdn = await clients.cdn(edge.subscription);
     const batches = purgeBatches(paths);
     let domains = [];
     if (edge.kind === 'frontdoor') {
@@ -634,10 +634,11 @@ async function publishSite(prepared, deps) {
     const seconds = { ...prepared.seconds };
     const timed = timer(seconds, now);
     // The switch (on a new account $web appears only once the static website is on) only when
-    // preparing found it off or set otherwise; meanwhile, the manifest again.
+    // preparing found it off or set otherwise; meanwhile, the manifest again, unless it was
+    // already read under the lock.
     const [website, manifest] = await Promise.all([
         prepared.website.status === 'already-on' ? undefined : timed('website', () => store.enableStaticWebsite(plan.indexDocument, plan.errorDocument)),
-        store.readManifest()
+        prepared.manifestUnderLock ? prepared.manifestUnderLock.manifest : store.readManifest()
     ]);
     if (website?.status === 'enabled')
         logger.info(`static website switched on (index ${plan.indexDocument}, 404 ${plan.errorDocument})`);

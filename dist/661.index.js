@@ -198,7 +198,7 @@ async function releaseLock(journal, deps, done, problems) {
         return;
     try {
         const azure = await signIn(journal, deps);
-        const { releaseDeployLock } = await Promise.all(/* import() */[__webpack_require__.e(789), __webpack_require__.e(738), __webpack_require__.e(981), __webpack_require__.e(332)]).then(__webpack_require__.bind(__webpack_require__, 24332));
+        const { releaseDeployLock } = await Promise.all(/* import() */[__webpack_require__.e(690), __webpack_require__.e(738), __webpack_require__.e(981), __webpack_require__.e(332)]).then(__webpack_require__.bind(__webpack_require__, 24332));
         const outcome = await releaseDeployLock(lock, azure.credential, lock.leaseId);
         done.push(outcome === 'released' ? `released the deploy lock ${lock.container}/${lock.blob}` : `the deploy lock ${lock.container}/${lock.blob} was no longer held by this run`);
     }

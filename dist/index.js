@@ -31511,7 +31511,7 @@ async function connectAzure(inputs, cloud, deps) {
             throw error;
         return { unavailable: error };
     }
-    const [{ createCredential }, { createAzureClients }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(16), __nccwpck_require__.e(329)]).then(__nccwpck_require__.bind(__nccwpck_require__, 84329)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(860), __nccwpck_require__.e(72), __nccwpck_require__.e(139)]).then(__nccwpck_require__.bind(__nccwpck_require__, 23139))]);
+    const [{ createCredential }, { createAzureClients }] = await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(690), __nccwpck_require__.e(738), __nccwpck_require__.e(16), __nccwpck_require__.e(329)]).then(__nccwpck_require__.bind(__nccwpck_require__, 84329)), Promise.all(/* import() */[__nccwpck_require__.e(690), __nccwpck_require__.e(139)]).then(__nccwpck_require__.bind(__nccwpck_require__, 23139))]);
     const credential = createCredential(method, cloud, { getIdToken: deps.getIdToken, setSecret: deps.setSecret });
     deps.logger.info(`Azure: ${cloud.name} (${cloud.resourceManager}), signing in with ${method.kind}${'clientId' in method ? ` as ${method.clientId}` : ''}`);
     // Sign in now: a wrong federated credential or secret should fail the step here, with
@@ -31690,12 +31690,12 @@ function scmHost(site) {
 }
 function createWebAppControl(clients) {
     const webApps = (target) => clients.webApps(target.subscription);
-    const siteConfigOf = (target) => {
-        const api = webApps(target);
+    const siteConfigOf = async (target) => {
+        const api = await webApps(target);
         return target.slot ? api.getConfigurationSlot(target.resourceGroup, target.app, target.slot) : api.getConfiguration(target.resourceGroup, target.app);
     };
     const mainContainerOf = async (target) => {
-        const api = webApps(target);
+        const api = await webApps(target);
         const containers = target.slot ? api.listSiteContainersSlot(target.resourceGroup, target.app, target.slot) : api.listSiteContainers(target.resourceGroup, target.app);
         for await (const container of containers) {
             if (container.isMain && container.name)
@@ -31705,7 +31705,7 @@ function createWebAppControl(clients) {
     };
     const isSidecarApp = (config) => /^SITECONTAINERS$/i.test(config.linuxFxVersion?.trim() ?? '');
     const restart = async (target) => {
-        const api = webApps(target);
+        const api = await webApps(target);
         if (target.slot)
             await api.restartSlot(target.resourceGroup, target.app, target.slot, { softRestart: false, synchronous: false });
         else
@@ -31713,7 +31713,7 @@ function createWebAppControl(clients) {
     };
     /** One update of the site: its config, app settings included, applied together. */
     const patchSite = async (target, siteConfig) => {
-        const api = webApps(target);
+        const api = await webApps(target);
         if (target.slot)
             await api.updateSlot(target.resourceGroup, target.app, target.slot, { siteConfig });
         else
@@ -31729,7 +31729,7 @@ function createWebAppControl(clients) {
     return {
         currentImage,
         async read(target) {
-            const api = webApps(target);
+            const api = await webApps(target);
             const [site, config, settings] = await Promise.all([
                 target.slot ? api.getSlot(target.resourceGroup, target.app, target.slot) : api.get(target.resourceGroup, target.app),
                 siteConfigOf(target),
@@ -31747,7 +31747,7 @@ function createWebAppControl(clients) {
             };
         },
         async apply(target, desired, current, acrIdentity) {
-            const api = webApps(target);
+            const api = await webApps(target);
             const settingsChange = !sameSettings(desired.settings, current.settings);
             const pull = acrIdentity ? { acrUseManagedIdentityCreds: true, ...(acrIdentity === 'system' ? {} : { acrUserManagedIdentityID: acrIdentity }) } : {};
             if (current.mainContainer) {
@@ -31783,7 +31783,7 @@ function createWebAppControl(clients) {
         async swapIntoProduction(target) {
             if (!target.slot)
                 throw new Error(`${target.app} has no slot to swap into production`);
-            const api = webApps(target);
+            const api = await webApps(target);
             const requested = Date.now();
             try {
                 await api.swapSlotWithProduction(target.resourceGroup, target.app, { targetSlot: target.slot, preserveVnet: true });
@@ -33281,7 +33281,7 @@ async function targetProviders(loaded, environment, azure, subscriptionId) {
         return providers;
     const { config } = loaded;
     const control = (0,web_app_control.createWebAppControl)(azure.clients);
-    const siteModules = Object.values(config.parts).some(part => part.kind === 'site') ? await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]) : undefined;
+    const siteModules = Object.values(config.parts).some(part => part.kind === 'site') ? await Promise.all([Promise.all(/* import() */[__nccwpck_require__.e(690), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465)), __nccwpck_require__.e(/* import() */ 420).then(__nccwpck_require__.bind(__nccwpck_require__, 29420))]) : undefined;
     for (const [name, part] of Object.entries(config.parts)) {
         if (part.kind === 'image') {
             const source = (part['image-from'] ? config.parts[part['image-from']] : part);
@@ -33557,7 +33557,7 @@ async function liveCommitsReader(azure) {
                 return commit ? [commit] : [];
             });
         }
-        const { siteStoreFor } = await Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465));
+        const { siteStoreFor } = await Promise.all(/* import() */[__nccwpck_require__.e(690), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465));
         const manifest = await siteStoreFor(part, azure).readManifest();
         return manifest && manifest.files.length > 0 ? [manifest.commit] : [];
     };
@@ -33640,7 +33640,7 @@ async function deploy(plan, run) {
     const { inputs, context, azure, deps, secrets } = run;
     const { logger } = deps;
     const tempDir = deps.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-    const [{ createJournal }, { trapCancellation }, { executePlan }] = await Promise.all([__nccwpck_require__.e(/* import() */ 951).then(__nccwpck_require__.bind(__nccwpck_require__, 25332)), __nccwpck_require__.e(/* import() */ 257).then(__nccwpck_require__.bind(__nccwpck_require__, 55257)), Promise.all(/* import() */[__nccwpck_require__.e(789), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465), __nccwpck_require__.e(181), __nccwpck_require__.e(411)]).then(__nccwpck_require__.bind(__nccwpck_require__, 50411))]);
+    const [{ createJournal }, { trapCancellation }, { executePlan }] = await Promise.all([__nccwpck_require__.e(/* import() */ 951).then(__nccwpck_require__.bind(__nccwpck_require__, 25332)), __nccwpck_require__.e(/* import() */ 257).then(__nccwpck_require__.bind(__nccwpck_require__, 55257)), Promise.all(/* import() */[__nccwpck_require__.e(690), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465), __nccwpck_require__.e(181), __nccwpck_require__.e(411)]).then(__nccwpck_require__.bind(__nccwpck_require__, 50411))]);
     const journal = createJournal(tempDir, { environment: plan.environment, commit: plan.commit, cloud: azure.cloud });
     core/* saveState */.LZ('journal', journal.path);
     const signals = trapCancellation(inputs.deadlineMinutes * 60_000, name => logger.warning(`${name}: stopping; whatever switched goes back (the post step finishes what this step cannot)`));

@@ -1,5 +1,5 @@
-export const id = 789;
-export const ids = [789];
+export const id = 690;
+export const ids = [690];
 export const modules = {
 
 /***/ 15183:
@@ -1893,24 +1893,6 @@ module.exports = {
 	stderr: translateLevel(supportsColor(true, tty.isatty(2)))
 };
 
-
-/***/ }),
-
-/***/ 70030:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-// Copyright (c) Microsoft Corporation.
-// Licensed under the MIT License.
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.state = void 0;
-/**
- * Holds the singleton operationRequestMap, to be shared across CJS and ESM imports.
- */
-exports.state = {
-    operationRequestMap: new WeakMap(),
-};
-//# sourceMappingURL=state-cjs.js.map
 
 /***/ }),
 
@@ -9104,4 +9086,4 @@ function randomUUID() {
 
 };
 
-//# sourceMappingURL=789.index.js.map
+//# sourceMappingURL=690.index.js.map
