@@ -10,6 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   ARM_TRY_TIMEOUT_MS: () => (/* binding */ ARM_TRY_TIMEOUT_MS),
 /* harmony export */   appServiceErrorPolicy: () => (/* binding */ appServiceErrorPolicy),
 /* harmony export */   createAzureClients: () => (/* binding */ createAzureClients),
+/* harmony export */   mayHaveLanded: () => (/* binding */ mayHaveLanded),
 /* harmony export */   perTryTimeoutPolicy: () => (/* binding */ perTryTimeoutPolicy)
 /* harmony export */ });
 /* harmony import */ var _azure_core_rest_pipeline__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(20690);
@@ -62,6 +63,14 @@ function perTryTimeoutPolicy(timeoutMs) {
             }
         }
     };
+}
+/**
+ * Whether a failed ARM call may still have been carried out: its try timed out (this module's
+ * policy, or the connection's), so ARM may have taken the request without our seeing the answer.
+ */
+function mayHaveLanded(error) {
+    const { code, message } = error;
+    return /ETIMEDOUT|RequestTimedOut|did not answer within/i.test(`${code ?? ''} ${message ?? ''}`);
 }
 /**
  * App Service answers its own errors as `{ Code, Message, Details }`, not ARM's

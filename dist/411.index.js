@@ -975,9 +975,9 @@ async function executePlan(plan, context, deps) {
         // 3. Newest wins: a part whose live release descends from this commit is left as it is.
         // A site's manifest, read here under the lock, is the one its publish starts from.
         const liveCommitsOf = async (part) => {
-            const site = part.kind === 'site' ? prepared.get(part.name) : undefined;
-            if (!site)
+            if (part.kind === 'image')
                 return deps.liveCommits(part);
+            const site = prepared.get(part.name);
             const manifest = await site.store.readManifest();
             site.manifestUnderLock = { manifest };
             return manifest && manifest.files.length > 0 ? [manifest.commit] : [];

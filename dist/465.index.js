@@ -764,8 +764,6 @@ function createSiteStore(options) {
             let failed;
             const md5 = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5');
             let sentBytes = 0;
-            let copied = false;
-            let source;
             const nextId = () => {
                 const id = Buffer.from(`${writer}-${String(ids.length).padStart(6, '0')}`).toString('base64');
                 ids.push(id);
@@ -787,9 +785,8 @@ function createSiteStore(options) {
                 });
                 staging.add(done);
             };
-            const copyFrom = async () => {
-                if (source)
-                    return source;
+            /** A read-only link to the previous zip, for the storage to copy from. */
+            const copySource = async () => {
                 const previousBlob = archive.getBlobClient(`${prefix}${previous.name}`);
                 const startsOn = new Date(Date.now() - 5 * 60 * 1000);
                 const expiresOn = new Date(Date.now() + COPY_LINK_MS);
@@ -797,8 +794,7 @@ function createSiteStore(options) {
                 const sas = (0,_azure_storage_blob__WEBPACK_IMPORTED_MODULE_3__/* .generateBlobSASQueryParameters */ .WJ)({ containerName: archive.containerName, blobName: previousBlob.name, permissions: _azure_storage_blob__WEBPACK_IMPORTED_MODULE_3__/* .BlobSASPermissions */ .vD.parse('r'), startsOn, expiresOn }, key, account);
                 if (sas.signature)
                     options.setSecret?.(sas.signature);
-                source = `${previousBlob.url}?${sas.toString()}`;
-                return source;
+                return `${previousBlob.url}?${sas.toString()}`;
             };
             let pending = [];
             let pendingBytes = 0;
@@ -836,9 +832,8 @@ function createSiteStore(options) {
                 if (failed)
                     throw failed;
                 if (copies.length > 0) {
-                    copied = true;
                     signal?.throwIfAborted();
-                    const url = await copyFrom();
+                    const url = await copySource();
                     await (0,_parallel_js__WEBPACK_IMPORTED_MODULE_8__/* .inParallel */ .H)(copies, ARCHIVE_COPY_CONCURRENCY, async ({ id, start, count }) => {
                         signal?.throwIfAborted();
                         await attempt('writing', where(archive, blobName), () => blob.stageBlockFromURL(id, url, start, count));
@@ -852,7 +847,7 @@ function createSiteStore(options) {
                 throw failed ?? error;
             }
             signal?.throwIfAborted();
-            const wholeMd5 = copied ? undefined : md5.digest();
+            const wholeMd5 = copies.length > 0 ? undefined : md5.digest();
             await attempt('writing', where(archive, blobName), () => blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: 'application/zip', ...(wholeMd5 ? { blobContentMD5: wholeMd5 } : {}) }, metadata: { [FORMAT_METADATA]: _archive_js__WEBPACK_IMPORTED_MODULE_6__/* .ARCHIVE_FORMAT */ .nV } }));
             return { ...step.value, sentBytes, md5: wholeMd5?.toString('base64') };
         },
@@ -1045,7 +1040,7 @@ class SiteContents {
         const kept = this.#kept.get(file.absolute);
         if (kept)
             return kept;
-        const content = await readWhole(file.absolute);
+        const content = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readFile)(file.absolute);
         if (content.length !== file.size)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .DeployError */ .sH(`${file.absolute} changed while the deploy ran (${file.size} bytes when hashed, ${content.length} now).`, 'Make sure nothing writes to the build output during the deploy.');
         return content;
@@ -1120,25 +1115,6 @@ function readSmall(file) {
     }
     finally {
         (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
-    }
-}
-/** A file's bytes, read now (a file not kept when hashed). */
-async function readWhole(file) {
-    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(file, 'r');
-    try {
-        const size = (await handle.stat()).size;
-        const buffer = Buffer.allocUnsafe(size);
-        let filled = 0;
-        while (filled < size) {
-            const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
-            if (bytesRead === 0)
-                break;
-            filled += bytesRead;
-        }
-        return filled === size ? buffer : buffer.subarray(0, filled);
-    }
-    finally {
-        await handle.close();
     }
 }
 /** Size and base64 MD5 (Content-MD5's form) of a file, streamed. */

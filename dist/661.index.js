@@ -179,7 +179,7 @@ async function rollBack(journal, deps, done, problems) {
     if (pending.length === 0)
         return;
     const azure = await signIn(journal, deps);
-    const [{ createWebAppControl }, { restoreUnit }, { targetName }] = await Promise.all([Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 87032)), Promise.all(/* import() */[__webpack_require__.e(181), __webpack_require__.e(716)]).then(__webpack_require__.bind(__webpack_require__, 25181)), Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 53816))]);
+    const [{ createWebAppControl }, { restoreUnit }, { targetName }] = await Promise.all([Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 87032)), Promise.all(/* import() */[__webpack_require__.e(690), __webpack_require__.e(181), __webpack_require__.e(716)]).then(__webpack_require__.bind(__webpack_require__, 25181)), Promise.resolve(/* import() */).then(__webpack_require__.bind(__webpack_require__, 53816))]);
     const control = createWebAppControl(azure.clients);
     const verify = { probe: _backend_health_js__WEBPACK_IMPORTED_MODULE_10__/* .httpProbe */ .H, sleep: (ms, signal) => (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(ms, undefined, { signal }), now: () => Date.now() };
     const platform = { token: async () => (await azure.credential.getToken((0,_azure_cloud_js__WEBPACK_IMPORTED_MODULE_4__/* .resourceManagerScope */ .M7)(azure.cloud)))?.token ?? '', fetch };

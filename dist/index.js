@@ -33544,22 +33544,17 @@ function detectionParts(loaded, environment) {
         return { name, paths: [source.paths ?? [], ...(own.length > 0 ? [own] : [])], releasePaths: release ? (release.paths ?? source.paths ?? []) : undefined };
     });
 }
-/** The commits a part runs now, read again under the lock (newest wins): cheap, one read per target or one manifest. */
+/** The commits an image part's targets run now, read again under the lock (newest wins): one read per target. */
 async function liveCommitsReader(azure) {
     const [{ createWebAppControl }, { commitOfImage }] = await Promise.all([Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 87032)), Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 51157))]);
     const control = createWebAppControl(azure.clients);
     return async (part) => {
-        if (part.kind === 'image') {
-            const live = part.targets.map(target => (part.strategy === 'slot-swap' ? { ...target, slot: undefined } : target));
-            const images = await Promise.all(live.map(target => control.currentImage(target)));
-            return images.flatMap(image => {
-                const commit = image && commitOfImage(image, part.registry, part.repository);
-                return commit ? [commit] : [];
-            });
-        }
-        const { siteStoreFor } = await Promise.all(/* import() */[__nccwpck_require__.e(690), __nccwpck_require__.e(738), __nccwpck_require__.e(981), __nccwpck_require__.e(663), __nccwpck_require__.e(465)]).then(__nccwpck_require__.bind(__nccwpck_require__, 55465));
-        const manifest = await siteStoreFor(part, azure).readManifest();
-        return manifest && manifest.files.length > 0 ? [manifest.commit] : [];
+        const live = part.targets.map(target => (part.strategy === 'slot-swap' ? { ...target, slot: undefined } : target));
+        const images = await Promise.all(live.map(target => control.currentImage(target)));
+        return images.flatMap(image => {
+            const commit = image && commitOfImage(image, part.registry, part.repository);
+            return commit ? [commit] : [];
+        });
     };
 }
 /** inputs → config → changes → plan → execute → report. The `post:` step repairs what a cancelled run left. */

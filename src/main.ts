@@ -11,7 +11,7 @@ import { DeployError, describeFailure } from './errors.js'
 import { createGitHubDeployments, type GitHubDeployments } from './github/deployments.js'
 import { forcedParts, getInputs, type ActionInputs } from './inputs.js'
 import { inertLogText, quote, type Logger } from './logger.js'
-import { buildPlan, formatPlan, partsToDeploy, type DeployPlan, type PartPlan } from './plan.js'
+import { buildPlan, formatPlan, partsToDeploy, type DeployPlan, type ImagePartPlan } from './plan.js'
 import { httpProbe } from './backend/health.js'
 import { overallResult, writeExecutionOutputs, writePlanOutputs, writeResult, writeSummary, type DeployResult } from './report.js'
 import { readRunContext, type RunContext } from './run-context.js'
@@ -79,22 +79,17 @@ function detectionParts(loaded: LoadedConfig, environment: ResolvedEnvironment):
   })
 }
 
-/** The commits a part runs now, read again under the lock (newest wins): cheap, one read per target or one manifest. */
-async function liveCommitsReader(azure: AzureSession): Promise<(part: PartPlan) => Promise<string[]>> {
+/** The commits an image part's targets run now, read again under the lock (newest wins): one read per target. */
+async function liveCommitsReader(azure: AzureSession): Promise<(part: ImagePartPlan) => Promise<string[]>> {
   const [{ createWebAppControl }, { commitOfImage }] = await Promise.all([import('./backend/web-app-control.js'), import('./backend/image-reference.js')])
   const control = createWebAppControl(azure.clients)
   return async part => {
-    if (part.kind === 'image') {
-      const live = part.targets.map(target => (part.strategy === 'slot-swap' ? { ...target, slot: undefined } : target))
-      const images = await Promise.all(live.map(target => control.currentImage(target)))
-      return images.flatMap(image => {
-        const commit = image && commitOfImage(image, part.registry, part.repository)
-        return commit ? [commit] : []
-      })
-    }
-    const { siteStoreFor } = await import('./frontend/blob-store.js')
-    const manifest = await siteStoreFor(part, azure).readManifest()
-    return manifest && manifest.files.length > 0 ? [manifest.commit] : []
+    const live = part.targets.map(target => (part.strategy === 'slot-swap' ? { ...target, slot: undefined } : target))
+    const images = await Promise.all(live.map(target => control.currentImage(target)))
+    return images.flatMap(image => {
+      const commit = image && commitOfImage(image, part.registry, part.repository)
+      return commit ? [commit] : []
+    })
   }
 }
 

@@ -64,6 +64,15 @@ export function perTryTimeoutPolicy(timeoutMs: number): PipelinePolicy {
 }
 
 /**
+ * Whether a failed ARM call may still have been carried out: its try timed out (this module's
+ * policy, or the connection's), so ARM may have taken the request without our seeing the answer.
+ */
+export function mayHaveLanded(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string }
+  return /ETIMEDOUT|RequestTimedOut|did not answer within/i.test(`${code ?? ''} ${message ?? ''}`)
+}
+
+/**
  * App Service answers its own errors as `{ Code, Message, Details }`, not ARM's
  * `{ error: { code, message } }`; the SDK then reports only "Unexpected status code". This
  * policy rewrites such a body into ARM's shape (keeping the original beside it), so the error

@@ -15,6 +15,7 @@ import { commitOfImage } from './image-reference.js'
 import type { PlatformVerifyDeps } from './platform-verify.js'
 import { waitForPlatformStart } from './platform-verify.js'
 import { describeAzureError } from '../azure/errors.js'
+import { mayHaveLanded } from '../azure/clients.js'
 import type { DesiredState, TargetState, WebAppControl } from './web-app-control.js'
 import { targetName } from './web-app-state.js'
 
@@ -198,8 +199,7 @@ export async function rollout(units: readonly RolloutUnit[], deps: RolloutDeps):
         stop.abort()
         // A refused update changed nothing: leave it out of the rollback (an update that did land is
         // put back). One that timed out may still land: it stays in, and is put back whatever it did.
-        const timedOut = /ETIMEDOUT|RequestTimedOut|did not answer within/i.test(`${(error as { code?: string }).code ?? ''} ${(error as Error).message ?? ''}`)
-        const now = timedOut ? undefined : await control.read(unit.target).catch(() => undefined)
+        const now = mayHaveLanded(error) ? undefined : await control.read(unit.target).catch(() => undefined)
         if (now && now.image === read[index]!.state.image && now.command === read[index]!.state.command && JSON.stringify(now.settings) === JSON.stringify(read[index]!.state.settings)) {
           changed.delete(index)
           deps.journal?.restored(index)

@@ -89,8 +89,8 @@ export interface ExecuteDeps {
   /** Cancellation and the deadline. */
   signal: AbortSignal
   allowMassDelete: boolean
-  /** The commits live on a part now (read under the lock, for "newest wins"). */
-  liveCommits(part: PartPlan): Promise<string[]>
+  /** The commits an image part's targets run now (read under the lock, for "newest wins"); a site's come from its manifest. */
+  liveCommits(part: ImagePartPlan): Promise<string[]>
   /** Parts the `parts` input names (or `rollback-to` redeploys): deliberate, so never superseded. */
   deliberate: readonly string[]
   now?: () => number
@@ -192,8 +192,8 @@ export async function executePlan(plan: DeployPlan, context: ExecuteContext, dep
     // 3. Newest wins: a part whose live release descends from this commit is left as it is.
     // A site's manifest, read here under the lock, is the one its publish starts from.
     const liveCommitsOf = async (part: PartPlan): Promise<string[]> => {
-      const site = part.kind === 'site' ? prepared.get(part.name) : undefined
-      if (!site) return deps.liveCommits(part)
+      if (part.kind === 'image') return deps.liveCommits(part)
+      const site = prepared.get(part.name)!
       const manifest = await site.store.readManifest()
       site.manifestUnderLock = { manifest }
       return manifest && manifest.files.length > 0 ? [manifest.commit] : []

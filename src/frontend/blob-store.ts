@@ -526,8 +526,6 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
       let failed: unknown
       const md5 = createHash('md5')
       let sentBytes = 0
-      let copied = false
-      let source: string | undefined
 
       const nextId = () => {
         const id = Buffer.from(`${writer}-${String(ids.length).padStart(6, '0')}`).toString('base64')
@@ -551,16 +549,15 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
         )
         staging.add(done)
       }
-      const copyFrom = async () => {
-        if (source) return source
+      /** A read-only link to the previous zip, for the storage to copy from. */
+      const copySource = async () => {
         const previousBlob = archive.getBlobClient(`${prefix}${previous!.name}`)
         const startsOn = new Date(Date.now() - 5 * 60 * 1000)
         const expiresOn = new Date(Date.now() + COPY_LINK_MS)
         const key = await attempt('asking a user delegation key of', account, () => service.getUserDelegationKey(startsOn, expiresOn))
         const sas = generateBlobSASQueryParameters({ containerName: archive.containerName, blobName: previousBlob.name, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn }, key, account)
         if (sas.signature) options.setSecret?.(sas.signature)
-        source = `${previousBlob.url}?${sas.toString()}`
-        return source
+        return `${previousBlob.url}?${sas.toString()}`
       }
 
       let pending: Buffer[] = []
@@ -596,9 +593,8 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
         await Promise.all(staging)
         if (failed) throw failed
         if (copies.length > 0) {
-          copied = true
           signal?.throwIfAborted()
-          const url = await copyFrom()
+          const url = await copySource()
           await inParallel(copies, ARCHIVE_COPY_CONCURRENCY, async ({ id, start, count }) => {
             signal?.throwIfAborted()
             await attempt('writing', where(archive, blobName), () => blob.stageBlockFromURL(id, url, start, count))
@@ -611,7 +607,7 @@ export function createSiteStore(options: SiteStoreOptions): SiteStore {
         throw failed ?? error
       }
       signal?.throwIfAborted()
-      const wholeMd5 = copied ? undefined : md5.digest()
+      const wholeMd5 = copies.length > 0 ? undefined : md5.digest()
       await attempt('writing', where(archive, blobName), () =>
         blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: 'application/zip', ...(wholeMd5 ? { blobContentMD5: wholeMd5 } : {}) }, metadata: { [FORMAT_METADATA]: ARCHIVE_FORMAT } })
       )

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs'
-import { open, readdir, realpath, stat } from 'node:fs/promises'
+import { readFile, readdir, realpath, stat } from 'node:fs/promises'
 import { setImmediate as yieldToEvents } from 'node:timers/promises'
 import path from 'node:path'
 import { DeployError } from '../errors.js'
@@ -108,7 +108,7 @@ export class SiteContents {
   async read(file: Pick<SiteFile, 'absolute' | 'size'>): Promise<Buffer> {
     const kept = this.#kept.get(file.absolute)
     if (kept) return kept
-    const content = await readWhole(file.absolute)
+    const content = await readFile(file.absolute)
     if (content.length !== file.size) throw new DeployError(`${file.absolute} changed while the deploy ran (${file.size} bytes when hashed, ${content.length} now).`, 'Make sure nothing writes to the build output during the deploy.')
     return content
   }
@@ -185,24 +185,6 @@ function readSmall(file: string): Buffer | undefined {
     return filled === size ? buffer : buffer.subarray(0, filled)
   } finally {
     closeSync(fd)
-  }
-}
-
-/** A file's bytes, read now (a file not kept when hashed). */
-async function readWhole(file: string): Promise<Buffer> {
-  const handle = await open(file, 'r')
-  try {
-    const size = (await handle.stat()).size
-    const buffer = Buffer.allocUnsafe(size)
-    let filled = 0
-    while (filled < size) {
-      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled)
-      if (bytesRead === 0) break
-      filled += bytesRead
-    }
-    return filled === size ? buffer : buffer.subarray(0, filled)
-  } finally {
-    await handle.close()
   }
 }
 
