@@ -18,8 +18,9 @@
 # Environment: APD_DEBIAN_MIRROR (http://deb.debian.org/debian), APD_DEBIAN_SECURITY
 # (http://deb.debian.org/debian-security). Work files and the log in ${TMPDIR:-/tmp}/apd-services.
 set -euo pipefail
-# debootstrap and apt-get live in the sbin folders, which a non-login PATH may leave out.
-export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+service=base-image.sh
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 name="azure-push-deploy/django-base"
 suite="bookworm"
@@ -41,13 +42,6 @@ packages=(
 recipe=2
 mirror="${APD_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${APD_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}"
-state="${TMPDIR:-/tmp}/apd-services"
-mkdir -p "$state"
-
-fail() {
-  echo "base-image.sh: $*" >&2
-  exit 1
-}
 
 hash="$(printf '%s\n' "recipe $recipe" "$suite" "${packages[@]}" | sha256sum | cut -c1-12)"
 image="$name:$suite-$hash"
@@ -82,8 +76,7 @@ step() {
   began=$(date +%s)
   echo "base-image: $what" >&2
   if ! "$@" >>"$log" 2>&1; then
-    echo "--- last lines of $log ---" >&2
-    tail -n 25 "$log" >&2
+    show_log "$log" 25
     fail "$what failed (log: $log)"
   fi
   echo "base-image:   done in $(($(date +%s) - began)) s" >&2

@@ -13,38 +13,16 @@
 # Logs, pid files and the registry's storage live in ${TMPDIR:-/tmp}/apd-services.
 # Environment: APD_REGISTRY_PORT (5555), APD_SERVICES_WAIT seconds per service (60).
 set -euo pipefail
-# Daemons and admin tools (dockerd, runuser, apt-get) live in the sbin folders, which a
-# non-login PATH may leave out.
-export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+service=docker.sh
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 port="${APD_REGISTRY_PORT:-5555}"
 wait_seconds="${APD_SERVICES_WAIT:-60}"
-state="${TMPDIR:-/tmp}/apd-services"
-mkdir -p "$state"
 
-fail() {
-  echo "docker.sh: $*" >&2
-  exit 1
-}
-
-# Prints the last lines of a log file to stderr, to explain a failure.
-show_log() {
-  if [ -s "$1" ]; then
-    echo "--- last lines of $1 ---" >&2
-    tail -n 20 "$1" >&2
-  fi
-}
-
-# True when the pid in file $1 names a live process running program $2. A pid file outlives
-# the machine's processes (a stopped session, a new CI job on the same disk), and its pid may
-# since have been given to something else: the program's name must match too.
+# True when the pid in file $1 names a live process running program $2.
 pid_alive() {
-  local pid
-  [ -s "$1" ] || return 1
-  pid="$(cat "$1")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"
+  [ -s "$1" ] && pid_runs "$(cat "$1")" "$2"
 }
 
 # Removes pid file $1 when it names no live $2 process: dockerd refuses to start, and thinks
@@ -74,17 +52,7 @@ install_missing() {
   local packages=()
   command -v dockerd >/dev/null 2>&1 || packages+=(docker.io)
   command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)
-  [ ${#packages[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    fail "missing ${packages[*]}: install them (Debian/Ubuntu: apt-get install ${packages[*]}) or start a Docker engine yourself"
-  fi
-  echo "installing ${packages[*]} with apt-get"
-  local log="$state/apt.log"
-  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}"; } >"$log" 2>&1; then
-    show_log "$log"
-    fail "apt-get install ${packages[*]} failed (log: $log)"
-  fi
+  [ ${#packages[@]} -eq 0 ] || apt_install "$state/apt.log" "or start a Docker engine yourself" "${packages[@]}"
 }
 
 # Polls command $1 every half second for up to $wait_seconds; gives up early when program $3,

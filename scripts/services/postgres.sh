@@ -21,24 +21,19 @@
 # Environment: APD_POSTGRES_PORT, APD_POSTGRES_USER, APD_POSTGRES_PASSWORD,
 # APD_SERVICES_WAIT seconds to wait for the server (60).
 set -euo pipefail
-# Daemons and admin tools (dockerd, runuser, apt-get) live in the sbin folders, which a
-# non-login PATH may leave out.
-export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+service=postgres.sh
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 port="${APD_POSTGRES_PORT:-55432}"
 role="${APD_POSTGRES_USER:-estate}"
 password="${APD_POSTGRES_PASSWORD:-estate-local}"
 database="${1:-estate}"
 wait_seconds="${APD_SERVICES_WAIT:-60}"
-state="${TMPDIR:-/tmp}/apd-services"
 home="$state/postgres-$port"
 data="$home/data"
 log="$home/postgres.log"
 
-fail() {
-  echo "postgres.sh: $*" >&2
-  exit 1
-}
 say() {
   echo "postgres: $*" >&2
 }
@@ -56,16 +51,7 @@ server_bin() {
 
 install_missing() {
   server_bin >/dev/null && command -v psql >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    fail "Postgres is not installed: install it (Debian/Ubuntu: apt-get install postgresql) or run this as root"
-  fi
-  say "installing postgresql with apt-get"
-  local apt_log="$state/apt-postgresql.log"
-  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; } >"$apt_log" 2>&1; then
-    tail -n 20 "$apt_log" >&2
-    fail "apt-get install postgresql failed (log: $apt_log)"
-  fi
+  apt_install "$state/apt-postgresql.log" "or run this as root" postgresql
 }
 
 answers() {
@@ -88,10 +74,8 @@ clear_stale_lock() {
   local pid
   [ -s "$1" ] || return 0
   pid="$(head -n 1 "$1")"
-  if [[ "$pid" =~ ^-?[0-9]+$ ]] && [ -r "/proc/${pid#-}/comm" ] &&
-     [ "$(cat "/proc/${pid#-}/comm")" = postgres ]; then
-    return 0
-  fi
+  # A negative pid marks a lock of a standalone backend.
+  pid_runs "${pid#-}" postgres && return 0
   say "removing the stale lock file $1 (pid $pid is not a running Postgres)"
   rm -f "$1"
 }
@@ -129,7 +113,7 @@ start_cluster() {
   # setsid: its own session, so the server outlives this script and whatever ran it.
   if ! setsid --wait runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$log" -w -t "$wait_seconds" \
     -o "-c listen_addresses=* -p $port -c unix_socket_directories=$home" start >/dev/null 2>&1; then
-    [ -s "$log" ] && { echo "--- last lines of $log ---" >&2; tail -n 20 "$log" >&2; }
+    show_log "$log"
     fail "Postgres did not start on 127.0.0.1:$port (port taken? log: $log)"
   fi
   answers || fail "Postgres started but does not answer on 127.0.0.1:$port (log: $log)"
@@ -146,7 +130,6 @@ SELECT format('CREATE DATABASE %I OWNER %I', '$database', '$role') WHERE NOT EXI
 SQL
 }
 
-mkdir -p "$state"
 install_missing
 bin="$(server_bin)" || fail "no Postgres server under /usr/lib/postgresql/*/bin"
 start_cluster
