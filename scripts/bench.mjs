@@ -334,16 +334,25 @@ function checkMatches(changes, expected, base, diffEntries, changed) {
   }
 }
 
-/** Spawn a command and time spawn → first stdout byte, and spawn → exit. */
+/**
+ * Spawn a command and time spawn → first stdout byte, and spawn → exit; `lines` are its stdout
+ * lines, each with the moment (ms after the spawn) it reached this process.
+ */
 async function timeFirstOutput(command, args, options) {
   const start = performance.now()
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
   let firstMs
   let stdout = ''
   let stderr = ''
+  const lines = []
+  let partial = ''
   child.stdout.setEncoding('utf8').on('data', chunk => {
-    firstMs ??= performance.now() - start
+    const at = performance.now() - start
+    firstMs ??= at
     stdout += chunk
+    const parts = (partial + chunk).split('\n')
+    partial = parts.pop()
+    for (const text of parts) lines.push({ at, text })
   })
   child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk))
   const exitCode = await new Promise((resolve, reject) => {
@@ -351,7 +360,20 @@ async function timeFirstOutput(command, args, options) {
     child.on('close', code => resolve(code ?? -1))
   })
   if (firstMs === undefined) throw new Error(`${command} ${args.join(' ')} wrote nothing to stdout (exit ${exitCode}): ${stderr}`)
-  return { firstMs, exitMs: performance.now() - start, exitCode, stdout, stderr }
+  return { firstMs, exitMs: performance.now() - start, exitCode, stdout, stderr, lines }
+}
+
+/** dist/index.js run as a runner runs it (timeFirstOutput's figures and its outputs); throws unless it ended with `result`. */
+async function runStep(options, result) {
+  const runner = runnerEnvironment(options)
+  const run = await timeFirstOutput(actionCommand.command, actionCommand.args, { cwd: options.workspace, env: runner.env })
+  const { outputs } = runner.results()
+  runner.dispose()
+  if (run.exitCode !== 0 || outputs.result !== result) {
+    const said = run.lines.map(line => line.text).filter(text => !text.startsWith('::add-mask::') && !text.startsWith('::debug::'))
+    throw new Error(`dist/index.js exited ${run.exitCode} with result ${outputs.result}:\n${said.slice(-30).join('\n')}\n${run.stderr}`)
+  }
+  return { ...run, outputs }
 }
 
 const COLD_START_CONFIG = `version: 1
@@ -389,14 +411,7 @@ async function benchColdStart() {
     const workspace = estate.checkout(after)
     const event = { name: 'push', payload: pushPayload({ ref: 'refs/heads/main', before, after }) }
 
-    const runAction = async () => {
-      const runner = runnerEnvironment({ workspace, inputs: { 'dry-run': 'true', 'subscription-id': '00000000-0000-0000-0000-000000000000' }, event, sha: after })
-      const run = await timeFirstOutput(actionCommand.command, actionCommand.args, { cwd: workspace, env: runner.env })
-      const { result } = runner.results().outputs
-      runner.dispose()
-      if (run.exitCode !== 0 || result !== 'planned') throw new Error(`dist/index.js exited ${run.exitCode} with result ${result}:\n${run.stdout}${run.stderr}`)
-      return run
-    }
+    const runAction = () => runStep({ workspace, inputs: { 'dry-run': 'true', 'subscription-id': '00000000-0000-0000-0000-000000000000' }, event, sha: after }, 'planned')
     const runFloor = () => timeFirstOutput(process.execPath, ['-e', 'console.log(1)'], { cwd: workspace, env: { PATH: process.env.PATH, HOME: process.env.HOME } })
 
     // One discarded run of each warms the page cache (and fetches the base into the workspace);
@@ -520,37 +535,14 @@ const STEP_MARKS = [
  * stdout line arrived, its outputs and its STEP_MARKS. Throws unless the step deployed.
  */
 async function runDeployStep(options) {
-  const runner = runnerEnvironment(options)
-  const start = performance.now()
-  const child = spawn(actionCommand.command, actionCommand.args, { cwd: options.workspace, env: runner.env, stdio: ['ignore', 'pipe', 'pipe'] })
-  const lines = []
-  let partial = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', chunk => {
-    const at = performance.now() - start
-    const parts = (partial + chunk).split('\n')
-    partial = parts.pop()
-    for (const text of parts) lines.push({ at, text })
-  })
-  child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk))
-  const exitCode = await new Promise((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', code => resolve(code ?? -1))
-  })
-  const ms = performance.now() - start
-  const { outputs } = runner.results()
-  runner.dispose()
-  if (exitCode !== 0 || outputs.result !== 'deployed') {
-    const said = lines.map(line => line.text).filter(text => !text.startsWith('::add-mask::') && !text.startsWith('::debug::'))
-    throw new Error(`the deploy step exited ${exitCode} with result ${outputs.result}:\n${said.slice(-30).join('\n')}\n${stderr}`)
-  }
+  const run = await runStep(options, 'deployed')
   const marks = {}
   for (const [name, pattern] of STEP_MARKS) {
-    const line = lines.find(candidate => pattern.test(candidate.text))
+    const line = run.lines.find(candidate => pattern.test(candidate.text))
     if (line) marks[name] = round(line.at)
   }
-  marks.exit = round(ms)
-  return { ms, marks, outputs, lines }
+  marks.exit = round(run.exitMs)
+  return { ms: run.exitMs, marks, outputs: run.outputs, lines: run.lines }
 }
 
 const spread = values => ({ min: round(Math.min(...values)), median: round(median(values)), max: round(Math.max(...values)) })
@@ -619,7 +611,7 @@ async function benchFrontendDeploy(src) {
     const entriesOf = files => files.map(file => ({ file, headers: src.headersFor(file.path, cacheControl) }))
     // The raw loop gets the files, MD5s and headers ready-made: only the PUTs are timed.
     const entries = entriesOf(await src.listSiteFiles(sites.large))
-    const siteStore = (container, archiveContainer = 'unused') => src.createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container, archiveContainer, logger: silentLogger })
+    const siteStore = container => src.createSiteStore({ blobEndpoint: azurite.blobEndpoint, credential, container, archiveContainer: 'unused', logger: silentLogger })
     /** Throws unless the container holds exactly the local files, each with its MD5 and headers. */
     const checkContainer = async (name, expected) => {
       const want = new Map(expected.map(entry => [entry.file.path, entry]))

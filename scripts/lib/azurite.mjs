@@ -33,7 +33,6 @@ export const AZURITE_MAIN = fileURLToPath(new URL('../../node_modules/azurite/di
  * @property {string} blobEndpoint `http(s)://127.0.0.1:<port>/devstoreaccount1` (the first of `accounts` when given)
  * @property {(account: string) => string} endpointOf the blob endpoint of one of `accounts`
  * @property {number} port
- * @property {number | undefined} pid the Azurite process, for CPU accounting
  * @property {() => Promise<void>} stop
  */
 
@@ -174,7 +173,6 @@ export async function startAzurite(options = {}) {
       blobEndpoint: endpointOf(options.accounts?.[0] ?? AZURITE_ACCOUNT),
       endpointOf,
       port,
-      pid: child.pid,
       async stop() {
         await stopChild(child)
         rmSync(location, { recursive: true, force: true })
