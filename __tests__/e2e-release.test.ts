@@ -194,8 +194,8 @@ beforeAll(async () => {
   // The base image the Dockerfile starts FROM (built once per machine), and a database of our own.
   await service('base-image.sh')
   localDatabaseUrl = await service('postgres.sh', [DATABASE])
-  const { stdout: gateway } = await run('docker', ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', 'apd-standin'])
-  databaseUrl = localDatabaseUrl.replace('@127.0.0.1:', `@${gateway.trim()}:`)
+  if (!standin.containers.gateway) throw new Error('the stand-in found no gateway on its bridge network')
+  databaseUrl = localDatabaseUrl.replace('@127.0.0.1:', `@${standin.containers.gateway}:`)
 
   // Two empty Web Apps, as created in the portal; stage's first deploy fills them.
   for (const app of APPS) await standin.addWebApp({ subscription: SUBSCRIPTION, resourceGroup: GROUP, name: app, healthCheckPath: '/healthz' })

@@ -261,11 +261,17 @@ export async function startAzureStandin({ containers = 'auto', tenantId = DEFAUL
     if (!docker.available) return { host: simulated(), mode: 'simulated', reason: docker.reason }
     const host = createContainerHost()
     const network = await host.network()
-    return { host, mode: 'docker', network: network.mode === 'bridge' ? `${NETWORK} (bridge)` : `host (${network.reason})` }
+    if (network.mode !== 'bridge') return { host, mode: 'docker', network: `host (${network.reason})` }
+    // The host's address on the bridge, where the Web Apps reach services of the host.
+    const gateway = /^\d+\.\d+\.\d+\.\d+$/.test(network.gateway) ? network.gateway : undefined
+    return { host, mode: 'docker', network: `${NETWORK} (bridge)`, gateway }
   })()
 
-  /** What `containers` and `state().containers` report. */
-  const containerMode = { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null, network: containerRuntime.network ?? null }
+  /**
+   * What `containers` and `state().containers` report. `gateway`: the host's address as the
+   * Web Apps' containers reach it (null when they run on the host network, or simulated).
+   */
+  const containerMode = { mode: containerRuntime.mode, reason: containerRuntime.reason ?? null, network: containerRuntime.network ?? null, gateway: containerRuntime.gateway ?? null }
 
   const webApps = createWebApps({
     baseUrl: url,

@@ -64,7 +64,7 @@ import tls from 'node:tls'
 import { styleText } from 'node:util'
 import { repoRoot, RUNNER_TOKEN } from './lib/action-runner.mjs'
 import { short } from './demo/checks.mjs'
-import { prepareEstate, siteOf, webAppsOf } from './demo/estate.mjs'
+import { IMAGE_PARTS, prepareEstate, SITE_ACCOUNTS, siteOf, webAppsOf } from './demo/estate.mjs'
 import { devPush, pushes, rollbackDrill, runStep } from './demo/pushes.mjs'
 import { formatReport, formatReportMarkdown, seconds } from './demo/report.mjs'
 import { asRunnerShows, BRANCHES, CLIENT_ID, subjectOf } from './demo/runner.mjs'
@@ -169,7 +169,6 @@ const REASONS = {
   'not-deployed': "nothing the action deployed runs there yet (empty Web Apps, a site the earlier tool uploaded without a deploy manifest), so all of the part's files count",
   before: "what is deployed could not be read (the part's service is not on this machine), so compared with the push's previous commit"
 }
-const IMAGE_PARTS = ['api', 'worker']
 /** The report of a step that did not run to its checks: no files, parts, URLs or timings. */
 const emptyReport = (push, fields) => ({ name: push.name, title: `${push.title} (${push.environment})`, files: [], detected: [], deployed: [], skipped: [], urls: [], phases: [], outcome: '', problems: [], ...fields })
 
@@ -227,15 +226,14 @@ async function main() {
   }
 
   done = begin('azurite', '…')
-  const accounts = ['sttidepoolwebstage', 'sttidepoolwebdev']
-  const storage = args.includes('--no-azurite') ? { reason: 'left out (--no-azurite)' } : await prepareStorage(accounts)
+  const storage = args.includes('--no-azurite') ? { reason: 'left out (--no-azurite)' } : await prepareStorage(SITE_ACCOUNTS)
   if (storage.reason) {
     unavailable.web = storage.reason
     skipped.push(`site deploys: ${storage.reason}; pushes that change the site run as dry runs`)
     done(`– site deploys skipped: ${storage.reason}`, false)
   } else {
     started.azurite = storage.azurite
-    done(good(`✓ https://127.0.0.1:${storage.azurite.port}, accounts ${accounts.join(', ')} (bearer tokens)`))
+    done(good(`✓ https://127.0.0.1:${storage.azurite.port}, accounts ${SITE_ACCOUNTS.join(', ')} (bearer tokens)`))
   }
 
   done = begin('azure stand-in', '…')
@@ -258,7 +256,7 @@ async function main() {
   const databaseUrls = {}
   for (const environment of Object.keys(BRANCHES)) {
     databaseUrls[environment] = postgres.urls?.[environment] ?? `postgres://estate:unused@127.0.0.1:1/${environment}`
-    secrets[environment] = { DJANGO_SECRET_KEY: `demo-${environment}-${randomBytes(24).toString('hex')}`, DATABASE_URL: postgres.urls ? await databaseUrlFor(standin, databaseUrls[environment]) : databaseUrls[environment] }
+    secrets[environment] = { DJANGO_SECRET_KEY: `demo-${environment}-${randomBytes(24).toString('hex')}`, DATABASE_URL: postgres.urls ? databaseUrlFor(standin, databaseUrls[environment]) : databaseUrls[environment] }
   }
 
   done = begin('estate', 'examples/estate in a throwaway repository …')

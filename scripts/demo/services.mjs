@@ -11,7 +11,6 @@ import { promisify } from 'node:util'
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob'
 import { createTlsMaterial } from '../../azure-standin/https-server.mjs'
 import { startAzureStandin } from '../../azure-standin/index.mjs'
-import { NETWORK } from '../../azure-standin/containers.mjs'
 import { RUNNER_TOKEN } from '../lib/action-runner.mjs'
 import { repoRoot } from '../lib/action-runner.mjs'
 import { AZURITE_ACCOUNT_KEY, AZURITE_MAIN, startAzurite } from '../lib/azurite.mjs'
@@ -150,10 +149,8 @@ async function dropDatabases(urls) {
  * stand-in bridge's gateway (the Web Apps run on that bridge; the host owns the address), or
  * loopback when the stand-in runs its containers on the host network.
  */
-export async function databaseUrlFor(standin, loopbackUrl) {
-  if (!String(standin.containers.network ?? '').startsWith(NETWORK)) return loopbackUrl
-  const { stdout } = await execFileAsync('docker', ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}', NETWORK], { timeout: 10_000 })
-  const gateway = stdout.trim().split(/\s+/).find(address => /^\d+\.\d+\.\d+\.\d+$/.test(address))
+export function databaseUrlFor(standin, loopbackUrl) {
+  const { gateway } = standin.containers
   return gateway ? loopbackUrl.replace('@127.0.0.1:', `@${gateway}:`) : loopbackUrl
 }
 
