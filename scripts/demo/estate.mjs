@@ -14,6 +14,10 @@ import { repoRoot } from '../lib/action-runner.mjs'
 import { replace } from '../lib/estate-edits.mjs'
 import { createEstate } from '../lib/git-fixture.mjs'
 import { BRANCHES, SUBSCRIPTION } from './runner.mjs'
+
+/** The estate's image parts (the API and its worker, one image) and its sites' storage accounts. */
+export const IMAGE_PARTS = ['api', 'worker']
+export const SITE_ACCOUNTS = ['sttidepoolwebstage', 'sttidepoolwebdev']
 import { execFileAsync, REGISTRY, why } from './services.mjs'
 
 const estateSource = path.join(repoRoot, 'examples', 'estate')
@@ -44,7 +48,7 @@ function demoConfig(sourceText, { docker, endpointOf, cloudSetting }) {
     )
   }
   if (endpointOf) {
-    for (const account of ['sttidepoolwebstage', 'sttidepoolwebdev']) {
+    for (const account of SITE_ACCOUNTS) {
       edits.push(replace(new RegExp(`^(\\s*)storage-account: ${account}$`, 'm'), `$1storage-account: ${account}\n$1blob-endpoint: ${endpointOf(account)} # npm run demo: the account in Azurite (HTTPS, bearer tokens)`))
     }
   }

@@ -5,11 +5,10 @@ import { runAction } from '../lib/action-runner.mjs'
 import { append, applyEdits, replace, tagModel } from '../lib/estate-edits.mjs'
 import { git, ZERO_SHA } from '../lib/git-fixture.mjs'
 import { checkApps, checkDetection, checkGithubDeployments, checkMigrations, checkPurge, checkSite, checkTagsApi, checkTokens, jsonOutput, manifestCommit, probeApps, short } from './checks.mjs'
-import { siteOf, webAppsOf } from './estate.mjs'
+import { IMAGE_PARTS, siteOf, webAppsOf } from './estate.mjs'
 import { phasesFromSummary } from './report.mjs'
 import { BRANCHES, oidcClaims, runOptions, SUBSCRIPTION } from './runner.mjs'
 
-const IMAGE_PARTS = ['api', 'worker']
 const SITE = 'web'
 const API_FILES = ['backend/notes/migrations/0002_tag.py', 'backend/notes/models.py', 'backend/notes/serializers.py', 'backend/notes/urls.py', 'backend/notes/views.py']
 
