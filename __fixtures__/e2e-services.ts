@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import tls from 'node:tls'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { BlobServiceClient } from '@azure/storage-blob'
 import { startAzureStandin } from '../azure-standin/index.mjs'
@@ -21,10 +22,9 @@ import { createCredential } from '../src/azure/credentials.js'
 import { startStorageFaultProxy, type StorageFaultProxy } from './storage-fault-proxy.js'
 
 export type Standin = Awaited<ReturnType<typeof startAzureStandin>>
-export type GitHubDeployment = ReturnType<Standin['github']['deployments']>[number]
 
 export const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555'
-export const OIDC_CLIENT = '0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b'
+const OIDC_CLIENT = '0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b'
 const ADMIN_CLIENT = '4d5e6f70-8192-4aab-9c0d-3e4f5a6b7c8d'
 const ADMIN_SECRET = 'inspector~Secret.0123456789'
 
@@ -128,4 +128,13 @@ const run = promisify(execFile)
 /** Build the example backend's static server in a checkout, as the workflow's step before the action does. */
 export async function buildBackendServer(workspace: string): Promise<void> {
   await run('sh', [path.join(workspace, 'backend', 'build-server.sh')])
+}
+
+/** Polls `condition` every 100 ms; fails naming `what` after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(100)
+  }
 }

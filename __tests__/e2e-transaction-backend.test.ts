@@ -14,11 +14,10 @@ import { afterAll, beforeAll, describe, expect } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { stringify } from 'yaml'
 import { useAzureContract } from '../__fixtures__/azure-contract.js'
 import { buildkitCli, dockerTestFor, REGISTRY, requireDocker, requireRegistry } from '../__fixtures__/docker.js'
-import { buildBackendServer, deploymentStates, dockerConfigsIn, linesOf, partsOf, registryHasTag, startServices, SUBSCRIPTION, type Services } from '../__fixtures__/e2e-services.js'
+import { buildBackendServer, deploymentStates, dockerConfigsIn, linesOf, partsOf, registryHasTag, startServices, SUBSCRIPTION, waitUntil, type Services } from '../__fixtures__/e2e-services.js'
 import { createJob, pushPayload, type ActionRun, type Job, type RunningStep } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
 
@@ -141,14 +140,6 @@ const writesTo = (from: number, app: string) =>
 async function leaseOf(environment: string): Promise<string | undefined> {
   const blob = services.admin.getContainerClient('deployments').getBlobClient(LOCK_BLOB(environment))
   return (await blob.exists()) ? (await blob.getProperties()).leaseState : 'no lock'
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(100)
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

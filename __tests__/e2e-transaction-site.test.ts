@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { ContainerClient } from '@azure/storage-blob'
 import { stringify } from 'yaml'
 import { useAzureContract } from '../__fixtures__/azure-contract.js'
-import { deploymentStates, linesOf, partsOf, startServices, SUBSCRIPTION, type Services } from '../__fixtures__/e2e-services.js'
+import { deploymentStates, linesOf, partsOf, startServices, SUBSCRIPTION, waitUntil, type Services } from '../__fixtures__/e2e-services.js'
 import type { StorageRequest } from '../__fixtures__/storage-fault-proxy.js'
 import { createJob, pushPayload, type ActionRun, type Job } from '../scripts/lib/action-runner.mjs'
 import { createEstate } from '../scripts/lib/git-fixture.mjs'
@@ -165,14 +165,6 @@ interface Manifest {
   pending?: { commit: string; replaced: string[] }
 }
 const manifestOf = async (site: Site) => JSON.parse((await site.archive.getBlobClient('prod/manifest.json').downloadToBuffer()).toString('utf8')) as Manifest
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(100)
-  }
-}
 
 /** Uploads (successful blob PUTs) to the site's container, in arrival order. */
 const sitePuts = (site: Site, storage: StorageRequest[]) => storage.filter(request => request.container === `${site.name}-web` && request.method === 'PUT' && request.query.comp === undefined && request.status === 201)
